@@ -1,0 +1,1 @@
+//! AT decoding: framing of both directions and the grammar of one line.

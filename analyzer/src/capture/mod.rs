@@ -1,0 +1,156 @@
+//! Capture sources: everything that turns a file (or a port) into a chunk stream.
+//!
+//! A source first yields [`ChannelChunk`]s: bytes or conditions tagged by the *channel* they
+//! were seen on (a Saleae analyzer, a logic-analyzer probe, a trace direction). Which channel
+//! is the host and which the modem is decided afterwards by [`assign`], from the user's
+//! `--host`/`--modem` choice or from the content (the side whose lines start with `AT`).
+//!
+//! Formats are detected from the file's content ([`detect`]), not from its name.
+
+pub mod assign;
+pub mod detect;
+pub mod saleae_csv;
+pub mod trace_source;
+
+use std::path::{Path, PathBuf};
+
+use crate::chunk::{Body, Record};
+
+/// A channel of a capture: a Saleae analyzer, a logic probe, or a direction of a trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelInfo {
+    /// Position in the capture's own channel list (what `--host 1` refers to).
+    pub index: usize,
+    /// Name as the capture gives it (`Async 1`, `TX`, `host`).
+    pub name: String,
+}
+
+/// Bytes or a condition seen on one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelChunk {
+    /// Nanoseconds since the capture start.
+    pub t_ns: i64,
+    /// Index into [`ChannelSource::channels`].
+    pub channel: usize,
+    /// Bytes or a condition.
+    pub body: Body,
+}
+
+/// An item of a channel stream: a chunk on a channel, or a mark on the time axis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelItem {
+    /// Bytes or a condition on one channel.
+    Chunk(ChannelChunk),
+    /// A note on the time axis (kept from `.atrace` files).
+    Mark(crate::chunk::Mark),
+    /// A record that already knows its direction (from `.atrace`).
+    Record(Record),
+}
+
+/// A capture opened for streaming. Items come in time order.
+pub trait ChannelSource: Iterator<Item = Result<ChannelItem, CaptureError>> + Send {
+    /// The channels this capture has.
+    fn channels(&self) -> &[ChannelInfo];
+    /// A short name of the format, for messages (`Saleae data-table CSV`).
+    fn format_name(&self) -> &'static str;
+    /// Things the user should know about the import (ignored channels, settings used).
+    fn notes(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Non-fatal problems met so far (e.g. a truncated last line); drained by the caller.
+    fn take_warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// What went wrong opening or reading a capture. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The content is not any format atscope reads.
+    #[error("{path}: not a capture atscope can read ({why})")]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+        /// What the first bytes looked like.
+        why: String,
+    },
+    /// The content is of a known format but malformed at a known place.
+    #[error("{path}:{line}: {why}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (or record) number.
+        line: u64,
+        /// What is wrong.
+        why: String,
+    },
+    /// The capture is well formed but cannot be used as asked.
+    #[error("{path}: {why}")]
+    Unusable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        why: String,
+    },
+}
+
+impl CaptureError {
+    /// An I/O error on `path`.
+    pub fn io(path: &Path, source: std::io::Error) -> CaptureError {
+        CaptureError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+/// UART framing settings for waveform inputs; `None` fields mean "from the file, else auto".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UartOverrides {
+    /// Baud rate; `None` = auto-detect.
+    pub baud: Option<u32>,
+    /// 5..=9 data bits.
+    pub data_bits: Option<u8>,
+    /// `none`, `even` or `odd`.
+    pub parity: Option<String>,
+    /// Stop bits in halves (2 = 1 stop bit, 3 = 1.5, 4 = 2).
+    pub stop_half_bits: Option<u8>,
+    /// Invert the host line.
+    pub invert_host: bool,
+    /// Invert the modem line.
+    pub invert_modem: bool,
+    /// Most significant bit first.
+    pub msb_first: bool,
+}
+
+/// Everything a user can say about how to import a capture.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// `--host NAME|INDEX`.
+    pub host: Option<String>,
+    /// `--modem NAME|INDEX`.
+    pub modem: Option<String>,
+    /// UART settings for waveform inputs.
+    pub uart: UartOverrides,
+}
+
+/// Opens `path`, detects its format from the content and returns a channel stream.
+pub fn open(path: &Path, opts: &ImportOptions) -> Result<Box<dyn ChannelSource>, CaptureError> {
+    let _ = opts;
+    match detect::detect(path)? {
+        detect::Format::Atrace => Ok(Box::new(trace_source::TraceSource::open(path)?)),
+        detect::Format::SaleaeTable => Ok(Box::new(saleae_csv::TableSource::open(path)?)),
+        detect::Format::SaleaeLegacy => Ok(Box::new(saleae_csv::LegacySource::open(path)?)),
+    }
+}
+
+/// Opens a capture and assigns host and modem: the chunk stream every surface consumes.
+pub fn open_records(path: &Path, opts: &ImportOptions) -> Result<assign::Assigned, CaptureError> {
+    let src = open(path, opts)?;
+    assign::Assigned::new(src, path, opts.host.as_deref(), opts.modem.as_deref())
+}

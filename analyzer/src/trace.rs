@@ -1,0 +1,367 @@
+//! The `.atrace` recording format: JSON Lines, one record per line.
+//!
+//! # Schema, version 1
+//!
+//! Line 1 is the header:
+//!
+//! ```json
+//! {"atrace":1,"meta":{"source":"saleae-csv","atscope":"0.1.0 (abc1234)","baud":115200}}
+//! ```
+//!
+//! `atrace` is the format version (an integer). `meta` is an object of free-form facts about the
+//! recording; the keys atscope writes are `source` (what produced the trace), `wiring` (which
+//! capture channel was which side), `baud`, `firmware` (an object: `slm`, `modem`, `profile`,
+//! `build`), `atscope` (the version that wrote it), `started` (RFC 3339 wall time) and `title`.
+//! Readers ignore keys they do not know.
+//!
+//! Every further line is one record, in time order. `t` is integer nanoseconds since the capture
+//! start; `d` is the speaker, `"host"` or `"modem"`:
+//!
+//! | record | shape |
+//! |---|---|
+//! | bytes, valid UTF-8 | `{"t":120000,"d":"host","text":"AT+CFUN=1\r\n"}` |
+//! | bytes, not UTF-8 | `{"t":120000,"d":"modem","b64":"wP9SZWFkeQ0K"}` (standard base64, padded) |
+//! | line condition | `{"t":120000,"d":"modem","cond":"framing"}` (`framing`, `parity`, `break`, `glitch`) |
+//! | mark | `{"t":120000,"mark":"port unplugged"}` |
+//!
+//! The rule for `text` vs `b64` is ripgrep's: `text` whenever the bytes are valid UTF-8, so a
+//! trace stays readable in `git diff`, and the format is lossless for arbitrary bytes.
+//!
+//! # Compatibility
+//!
+//! A reader accepts every version up to [`VERSION`]; unknown keys in records are ignored so that
+//! later minor additions do not break older readers. A file whose last line was cut short (a
+//! recorder killed mid-write) is read up to its last whole record, with a warning; any other
+//! malformed line is an error naming the line number.
+
+use std::borrow::Cow;
+use std::io::{BufRead, Write};
+
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::chunk::{Body, Chunk, Condition, Dir, Mark, Record};
+
+/// The newest format version this crate writes and reads.
+pub const VERSION: u64 = 1;
+
+/// The header's `meta` object.
+pub type Meta = Map<String, Value>;
+
+/// Errors of the trace reader and writer.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    /// Reading or writing failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The first line is not an `.atrace` header.
+    #[error("line 1: not an .atrace header ({0})")]
+    BadHeader(String),
+    /// The file was written by a newer atscope.
+    #[error("line 1: .atrace version {0} is newer than this atscope reads (up to {VERSION}); update atscope")]
+    TooNew(u64),
+    /// A record line is malformed.
+    #[error("line {line}: {why}")]
+    BadRecord {
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong with it.
+        why: String,
+    },
+}
+
+/// Writes a trace: the header at construction, then one line per record.
+pub struct TraceWriter<W: Write> {
+    out: W,
+    line: String,
+}
+
+impl<W: Write> TraceWriter<W> {
+    /// Writes the header line with `meta`.
+    pub fn new(mut out: W, meta: &Meta) -> Result<Self, TraceError> {
+        let header = serde_json::json!({ "atrace": VERSION, "meta": meta });
+        writeln!(out, "{header}")?;
+        Ok(TraceWriter { out, line: String::with_capacity(256) })
+    }
+
+    /// Appends one record.
+    pub fn write(&mut self, rec: &Record) -> Result<(), TraceError> {
+        self.line.clear();
+        encode_record(rec, &mut self.line);
+        self.line.push('\n');
+        self.out.write_all(self.line.as_bytes())?;
+        Ok(())
+    }
+
+    /// Flushes the underlying writer.
+    pub fn flush(&mut self) -> Result<(), TraceError> {
+        self.out.flush()?;
+        Ok(())
+    }
+
+    /// The underlying writer (e.g. to `sync_data` a file).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn into_inner(mut self) -> Result<W, TraceError> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+fn push_json_str(out: &mut String, s: &str) {
+    // serde_json's string escaping, without allocating a Value.
+    let escaped = serde_json::to_string(s).expect("strings always serialize");
+    out.push_str(&escaped);
+}
+
+/// Encodes one record as its JSON line (without the newline).
+pub fn encode_record(rec: &Record, out: &mut String) {
+    use std::fmt::Write as _;
+    match rec {
+        Record::Chunk(Chunk { t_ns, dir, body }) => {
+            let _ = write!(out, "{{\"t\":{t_ns},\"d\":\"{}\",", dir.as_str());
+            match body {
+                Body::Bytes(b) => match std::str::from_utf8(b) {
+                    Ok(s) => {
+                        out.push_str("\"text\":");
+                        push_json_str(out, s);
+                    }
+                    Err(_) => {
+                        out.push_str("\"b64\":\"");
+                        base64::engine::general_purpose::STANDARD.encode_string(b, out);
+                        out.push('"');
+                    }
+                },
+                Body::Condition(c) => {
+                    let _ = write!(out, "\"cond\":\"{}\"", c.as_str());
+                }
+            }
+            out.push('}');
+        }
+        Record::Mark(Mark { t_ns, text }) => {
+            let _ = write!(out, "{{\"t\":{t_ns},\"mark\":");
+            push_json_str(out, text);
+            out.push('}');
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Header {
+    atrace: u64,
+    #[serde(default)]
+    meta: Meta,
+}
+
+#[derive(Deserialize)]
+struct RawRecord<'a> {
+    t: i64,
+    #[serde(borrow, default)]
+    d: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    b64: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    cond: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    mark: Option<Cow<'a, str>>,
+}
+
+/// Parses one record line. `line` is the 1-based line number, for the error.
+pub fn decode_record(text: &str, line: u64) -> Result<Record, TraceError> {
+    let bad = |why: String| TraceError::BadRecord { line, why };
+    let raw: RawRecord = serde_json::from_str(text).map_err(|e| bad(format!("not a trace record: {e}")))?;
+    if let Some(m) = raw.mark {
+        return Ok(Record::Mark(Mark { t_ns: raw.t, text: m.into_owned() }));
+    }
+    let dir = match raw.d.as_deref() {
+        Some("host") => Dir::Host,
+        Some("modem") => Dir::Modem,
+        Some(other) => return Err(bad(format!("\"d\" must be \"host\" or \"modem\", not {other:?}"))),
+        None => return Err(bad("record has neither \"d\" nor \"mark\"".into())),
+    };
+    let body = if let Some(t) = raw.text {
+        Body::Bytes(t.into_owned().into_bytes())
+    } else if let Some(b) = raw.b64 {
+        Body::Bytes(
+            base64::engine::general_purpose::STANDARD
+                .decode(b.as_bytes())
+                .map_err(|e| bad(format!("bad base64 in \"b64\": {e}")))?,
+        )
+    } else if let Some(c) = raw.cond {
+        Body::Condition(match c.as_ref() {
+            "framing" => Condition::Framing,
+            "parity" => Condition::Parity,
+            "break" => Condition::Break,
+            "glitch" => Condition::Glitch,
+            other => return Err(bad(format!("unknown condition {other:?}"))),
+        })
+    } else {
+        return Err(bad("record has no \"text\", \"b64\" or \"cond\"".into()));
+    };
+    Ok(Record::Chunk(Chunk { t_ns: raw.t, dir, body }))
+}
+
+/// Streams the records of a trace.
+pub struct TraceReader<R: BufRead> {
+    input: R,
+    meta: Meta,
+    version: u64,
+    line_no: u64,
+    buf: Vec<u8>,
+    warnings: Vec<String>,
+    done: bool,
+}
+
+impl<R: BufRead> TraceReader<R> {
+    /// Reads the header; records follow through the iterator.
+    pub fn new(mut input: R) -> Result<Self, TraceError> {
+        let mut buf = Vec::new();
+        input.read_until(b'\n', &mut buf)?;
+        let text = std::str::from_utf8(&buf).map_err(|_| TraceError::BadHeader("not UTF-8".into()))?;
+        let header: Header =
+            serde_json::from_str(text.trim_end()).map_err(|e| TraceError::BadHeader(e.to_string()))?;
+        if header.atrace > VERSION {
+            return Err(TraceError::TooNew(header.atrace));
+        }
+        Ok(TraceReader { input, meta: header.meta, version: header.atrace, line_no: 1, buf, warnings: Vec::new(), done: false })
+    }
+
+    /// The header's metadata.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// The format version of this file.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Warnings met so far (a truncated last line), drained.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+}
+
+impl<R: BufRead> Iterator for TraceReader<R> {
+    type Item = Result<Record, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.done {
+                return None;
+            }
+            self.buf.clear();
+            match self.input.read_until(b'\n', &mut self.buf) {
+                Ok(0) => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e.into()));
+                }
+            }
+            self.line_no += 1;
+            let complete = self.buf.last() == Some(&b'\n');
+            let text = match std::str::from_utf8(&self.buf) {
+                Ok(t) => t.trim_end_matches(['\n', '\r']),
+                Err(_) if !complete => return self.truncated(),
+                Err(_) => {
+                    self.done = true;
+                    return Some(Err(TraceError::BadRecord { line: self.line_no, why: "not UTF-8".into() }));
+                }
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            match decode_record(text, self.line_no) {
+                Ok(r) => return Some(Ok(r)),
+                Err(_) if !complete => return self.truncated(),
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
+
+impl<R: BufRead> TraceReader<R> {
+    fn truncated(&mut self) -> Option<Result<Record, TraceError>> {
+        self.done = true;
+        self.warnings.push(format!(
+            "line {}: the last line is cut short (the recorder stopped mid-write); read up to the last whole record",
+            self.line_no
+        ));
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(recs: &[Record]) -> Vec<Record> {
+        let mut w = TraceWriter::new(Vec::new(), &Meta::new()).unwrap();
+        for r in recs {
+            w.write(r).unwrap();
+        }
+        let bytes = w.into_inner().unwrap();
+        TraceReader::new(&bytes[..]).unwrap().map(|r| r.unwrap()).collect()
+    }
+
+    #[test]
+    fn arbitrary_bytes_conditions_and_marks_survive_a_round_trip() {
+        let recs = vec![
+            Record::Chunk(Chunk::bytes(0, Dir::Host, b"AT+CFUN=1\r\n".to_vec())),
+            Record::Chunk(Chunk::bytes(5, Dir::Modem, vec![0xC0, 0xFF, b'R', 0x00, b'\r', b'\n'])),
+            Record::Chunk(Chunk::condition(-7, Dir::Modem, Condition::Framing)),
+            Record::Mark(Mark { t_ns: 9, text: "unplugged \"ttyUSB0\"".into() }),
+        ];
+        assert_eq!(roundtrip(&recs), recs);
+    }
+
+    #[test]
+    fn utf8_is_stored_as_text_and_the_rest_as_base64() {
+        let mut s = String::new();
+        encode_record(&Record::Chunk(Chunk::bytes(1, Dir::Host, b"AT\r\n".to_vec())), &mut s);
+        assert_eq!(s, r#"{"t":1,"d":"host","text":"AT\r\n"}"#);
+        s.clear();
+        encode_record(&Record::Chunk(Chunk::bytes(1, Dir::Modem, vec![0xFF])), &mut s);
+        assert_eq!(s, r#"{"t":1,"d":"modem","b64":"/w=="}"#);
+    }
+
+    #[test]
+    fn a_cut_last_line_is_a_warning_and_earlier_records_are_kept() {
+        let file = b"{\"atrace\":1,\"meta\":{}}\n{\"t\":1,\"d\":\"host\",\"text\":\"AT\\r\\n\"}\n{\"t\":2,\"d\":\"mo";
+        let mut r = TraceReader::new(&file[..]).unwrap();
+        let recs: Vec<_> = r.by_ref().collect();
+        assert_eq!(recs.len(), 1);
+        assert!(recs[0].is_ok());
+        let w = r.take_warnings();
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("line 3"), "{w:?}");
+    }
+
+    #[test]
+    fn a_malformed_middle_line_is_an_error_naming_its_line() {
+        let file = b"{\"atrace\":1,\"meta\":{}}\n{\"t\":1,\"d\":\"host\",\"text\":\"AT\"}\nnonsense\n{\"t\":2,\"d\":\"host\",\"text\":\"AT\"}\n";
+        let recs: Vec<_> = TraceReader::new(&file[..]).unwrap().collect();
+        let err = recs[1].as_ref().unwrap_err().to_string();
+        assert!(err.starts_with("line 3:"), "{err}");
+    }
+
+    #[test]
+    fn newer_versions_are_refused_and_older_fields_ignored() {
+        assert!(matches!(TraceReader::new(&b"{\"atrace\":99}\n"[..]), Err(TraceError::TooNew(99))));
+        let file = b"{\"atrace\":1,\"meta\":{\"x\":1},\"future\":true}\n{\"t\":1,\"d\":\"host\",\"text\":\"A\",\"span\":3}\n";
+        assert_eq!(TraceReader::new(&file[..]).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,1 @@
+//! SLM firmware build and flash orchestration (see issue "firmware"). Not built yet.

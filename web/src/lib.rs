@@ -1,0 +1,1 @@
+//! The web timeline viewer (`atscope serve`). Not built yet.
