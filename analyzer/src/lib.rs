@@ -18,9 +18,11 @@
 //! at any points gives the same events.
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod at;
 pub mod capture;
 pub mod chunk;
 pub mod report;
 pub mod timeline;
+pub mod slm;
 pub mod trace;

@@ -92,7 +92,12 @@ impl Assigned {
                 }
             }
             roles = by_content(&scan);
-            explanation = describe(&channels, &roles, "from the content: the side whose lines start with AT is the host");
+            let how = if scan.iter().any(|s| s.at_lines > 0) {
+                "from the content: the side whose lines start with AT is the host"
+            } else {
+                "no line starting with AT seen: the busiest channel is taken as the modem; give --host/--modem to choose"
+            };
+            explanation = describe(&channels, &roles, how);
         }
         Ok(Assigned { src, path: path.to_path_buf(), roles, pending, explanation })
     }

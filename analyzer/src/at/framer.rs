@@ -1,0 +1,500 @@
+//! Streaming framers, one per direction. Push bytes in; pull framed units out.
+//!
+//! * [`HostFramer`]: command lines. The terminator (CR LF by default, or CR, or LF) counts only
+//!   outside double quotes, and the quote state flips on every `"` (no escapes), so multi-line PEM
+//!   content inside `"…"` stays one command. Backspace (0x08) and DEL (0x7F) remove the previous
+//!   character. A line longer than [`MAX_HOST_LINE`] is cut and marked as an overflow, as the SLM
+//!   does.
+//! * [`ModemFramer`]: `\r\n`-framed lines with blank lines skipped (their bytes stay in the next
+//!   unit's `raw`, which trailers need), plus two modes the timeline switches on: a payload of
+//!   exactly `n` raw bytes (announced by a header such as `#XRECV: n`) and data mode (raw bytes,
+//!   out of which only `\r\n#X…\r\n` SLM lines are cut).
+//!
+//! Framers only cut; they do not interpret. Every byte pushed comes out in exactly one unit,
+//! whatever the chunk boundaries were.
+
+use std::collections::VecDeque;
+
+/// The SLM's command buffer size (`CONFIG_SLM_AT_MAX_CMD_LEN`): longer lines get `ERROR`.
+pub const MAX_HOST_LINE: usize = 4096;
+/// Longest modem line kept whole; longer text is cut into pieces of this size.
+pub const MAX_MODEM_LINE: usize = 8192;
+/// Longest `#X…` line looked for inside data-mode bytes.
+const MAX_DATAMODE_LINE: usize = 256;
+
+/// What ends a host command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Terminator {
+    /// CR then LF (`CONFIG_SLM_CR_LF_TERMINATION`, the SLM default).
+    #[default]
+    CrLf,
+    /// CR alone (the Serial Modem successor's default).
+    Cr,
+    /// LF alone.
+    Lf,
+}
+
+/// Bytes with the time each arrived, consumed from the front.
+#[derive(Debug, Default)]
+struct TimedBuf {
+    data: Vec<u8>,
+    /// Consumed bytes at the front of `data`.
+    head: usize,
+    /// (index into `data`, time) where each pushed chunk starts.
+    segs: VecDeque<(usize, i64)>,
+}
+
+impl TimedBuf {
+    fn push(&mut self, t: i64, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if self.head > 0 && self.head * 2 >= self.data.len() {
+            self.data.drain(..self.head);
+            for s in self.segs.iter_mut() {
+                s.0 = s.0.saturating_sub(self.head);
+            }
+            self.head = 0;
+        }
+        self.segs.push_back((self.data.len(), t));
+        self.data.extend_from_slice(bytes);
+    }
+
+    fn avail(&self) -> &[u8] {
+        &self.data[self.head..]
+    }
+
+    fn time_at(&self, rel: usize) -> i64 {
+        let abs = self.head + rel;
+        let i = self.segs.partition_point(|s| s.0 <= abs);
+        self.segs.get(i.saturating_sub(1)).map(|s| s.1).unwrap_or(0)
+    }
+
+    /// Takes `n` bytes: (bytes, time of the first, time of the last).
+    fn take(&mut self, n: usize) -> (Vec<u8>, i64, i64) {
+        let t0 = self.time_at(0);
+        let t1 = self.time_at(n.saturating_sub(1));
+        let out = self.data[self.head..self.head + n].to_vec();
+        self.head += n;
+        while self.segs.len() > 1 && self.segs[1].0 <= self.head {
+            self.segs.pop_front();
+        }
+        if self.head == self.data.len() {
+            self.data.clear();
+            self.head = 0;
+            self.segs.clear();
+        }
+        (out, t0, t1)
+    }
+}
+
+/// A host command line, terminator removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostLine {
+    /// Time of the first byte.
+    pub t0: i64,
+    /// Time of the terminator (or of the last byte of an overflowed line).
+    pub t1: i64,
+    /// The line after backspace editing.
+    pub text: Vec<u8>,
+    /// The line reached [`MAX_HOST_LINE`] without a terminator.
+    pub overflow: bool,
+}
+
+/// Cuts the host's byte stream into command lines.
+#[derive(Debug, Default)]
+pub struct HostFramer {
+    term: Terminator,
+    line: Vec<u8>,
+    t0: Option<i64>,
+    in_quotes: bool,
+    prev_cr: bool,
+}
+
+impl HostFramer {
+    /// A framer for the given terminator.
+    pub fn new(term: Terminator) -> Self {
+        HostFramer { term, ..Default::default() }
+    }
+
+    /// Bytes waiting for their terminator.
+    pub fn pending(&self) -> &[u8] {
+        &self.line
+    }
+
+    /// Whether a line has started.
+    pub fn is_mid_line(&self) -> bool {
+        self.t0.is_some()
+    }
+
+    /// Takes the unterminated bytes (e.g. when data mode starts).
+    pub fn take_pending(&mut self) -> Option<HostLine> {
+        let t0 = self.t0.take()?;
+        self.in_quotes = false;
+        self.prev_cr = false;
+        Some(HostLine { t0, t1: t0, text: std::mem::take(&mut self.line), overflow: false })
+    }
+
+    /// Feeds one byte at time `t`; returns a line when it completes.
+    pub fn push_byte(&mut self, t: i64, b: u8) -> Option<HostLine> {
+        let t0 = *self.t0.get_or_insert(t);
+        let is_term = !self.in_quotes
+            && match self.term {
+                Terminator::CrLf => b == b'\n' && self.prev_cr,
+                Terminator::Cr => b == b'\r',
+                Terminator::Lf => b == b'\n',
+            };
+        self.prev_cr = b == b'\r';
+        if is_term {
+            if self.term == Terminator::CrLf {
+                self.line.pop(); // the CR stored before the LF
+            }
+            self.t0 = None;
+            self.in_quotes = false;
+            return Some(HostLine { t0, t1: t, text: std::mem::take(&mut self.line), overflow: false });
+        }
+        match b {
+            0x08 | 0x7F => {
+                if let Some(c) = self.line.pop() {
+                    if c == b'"' {
+                        self.in_quotes = !self.in_quotes;
+                    }
+                }
+            }
+            _ => {
+                if b == b'"' {
+                    self.in_quotes = !self.in_quotes;
+                }
+                self.line.push(b);
+            }
+        }
+        if self.line.len() >= MAX_HOST_LINE {
+            self.t0 = None;
+            self.in_quotes = false;
+            self.prev_cr = false;
+            return Some(HostLine { t0, t1: t, text: std::mem::take(&mut self.line), overflow: true });
+        }
+        None
+    }
+}
+
+/// A unit cut from the modem's byte stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModemUnit {
+    /// A line: `text` without CR/LF; `raw` is every byte consumed for it, blank lines before it
+    /// and its terminator included; `lead` is how many of `raw`'s first bytes were blank lines.
+    Line {
+        /// Time of the first byte of `text`.
+        t0: i64,
+        /// Time of the terminator.
+        t1: i64,
+        /// The line.
+        text: Vec<u8>,
+        /// All bytes consumed.
+        raw: Vec<u8>,
+        /// Blank-line bytes at the start of `raw`.
+        lead: usize,
+    },
+    /// Raw bytes: an announced payload, or data-mode bytes.
+    Bytes {
+        /// Time of the first byte.
+        t0: i64,
+        /// Time of the last byte.
+        t1: i64,
+        /// The bytes.
+        bytes: Vec<u8>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ModemMode {
+    Lines,
+    Payload(usize),
+    Data,
+}
+
+/// Cuts the modem's byte stream into lines, payloads and data-mode bytes.
+#[derive(Debug)]
+pub struct ModemFramer {
+    buf: TimedBuf,
+    mode: ModemMode,
+    /// Bytes already scanned for a line end (so a long line is not rescanned per chunk).
+    scanned: usize,
+}
+
+impl Default for ModemFramer {
+    fn default() -> Self {
+        ModemFramer { buf: TimedBuf::default(), mode: ModemMode::Lines, scanned: 0 }
+    }
+}
+
+impl ModemFramer {
+    /// Appends bytes received at `t`.
+    pub fn push(&mut self, t: i64, bytes: &[u8]) {
+        self.buf.push(t, bytes);
+    }
+
+    /// The next `n` bytes are a payload (after a header such as `#XRECV: n`).
+    pub fn expect_payload(&mut self, n: usize) {
+        self.mode = if n == 0 { ModemMode::Lines } else { ModemMode::Payload(n) };
+        self.scanned = 0;
+    }
+
+    /// Whether a payload is being waited for.
+    pub fn in_payload(&self) -> bool {
+        matches!(self.mode, ModemMode::Payload(_))
+    }
+
+    /// The next `n` buffered bytes, if that many are buffered.
+    pub fn peek(&self, n: usize) -> Option<&[u8]> {
+        self.buf.avail().get(..n)
+    }
+
+    /// Drops `n` buffered bytes (at most what is buffered).
+    pub fn skip(&mut self, n: usize) {
+        let n = n.min(self.buf.avail().len());
+        if n > 0 {
+            self.buf.take(n);
+        }
+    }
+
+    /// Data mode on or off.
+    pub fn set_data_mode(&mut self, on: bool) {
+        self.mode = if on { ModemMode::Data } else { ModemMode::Lines };
+        self.scanned = 0;
+    }
+
+    /// Whether data mode is on.
+    pub fn in_data_mode(&self) -> bool {
+        self.mode == ModemMode::Data
+    }
+
+    /// Bytes not yet cut into a unit.
+    pub fn pending(&self) -> usize {
+        self.buf.avail().len()
+    }
+
+    /// The next complete unit, if the buffered bytes hold one.
+    pub fn next_unit(&mut self) -> Option<ModemUnit> {
+        match self.mode {
+            ModemMode::Payload(n) => {
+                // A payload comes out whole (announced sizes are bounded by the caller).
+                if self.buf.avail().len() < n {
+                    return None;
+                }
+                let (bytes, t0, t1) = self.buf.take(n);
+                self.mode = ModemMode::Lines;
+                Some(ModemUnit::Bytes { t0, t1, bytes })
+            }
+            ModemMode::Lines => self.next_line(),
+            ModemMode::Data => self.next_data(),
+        }
+    }
+
+    /// Everything still buffered, as a final unit (end of capture).
+    pub fn flush(&mut self) -> Option<ModemUnit> {
+        let n = self.buf.avail().len();
+        if n == 0 {
+            return None;
+        }
+        if self.mode == ModemMode::Lines {
+            let avail = self.buf.avail();
+            let lead = avail.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+            if lead == n {
+                self.buf.take(n);
+                return None;
+            }
+            let t0 = self.buf.time_at(lead);
+            let (raw, _, t1) = self.buf.take(n);
+            let text = raw[lead..].to_vec();
+            self.scanned = 0;
+            return Some(ModemUnit::Line { t0, t1, text, raw, lead });
+        }
+        let (bytes, t0, t1) = self.buf.take(n);
+        Some(ModemUnit::Bytes { t0, t1, bytes })
+    }
+
+    fn next_line(&mut self) -> Option<ModemUnit> {
+        let avail = self.buf.avail();
+        let lead = avail.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+        let start = self.scanned.max(lead);
+        let quoted_line = avail[lead..].starts_with(b"%CMNG:");
+        let end = if quoted_line {
+            // `%CMNG` read output carries PEM content with CR LF inside quotes.
+            let mut q = false;
+            let mut found = None;
+            for (i, &b) in avail.iter().enumerate().skip(lead) {
+                if b == b'"' {
+                    q = !q;
+                } else if b == b'\n' && !q {
+                    found = Some(i);
+                    break;
+                }
+            }
+            found
+        } else {
+            avail[start..].iter().position(|&b| b == b'\n').map(|p| p + start)
+        };
+        let Some(end) = end else {
+            if avail.len() - lead >= MAX_MODEM_LINE {
+                let t0 = self.buf.time_at(lead);
+                let (raw, _, t1) = self.buf.take(lead + MAX_MODEM_LINE);
+                self.scanned = 0;
+                let text = raw[lead..].to_vec();
+                return Some(ModemUnit::Line { t0, t1, text, raw, lead });
+            }
+            self.scanned = avail.len();
+            return None;
+        };
+        self.scanned = 0;
+        let t0 = self.buf.time_at(lead);
+        let (raw, _, t1) = self.buf.take(end + 1);
+        let mut text_end = raw.len() - 1;
+        if text_end > lead && raw[text_end - 1] == b'\r' {
+            text_end -= 1;
+        }
+        let text = raw[lead..text_end].to_vec();
+        Some(ModemUnit::Line { t0, t1, text, raw, lead })
+    }
+
+    fn next_data(&mut self) -> Option<ModemUnit> {
+        let avail = self.buf.avail();
+        if avail.is_empty() {
+            return None;
+        }
+        const MARK: &[u8] = b"\r\n#X";
+        match avail.windows(MARK.len()).position(|w| w == MARK) {
+            Some(0) => {
+                let body = &avail[2..];
+                match body.windows(2).position(|w| w == b"\r\n") {
+                    Some(p) => {
+                        let t0 = self.buf.time_at(2);
+                        let (raw, _, t1) = self.buf.take(2 + p + 2);
+                        let text = raw[2..2 + p].to_vec();
+                        Some(ModemUnit::Line { t0, t1, text, raw, lead: 2 })
+                    }
+                    None if body.len() > MAX_DATAMODE_LINE => {
+                        let (bytes, t0, t1) = self.buf.take(1);
+                        Some(ModemUnit::Bytes { t0, t1, bytes })
+                    }
+                    None => None,
+                }
+            }
+            Some(p) => {
+                let (bytes, t0, t1) = self.buf.take(p);
+                Some(ModemUnit::Bytes { t0, t1, bytes })
+            }
+            None => {
+                // Keep back a tail that could be the start of "\r\n#X".
+                let keep = (1..MARK.len()).rev().find(|&k| avail.len() >= k && avail.ends_with(&MARK[..k])).unwrap_or(0);
+                let n = avail.len() - keep;
+                if n == 0 {
+                    return None;
+                }
+                let (bytes, t0, t1) = self.buf.take(n);
+                Some(ModemUnit::Bytes { t0, t1, bytes })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host_lines(term: Terminator, input: &[u8]) -> Vec<Vec<u8>> {
+        let mut f = HostFramer::new(term);
+        input.iter().filter_map(|&b| f.push_byte(0, b)).map(|l| l.text).collect()
+    }
+
+    #[test]
+    fn host_terminators_inside_quotes_do_not_end_the_command() {
+        let pem = b"AT%CMNG=0,16842753,0,\"-----BEGIN CERTIFICATE-----\r\nMIIB\r\n-----END CERTIFICATE-----\"\r\nAT\r\n";
+        let lines = host_lines(Terminator::CrLf, pem);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].ends_with(b"CERTIFICATE-----\""));
+        assert_eq!(lines[1], b"AT");
+    }
+
+    #[test]
+    fn a_lone_cr_or_lf_is_part_of_the_command_in_crlf_mode() {
+        assert_eq!(host_lines(Terminator::CrLf, b"AT\rX\nY\r\n"), vec![b"AT\rX\nY".to_vec()]);
+        assert_eq!(host_lines(Terminator::Cr, b"AT\rAT+CFUN?\r"), vec![b"AT".to_vec(), b"AT+CFUN?".to_vec()]);
+    }
+
+    #[test]
+    fn backspace_and_del_edit_the_line() {
+        assert_eq!(host_lines(Terminator::CrLf, b"ATX\x08+CFUN?Z\x7f\r\n"), vec![b"AT+CFUN?".to_vec()]);
+    }
+
+    #[test]
+    fn an_overlong_host_line_is_cut_and_marked() {
+        let mut f = HostFramer::new(Terminator::CrLf);
+        let mut out = Vec::new();
+        for _ in 0..MAX_HOST_LINE + 10 {
+            out.extend(f.push_byte(0, b'A'));
+        }
+        assert_eq!(out.len(), 1);
+        assert!(out[0].overflow);
+    }
+
+    fn modem_units(chunks: &[&[u8]]) -> Vec<ModemUnit> {
+        let mut f = ModemFramer::default();
+        let mut out = Vec::new();
+        for (i, c) in chunks.iter().enumerate() {
+            f.push(i as i64, c);
+            while let Some(u) = f.next_unit() {
+                out.push(u);
+            }
+        }
+        out
+    }
+
+    fn texts(units: &[ModemUnit]) -> Vec<String> {
+        units
+            .iter()
+            .map(|u| match u {
+                ModemUnit::Line { text, .. } => String::from_utf8_lossy(text).into_owned(),
+                ModemUnit::Bytes { bytes, .. } => format!("<{}>", String::from_utf8_lossy(bytes)),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn modem_lines_skip_blank_lines_and_keep_their_bytes() {
+        let u = modem_units(&[b"Ready\r\n\r\n+CFUN: 1\r\n\r\nO", b"K\r\n"]);
+        assert_eq!(texts(&u), vec!["Ready", "+CFUN: 1", "OK"]);
+        let ModemUnit::Line { raw, lead, t0, t1, .. } = &u[2] else { panic!() };
+        assert_eq!((raw.as_slice(), *lead, *t0, *t1), (&b"\r\nOK\r\n"[..], 2, 0, 1));
+    }
+
+    #[test]
+    fn cmng_content_with_crlf_inside_quotes_is_one_line() {
+        let u = modem_units(&[b"%CMNG: 12,0,\"\",\"-----BEGIN\r\nX\r\n-----END\"\r\n\r\nOK\r\n"]);
+        assert_eq!(texts(&u).len(), 2);
+    }
+
+    #[test]
+    fn an_announced_payload_is_taken_whole_even_if_it_holds_crlf_ok() {
+        let mut f = ModemFramer::default();
+        f.push(0, b"\r\n#XRECV: 8\r\nab\r\nOK\r\n\r\nOK\r\n");
+        let ModemUnit::Line { text, .. } = f.next_unit().unwrap() else { panic!() };
+        assert_eq!(text, b"#XRECV: 8");
+        f.expect_payload(8);
+        assert_eq!(f.next_unit(), Some(ModemUnit::Bytes { t0: 0, t1: 0, bytes: b"ab\r\nOK\r\n".to_vec() }));
+        let ModemUnit::Line { text, .. } = f.next_unit().unwrap() else { panic!() };
+        assert_eq!(text, b"OK");
+    }
+
+    #[test]
+    fn data_mode_cuts_only_slm_lines_out_of_raw_bytes() {
+        let mut f = ModemFramer::default();
+        f.set_data_mode(true);
+        f.push(0, b"OK\r\nAT+X\r\n\r\n#XDATAMODE: 0\r\n");
+        let mut out = Vec::new();
+        while let Some(u) = f.next_unit() {
+            out.push(u);
+        }
+        assert_eq!(texts(&out), vec!["<OK\r\nAT+X\r\n>", "#XDATAMODE: 0"]);
+    }
+}

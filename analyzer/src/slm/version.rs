@@ -1,0 +1,87 @@
+//! SLM versions: which framing and behaviour rules apply.
+
+use serde::Serialize;
+
+/// An SLM (or Serial Modem) firmware version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct SlmVersion {
+    /// NCS major.
+    pub major: u16,
+    /// NCS minor.
+    pub minor: u16,
+    /// NCS patch.
+    pub patch: u16,
+    /// The "Serial Modem" successor (`#XSMVER`), not SLM.
+    pub sm: bool,
+}
+
+impl SlmVersion {
+    /// The version assumed when the trace does not say and the user does not either: v2.1.2,
+    /// the primary reference (its rules are the strictest: no pipelining, trailers).
+    pub const DEFAULT: SlmVersion = SlmVersion { major: 2, minor: 1, patch: 2, sm: false };
+
+    /// An SLM version.
+    pub const fn new(major: u16, minor: u16, patch: u16) -> Self {
+        SlmVersion { major, minor, patch, sm: false }
+    }
+
+    /// Parses `2.1.2`, `v2.5.0`, `2.6.99-dev`.
+    pub fn parse(s: &str) -> Option<SlmVersion> {
+        let s = s.trim().trim_matches('"').trim_start_matches(['v', 'V']);
+        let mut it = s.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty());
+        let major = it.next()?.parse().ok()?;
+        let minor = it.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let patch = it.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        Some(SlmVersion { major, minor, patch, sm: false })
+    }
+
+    /// From the rest of an `#XSLMVER:` line (`"2.1.2"` or `"2.3.0","2.3.0"`).
+    pub fn from_slmver(rest: &str) -> Option<SlmVersion> {
+        SlmVersion::parse(rest.split(',').next()?)
+    }
+
+    /// v2.1.x and v2.2.x: RX off while a command runs, TCP/UDP data before its trailer.
+    pub fn is_legacy(self) -> bool {
+        !self.sm && (self.major, self.minor) < (2, 3)
+    }
+
+    /// v2.5+: continuous RX, commands may be pipelined, HWFC on by default.
+    pub fn allows_pipelining(self) -> bool {
+        self.sm || (self.major, self.minor) >= (2, 5)
+    }
+
+    /// Data-mode terminator searched in the stream (v2.2+), not only at the end of an idle chunk.
+    pub fn scans_terminator(self) -> bool {
+        self.sm || (self.major, self.minor) >= (2, 2)
+    }
+
+    /// An empty command line is answered with `ERROR` (v2.1.x–v2.4.x).
+    pub fn empty_line_is_error(self) -> bool {
+        !self.sm && (self.major, self.minor) < (2, 5)
+    }
+}
+
+impl std::fmt::Display for SlmVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.sm {
+            write!(f, "SM {}.{}.{}", self.major, self.minor, self.patch)
+        } else {
+            write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slmver_lines_of_every_era_parse() {
+        assert_eq!(SlmVersion::from_slmver("\"2.1.2\""), Some(SlmVersion::new(2, 1, 2)));
+        assert_eq!(SlmVersion::from_slmver("\"2.1.2\"-CUSTOMIZED"), Some(SlmVersion::new(2, 1, 2)));
+        assert_eq!(SlmVersion::from_slmver("\"2.3.0\",\"2.3.0\""), Some(SlmVersion::new(2, 3, 0)));
+        assert!(SlmVersion::new(2, 1, 2).is_legacy());
+        assert!(!SlmVersion::new(2, 5, 0).is_legacy());
+        assert!(SlmVersion::new(2, 5, 0).allows_pipelining());
+    }
+}

@@ -1,0 +1,250 @@
+//! Timeline events: what the decoder tells about a capture, one item at a time.
+//!
+//! This is the machine contract of `atscope decode --json` (one event per line): every event
+//! is an object with `seq` (emission order), `t` (ns since capture start), `end` (ns), `dir`
+//! (`host`, `modem`, or absent) and `type`, plus the fields of its type. Bytes are given as
+//! `text` when they are valid UTF-8 and as `b64` otherwise (ripgrep's rule).
+
+use base64::Engine as _;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::at::grammar::{FinalResult, Form, Param};
+use crate::chunk::{Condition, Dir};
+
+/// Raw bytes, serialised as `{"text": …}` when valid UTF-8 and `{"b64": …}` otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Bytes {
+    /// A printable rendering: UTF-8 text with control bytes and invalid sequences escaped.
+    pub fn escaped(&self) -> String {
+        escape(&self.0)
+    }
+}
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        match std::str::from_utf8(&self.0) {
+            Ok(t) => m.serialize_entry("text", t)?,
+            Err(_) => m.serialize_entry("b64", &base64::engine::general_purpose::STANDARD.encode(&self.0))?,
+        }
+        m.end()
+    }
+}
+
+/// Renders bytes for a terminal or a transcript: printable text as is, `\r` `\n` `\t` as
+/// escapes, other control bytes and invalid UTF-8 as `\xNN`.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\r' => out.push_str("\\r"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Hex dump `c0 ff 00`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+}
+
+/// How an exchange ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExchangeStatus {
+    /// Final result `OK`.
+    Ok,
+    /// `ERROR`, `+CME ERROR`, `+CMS ERROR`.
+    Error,
+    /// The modem reset before a final result.
+    Aborted,
+    /// No final result before the end of the capture.
+    Open,
+}
+
+/// Why a reset is believed to have happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResetInfo {
+    /// Bytes on the `Ready` line before `Ready` (a reboot's line glitch).
+    pub garbage: Bytes,
+    /// Exchanges that were pending and are now aborted.
+    pub aborted: Vec<u32>,
+    /// The last command sent before the reset (exchange id), if any.
+    pub last_command: Option<u32>,
+}
+
+/// One timeline event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// Emission order, from 0.
+    pub seq: u64,
+    /// Start, ns since the capture start.
+    #[serde(rename = "t")]
+    pub t_ns: i64,
+    /// End, ns since the capture start.
+    #[serde(rename = "end")]
+    pub end_ns: i64,
+    /// The speaker, when the event belongs to one side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dir: Option<Dir>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// The kinds of timeline event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A host command line. It opens exchange `exchange`.
+    Command {
+        /// Exchange id.
+        exchange: u32,
+        /// `+CFUN`, `#XMQTTCON`; empty for bare `AT` or an invalid line.
+        name: String,
+        /// Test/Read/Set/Exec.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        form: Option<Form>,
+        /// Set-form parameters.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        params: Vec<Param>,
+        /// The line as sent (terminator removed).
+        line: Bytes,
+        /// Why the SLM's grammar check rejects it, if it does.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        invalid: Option<String>,
+        /// The line reached the SLM's 4096-byte limit.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        overflow: bool,
+        /// Other exchanges were still pending when this was sent.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pending: Vec<u32>,
+    },
+    /// An information line of a pending command.
+    Info {
+        /// Exchange id.
+        exchange: u32,
+        /// The line's prefix name, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// The line.
+        line: Bytes,
+    },
+    /// A final result code.
+    Final {
+        /// The exchange it completes; absent when no command was pending.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        exchange: Option<u32>,
+        /// The result.
+        result: FinalResult,
+        /// From the end of the command line to this result, ns.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        latency_ns: Option<i64>,
+    },
+    /// An unsolicited result code.
+    Urc {
+        /// `+CEREG`, `#XMQTTEVT`.
+        name: String,
+        /// The line.
+        line: Bytes,
+    },
+    /// A modem line with no prefix and no pending command.
+    Text {
+        /// The line.
+        line: Bytes,
+    },
+    /// Opaque bytes owned by a command, a URC or data mode.
+    Payload {
+        /// The exchange the payload belongs to, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        exchange: Option<u32>,
+        /// What announced it: `#XRECV`, `#XMQTTMSG topic`, `#XMQTTMSG`, `#XTCPDATA`, `data mode`.
+        owner: String,
+        /// Its length.
+        len: usize,
+        /// The bytes.
+        data: Bytes,
+    },
+    /// Bytes that fit no AT item (line glitches, non-printable runs, invalid UTF-8).
+    Garbage {
+        /// The bytes.
+        data: Bytes,
+        /// Why they fit nothing.
+        why: String,
+    },
+    /// The modem rebooted (`Ready`).
+    Reset(ResetInfo),
+    /// Data mode started (after `OK` to a send command without payload) or ended.
+    DataMode {
+        /// `true` on entry, `false` on exit.
+        enter: bool,
+        /// The exchange that entered data mode.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        exchange: Option<u32>,
+        /// On exit: the `#XDATAMODE` result, if the modem gave one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result: Option<i64>,
+    },
+    /// A UART line condition.
+    Condition {
+        /// Which condition.
+        cond: Condition,
+    },
+    /// A user or recorder mark.
+    Mark {
+        /// The text.
+        text: String,
+    },
+    /// An exchange, summarised when it ends (or at the end of the capture if it never did).
+    Exchange {
+        /// Exchange id.
+        id: u32,
+        /// Command name.
+        name: String,
+        /// The command line.
+        line: Bytes,
+        /// How it ended.
+        status: ExchangeStatus,
+        /// The final result, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result: Option<FinalResult>,
+        /// Latency, ns.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        latency_ns: Option<i64>,
+        /// How many information lines it got.
+        info_lines: u32,
+    },
+}
+
+impl EventKind {
+    /// The `type` name of this kind.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            EventKind::Command { .. } => "command",
+            EventKind::Info { .. } => "info",
+            EventKind::Final { .. } => "final",
+            EventKind::Urc { .. } => "urc",
+            EventKind::Text { .. } => "text",
+            EventKind::Payload { .. } => "payload",
+            EventKind::Garbage { .. } => "garbage",
+            EventKind::Reset(_) => "reset",
+            EventKind::DataMode { .. } => "data_mode",
+            EventKind::Condition { .. } => "condition",
+            EventKind::Mark { .. } => "mark",
+            EventKind::Exchange { .. } => "exchange",
+        }
+    }
+}
