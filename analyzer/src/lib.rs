@@ -23,6 +23,6 @@ pub mod at;
 pub mod capture;
 pub mod chunk;
 pub mod report;
-pub mod timeline;
 pub mod slm;
+pub mod timeline;
 pub mod trace;

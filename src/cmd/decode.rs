@@ -30,9 +30,18 @@ pub struct DecodeArgs {
 
 /// Runs `atscope decode`.
 pub fn run(args: DecodeArgs) -> Result<ExitCode> {
-    let opts = ImportOptions { host: args.host.clone(), modem: args.modem.clone(), ..Default::default() };
+    let opts = ImportOptions {
+        host: args.host.clone(),
+        modem: args.modem.clone(),
+        ..Default::default()
+    };
     let mut records = capture::open_records(&args.file, &opts)?;
-    eprintln!("{}: {}; {}", args.file.display(), records.source_mut().format_name(), records.explanation());
+    eprintln!(
+        "{}: {}; {}",
+        args.file.display(),
+        records.source_mut().format_name(),
+        records.explanation()
+    );
     for n in records.source_mut().notes() {
         eprintln!("note: {n}");
     }
@@ -47,7 +56,11 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
         if io_err.is_some() {
             return;
         }
-        let r = if json { write_event(&mut out, e) } else { printer.write(&mut out, e, None) };
+        let r = if json {
+            write_event(&mut out, e)
+        } else {
+            printer.write(&mut out, e, None)
+        };
         if let Err(err) = r {
             io_err = Some(err);
         }
@@ -69,7 +82,11 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     out.flush().ok();
     drop(out);
     let tl = analysis.timeline();
-    let ver = if tl.version_known() { format!("SLM {}", tl.version()) } else { format!("SLM {} assumed (no #XSLMVER seen)", tl.version()) };
+    let ver = if tl.version_known() {
+        format!("SLM {}", tl.version())
+    } else {
+        format!("SLM {} assumed (no #XSLMVER seen)", tl.version())
+    };
     eprintln!("{}; {ver}", analysis.summary().line());
     Ok(ExitCode::SUCCESS)
 }

@@ -91,7 +91,11 @@ impl PayloadAcc {
 #[derive(Debug, Clone)]
 enum Expect {
     /// `n` payload bytes for `owner`.
-    Payload { n: usize, owner: &'static str, exchange: Option<u32> },
+    Payload {
+        n: usize,
+        owner: &'static str,
+        exchange: Option<u32>,
+    },
     /// An optional CR LF after a `#XMQTTMSG` part.
     CrLf,
 }
@@ -169,9 +173,18 @@ impl TimelineBuilder {
     /// Feeds one record. Records must come in time order.
     pub fn push(&mut self, rec: &Record) {
         match rec {
-            Record::Mark(m) => self.emit(m.t_ns, m.t_ns, None, EventKind::Mark { text: m.text.clone() }),
+            Record::Mark(m) => self.emit(
+                m.t_ns,
+                m.t_ns,
+                None,
+                EventKind::Mark {
+                    text: m.text.clone(),
+                },
+            ),
             Record::Chunk(Chunk { t_ns, dir, body }) => match body {
-                Body::Condition(c) => self.emit(*t_ns, *t_ns, Some(*dir), EventKind::Condition { cond: *c }),
+                Body::Condition(c) => {
+                    self.emit(*t_ns, *t_ns, Some(*dir), EventKind::Condition { cond: *c })
+                }
                 Body::Bytes(b) => match dir {
                     Dir::Host => self.push_host(*t_ns, b),
                     Dir::Modem => {
@@ -195,7 +208,10 @@ impl TimelineBuilder {
                 l.t0,
                 end,
                 Some(Dir::Host),
-                EventKind::Garbage { data: Bytes(l.text), why: "host bytes without a terminator at the end of the capture".into() },
+                EventKind::Garbage {
+                    data: Bytes(l.text),
+                    why: "host bytes without a terminator at the end of the capture".into(),
+                },
             );
         }
         if self.data.is_some() {
@@ -210,7 +226,13 @@ impl TimelineBuilder {
     fn emit(&mut self, t_ns: i64, end_ns: i64, dir: Option<Dir>, kind: EventKind) {
         let seq = self.seq;
         self.seq += 1;
-        self.out.push(Event { seq, t_ns, end_ns, dir, kind });
+        self.out.push(Event {
+            seq,
+            t_ns,
+            end_ns,
+            dir,
+            kind,
+        });
     }
 
     // ---- host side ------------------------------------------------------------------------
@@ -227,6 +249,7 @@ impl TimelineBuilder {
                     if let Some(p) = find(&d.host.bytes[before.saturating_sub(2)..], b"+++") {
                         let end = before.saturating_sub(2) + p + 3;
                         let after = d.host.bytes.split_off(end);
+                        d.host.bytes.truncate(end - 3);
                         d.host_done = true;
                         i = bytes.len() - after.len();
                         continue;
@@ -246,15 +269,27 @@ impl TimelineBuilder {
 
     fn host_line(&mut self, l: HostLine) {
         self.release_held();
-        let parsed = if l.overflow { Err("longer than the SLM's 4096-byte command buffer".to_string()) } else { grammar::parse_command(&l.text) };
-        if parsed.as_ref().err().is_some_and(|e| e == "empty line") && !self.version.empty_line_is_error() {
+        let parsed = if l.overflow {
+            Err("longer than the SLM's 4096-byte command buffer".to_string())
+        } else {
+            grammar::parse_command(&l.text)
+        };
+        if parsed.as_ref().err().is_some_and(|e| e == "empty line")
+            && !self.version.empty_line_is_error()
+        {
             return; // v2.5+ ignores blank lines
         }
         let id = self.next_id;
         self.next_id += 1;
         let pending: Vec<u32> = self.pending.iter().map(|o| o.id).collect();
         let (name, form, params, invalid, cmd) = match parsed {
-            Ok(c) => (c.name.clone(), Some(c.form), c.params.clone(), None, Some(c)),
+            Ok(c) => (
+                c.name.clone(),
+                Some(c.form),
+                c.params.clone(),
+                None,
+                Some(c),
+            ),
             Err(why) => (String::new(), None, Vec::new(), Some(why), None),
         };
         let enters_data_mode = cmd.as_ref().is_some_and(enters_data_mode);
@@ -269,10 +304,26 @@ impl TimelineBuilder {
             l.t0,
             l.t1,
             Some(Dir::Host),
-            EventKind::Command { exchange: id, name, form, params, line: Bytes(l.text.clone()), invalid, overflow: l.overflow, pending },
+            EventKind::Command {
+                exchange: id,
+                name,
+                form,
+                params,
+                line: Bytes(l.text.clone()),
+                invalid,
+                overflow: l.overflow,
+                pending,
+            },
         );
         self.last_command = Some(id);
-        self.pending.push_back(Open { id, cmd, line: l.text, t1: l.t1, infos: 0, enters_data_mode });
+        self.pending.push_back(Open {
+            id,
+            cmd,
+            line: l.text,
+            t1: l.t1,
+            infos: 0,
+            enters_data_mode,
+        });
     }
 
     // ---- modem side -----------------------------------------------------------------------
@@ -297,7 +348,9 @@ impl TimelineBuilder {
                 }
                 None => {}
             }
-            let Some(u) = self.modem.next_unit() else { return };
+            let Some(u) = self.modem.next_unit() else {
+                return;
+            };
             self.modem_unit(u);
         }
     }
@@ -305,11 +358,24 @@ impl TimelineBuilder {
     fn modem_unit(&mut self, u: ModemUnit) {
         match u {
             ModemUnit::Bytes { t0, t1, bytes } => {
-                if let Some(Expect::Payload { owner, exchange, .. }) = self.expect.front().cloned() {
+                if let Some(Expect::Payload {
+                    owner, exchange, ..
+                }) = self.expect.front().cloned()
+                {
                     // A payload arrives whole, unless the capture ends inside it.
                     self.expect.pop_front();
                     let len = bytes.len();
-                    self.emit(t0, t1, Some(Dir::Modem), EventKind::Payload { exchange, owner: owner.into(), len, data: Bytes(bytes) });
+                    self.emit(
+                        t0,
+                        t1,
+                        Some(Dir::Modem),
+                        EventKind::Payload {
+                            exchange,
+                            owner: owner.into(),
+                            len,
+                            data: Bytes(bytes),
+                        },
+                    );
                     if self.data.is_some() {
                         self.modem.set_data_mode(true);
                     }
@@ -317,10 +383,24 @@ impl TimelineBuilder {
                     d.modem.push(t0, &bytes);
                     self.cut_payload_pieces();
                 } else {
-                    self.emit(t0, t1, Some(Dir::Modem), EventKind::Garbage { data: Bytes(bytes), why: "modem bytes cut off at the end of the capture".into() });
+                    self.emit(
+                        t0,
+                        t1,
+                        Some(Dir::Modem),
+                        EventKind::Garbage {
+                            data: Bytes(bytes),
+                            why: "modem bytes cut off at the end of the capture".into(),
+                        },
+                    );
                 }
             }
-            ModemUnit::Line { t0, t1, text, raw, lead } => {
+            ModemUnit::Line {
+                t0,
+                t1,
+                text,
+                raw,
+                lead,
+            } => {
                 if self.data.is_some() {
                     self.flush_data_payload(Dir::Modem);
                 }
@@ -333,7 +413,10 @@ impl TimelineBuilder {
         // `Ready` at the end of a line, garbage allowed before it: a reset.
         if text.ends_with(b"Ready") {
             let garbage = text[..text.len() - 5].to_vec();
-            if garbage.is_empty() || !is_clean(&garbage) || garbage.iter().all(|b| b.is_ascii_whitespace()) {
+            if garbage.is_empty()
+                || !is_clean(&garbage)
+                || garbage.iter().all(|b| b.is_ascii_whitespace())
+            {
                 self.release_held();
                 self.reset(t0, t1, garbage);
                 return;
@@ -343,8 +426,20 @@ impl TimelineBuilder {
         let (garbage, clean) = split_garbage(&text);
         if !garbage.is_empty() {
             self.release_held();
-            let why = if clean.is_empty() { "bytes that fit no AT item" } else { "bytes before an AT line" };
-            self.emit(t0, t1, Some(Dir::Modem), EventKind::Garbage { data: Bytes(garbage.to_vec()), why: why.into() });
+            let why = if clean.is_empty() {
+                "bytes that fit no AT item"
+            } else {
+                "bytes before an AT line"
+            };
+            self.emit(
+                t0,
+                t1,
+                Some(Dir::Modem),
+                EventKind::Garbage {
+                    data: Bytes(garbage.to_vec()),
+                    why: why.into(),
+                },
+            );
             if clean.is_empty() {
                 return;
             }
@@ -363,7 +458,15 @@ impl TimelineBuilder {
             }
             ModemLine::Prefixed { name, rest } => {
                 if self.trailer(&name, &rest, &raw[..lead]) {
-                    self.emit(t0, t1, Some(Dir::Modem), EventKind::Urc { name, line: Bytes(clean) });
+                    self.emit(
+                        t0,
+                        t1,
+                        Some(Dir::Modem),
+                        EventKind::Urc {
+                            name,
+                            line: Bytes(clean),
+                        },
+                    );
                     return;
                 }
                 self.release_held();
@@ -384,35 +487,90 @@ impl TimelineBuilder {
         if let Some(open) = self.pending.front_mut() {
             open.infos += 1;
             let exchange = open.id;
-            self.emit(t0, t1, Some(Dir::Modem), EventKind::Info { exchange, name: None, line: Bytes(line) });
+            self.emit(
+                t0,
+                t1,
+                Some(Dir::Modem),
+                EventKind::Info {
+                    exchange,
+                    name: None,
+                    line: Bytes(line),
+                },
+            );
         } else {
-            self.emit(t0, t1, Some(Dir::Modem), EventKind::Text { line: Bytes(line) });
+            self.emit(
+                t0,
+                t1,
+                Some(Dir::Modem),
+                EventKind::Text { line: Bytes(line) },
+            );
         }
     }
 
     fn final_result(&mut self, t0: i64, t1: i64, r: FinalResult) {
         // An unsolicited +CMS ERROR: 524 is a URC (the modem dropped the SMS client).
         if self.pending.is_empty() && r == FinalResult::CmsError(524) {
-            self.emit(t0, t1, Some(Dir::Modem), EventKind::Urc { name: "+CMS ERROR".into(), line: Bytes(b"+CMS ERROR: 524".to_vec()) });
+            self.emit(
+                t0,
+                t1,
+                Some(Dir::Modem),
+                EventKind::Urc {
+                    name: "+CMS ERROR".into(),
+                    line: Bytes(b"+CMS ERROR: 524".to_vec()),
+                },
+            );
             return;
         }
         let Some(open) = self.pending.pop_front() else {
-            self.emit(t0, t1, Some(Dir::Modem), EventKind::Final { exchange: None, result: r, latency_ns: None });
+            self.emit(
+                t0,
+                t1,
+                Some(Dir::Modem),
+                EventKind::Final {
+                    exchange: None,
+                    result: r,
+                    latency_ns: None,
+                },
+            );
             return;
         };
         let latency = t0 - open.t1;
         let id = open.id;
-        self.emit(t0, t1, Some(Dir::Modem), EventKind::Final { exchange: Some(id), result: r.clone(), latency_ns: Some(latency) });
+        self.emit(
+            t0,
+            t1,
+            Some(Dir::Modem),
+            EventKind::Final {
+                exchange: Some(id),
+                result: r.clone(),
+                latency_ns: Some(latency),
+            },
+        );
         let enters = open.enters_data_mode && r.is_ok();
-        let status = if r.is_ok() { ExchangeStatus::Ok } else { ExchangeStatus::Error };
+        let status = if r.is_ok() {
+            ExchangeStatus::Ok
+        } else {
+            ExchangeStatus::Error
+        };
         self.emit_exchange(open, t1, status, Some(r), Some(latency));
         if enters {
             self.start_data_mode(t1, Some(id));
         }
     }
 
-    fn emit_exchange(&mut self, open: Open, end: i64, status: ExchangeStatus, result: Option<FinalResult>, latency_ns: Option<i64>) {
-        let name = open.cmd.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+    fn emit_exchange(
+        &mut self,
+        open: Open,
+        end: i64,
+        status: ExchangeStatus,
+        result: Option<FinalResult>,
+        latency_ns: Option<i64>,
+    ) {
+        let name = open
+            .cmd
+            .as_ref()
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
         let t0 = self.out.iter().rev().find_map(|e| match &e.kind {
             EventKind::Command { exchange, .. } if *exchange == open.id => Some(e.t_ns),
             _ => None,
@@ -422,7 +580,15 @@ impl TimelineBuilder {
             t0,
             end.max(t0),
             None,
-            EventKind::Exchange { id: open.id, name, line: Bytes(open.line), status, result, latency_ns, info_lines: open.infos },
+            EventKind::Exchange {
+                id: open.id,
+                name,
+                line: Bytes(open.line),
+                status,
+                result,
+                latency_ns,
+                info_lines: open.infos,
+            },
         );
     }
 
@@ -440,27 +606,68 @@ impl TimelineBuilder {
                 self.version_known = true;
             }
         }
-        let answers = self.pending.front().and_then(|o| o.cmd.as_ref()).is_some_and(|c| answers_command(c, &name));
-        let exchange = if answers { self.pending.front().map(|o| o.id) } else { None };
+        let answers = self
+            .pending
+            .front()
+            .and_then(|o| o.cmd.as_ref())
+            .is_some_and(|c| answers_command(c, &name));
+        let exchange = if answers {
+            self.pending.front().map(|o| o.id)
+        } else {
+            None
+        };
         if let Some(open) = self.pending.front_mut().filter(|_| answers) {
             open.infos += 1;
         }
         let kind = match exchange {
-            Some(ex) => EventKind::Info { exchange: ex, name: Some(name.clone()), line: Bytes(line) },
-            None => EventKind::Urc { name: name.clone(), line: Bytes(line) },
+            Some(ex) => EventKind::Info {
+                exchange: ex,
+                name: Some(name.clone()),
+                line: Bytes(line),
+            },
+            None => EventKind::Urc {
+                name: name.clone(),
+                line: Bytes(line),
+            },
         };
+        if name == "#XDATAMODE" {
+            // The payload came before the line that ends it.
+            self.strip_terminator();
+            self.flush_data_payload(Dir::Host);
+            self.flush_data_payload(Dir::Modem);
+        }
         self.emit(t0, t1, Some(Dir::Modem), kind);
-        let first_int = || rest.split(',').next().and_then(|v| v.trim().parse::<i64>().ok());
+        let first_int = || {
+            rest.split(',')
+                .next()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        };
         match name.as_str() {
             "#XRECV" | "#XRECVFROM" if exchange.is_some() => {
                 if let Some(n) = first_int().filter(|&n| n > 0 && (n as usize) <= MAX_ANNOUNCED) {
-                    self.expect.push_back(Expect::Payload { n: n as usize, owner: if name == "#XRECV" { "#XRECV" } else { "#XRECVFROM" }, exchange });
+                    self.expect.push_back(Expect::Payload {
+                        n: n as usize,
+                        owner: if name == "#XRECV" {
+                            "#XRECV"
+                        } else {
+                            "#XRECVFROM"
+                        },
+                        exchange,
+                    });
                 }
             }
             "#XTCPDATA" | "#XUDPDATA" if !self.version.is_legacy() => {
                 if let Some(n) = first_int().filter(|&n| n > 0 && (n as usize) <= MAX_ANNOUNCED) {
-                    let owner = if name == "#XTCPDATA" { "#XTCPDATA" } else { "#XUDPDATA" };
-                    self.expect.push_back(Expect::Payload { n: n as usize, owner, exchange: None });
+                    let owner = if name == "#XTCPDATA" {
+                        "#XTCPDATA"
+                    } else {
+                        "#XUDPDATA"
+                    };
+                    self.expect.push_back(Expect::Payload {
+                        n: n as usize,
+                        owner,
+                        exchange: None,
+                    });
                 }
             }
             "#XMQTTMSG" => {
@@ -468,11 +675,19 @@ impl TimelineBuilder {
                 if let (Some(Some(tl)), Some(Some(pl))) = (it.next(), it.next()) {
                     if tl <= MAX_ANNOUNCED && pl <= MAX_ANNOUNCED {
                         if tl > 0 {
-                            self.expect.push_back(Expect::Payload { n: tl, owner: "#XMQTTMSG topic", exchange: None });
+                            self.expect.push_back(Expect::Payload {
+                                n: tl,
+                                owner: "#XMQTTMSG topic",
+                                exchange: None,
+                            });
                         }
                         self.expect.push_back(Expect::CrLf);
                         if pl > 0 {
-                            self.expect.push_back(Expect::Payload { n: pl, owner: "#XMQTTMSG", exchange: None });
+                            self.expect.push_back(Expect::Payload {
+                                n: pl,
+                                owner: "#XMQTTMSG",
+                                exchange: None,
+                            });
                         }
                         self.expect.push_back(Expect::CrLf);
                     }
@@ -499,14 +714,18 @@ impl TimelineBuilder {
     fn trailer(&mut self, name: &str, rest: &str, lead: &[u8]) -> bool {
         let is_trailer = match name {
             "#XTCPDATA" | "#XUDPDATA" => self.version.is_legacy(),
-            "#XHTTPCRSP" => !rest.starts_with('0') || rest.starts_with("0,0") || rest.starts_with("0,1"),
+            "#XHTTPCRSP" => {
+                !rest.starts_with('0') || rest.starts_with("0,0") || rest.starts_with("0,1")
+            }
             _ => false,
         };
         if !is_trailer {
             return false;
         }
         let mut fields = rest.split(',').map(|v| v.trim().parse::<i64>().ok());
-        let Some(Some(n)) = fields.next() else { return false };
+        let Some(Some(n)) = fields.next() else {
+            return false;
+        };
         let last = fields.next().flatten();
         let mut n = n.max(0) as usize;
         if name == "#XHTTPCRSP" {
@@ -551,7 +770,12 @@ impl TimelineBuilder {
                 break;
             }
         }
-        let t_first = times.iter().rev().find(|(off, _, _)| *off <= cut).map(|t| t.1).unwrap_or(0);
+        let t_first = times
+            .iter()
+            .rev()
+            .find(|(off, _, _)| *off <= cut)
+            .map(|t| t.1)
+            .unwrap_or(0);
         let t_last = times.last().map(|t| t.2).unwrap_or(t_first);
         let owner = match name {
             "#XTCPDATA" => "#XTCPDATA",
@@ -560,7 +784,17 @@ impl TimelineBuilder {
         };
         if !payload.is_empty() {
             let len = payload.len();
-            self.emit(t_first, t_last, Some(Dir::Modem), EventKind::Payload { exchange: None, owner: owner.into(), len, data: Bytes(payload) });
+            self.emit(
+                t_first,
+                t_last,
+                Some(Dir::Modem),
+                EventKind::Payload {
+                    exchange: None,
+                    owner: owner.into(),
+                    len,
+                    data: Bytes(payload),
+                },
+            );
         }
         true
     }
@@ -591,7 +825,16 @@ impl TimelineBuilder {
 
     fn reset(&mut self, t0: i64, t1: i64, garbage: Vec<u8>) {
         let aborted: Vec<u32> = self.pending.iter().map(|o| o.id).collect();
-        self.emit(t0, t1, Some(Dir::Modem), EventKind::Reset(ResetInfo { garbage: Bytes(garbage), aborted, last_command: self.last_command }));
+        self.emit(
+            t0,
+            t1,
+            Some(Dir::Modem),
+            EventKind::Reset(ResetInfo {
+                garbage: Bytes(garbage),
+                aborted,
+                last_command: self.last_command,
+            }),
+        );
         while let Some(open) = self.pending.pop_front() {
             self.emit_exchange(open, t0, ExchangeStatus::Aborted, None, None);
         }
@@ -612,22 +855,56 @@ impl TimelineBuilder {
         if self.data.is_some() {
             return;
         }
-        self.emit(t, t, None, EventKind::DataMode { enter: true, exchange, result: None });
+        self.emit(
+            t,
+            t,
+            None,
+            EventKind::DataMode {
+                enter: true,
+                exchange,
+                result: None,
+            },
+        );
         // Host bytes already buffered as a partial command line belong to the payload.
         let mut host = PayloadAcc::default();
         if let Some(l) = self.host.take_pending() {
             host.push(l.t0, &l.text);
         }
-        self.data = Some(DataSession { exchange, host, modem: PayloadAcc::default(), host_done: false });
+        self.data = Some(DataSession {
+            exchange,
+            host,
+            modem: PayloadAcc::default(),
+            host_done: false,
+        });
         self.modem.set_data_mode(true);
     }
 
+    /// The terminator that ended data mode is not payload.
+    fn strip_terminator(&mut self) {
+        if let Some(d) = self.data.as_mut() {
+            if d.host.bytes.ends_with(b"+++") {
+                let n = d.host.bytes.len() - 3;
+                d.host.bytes.truncate(n);
+            }
+        }
+    }
+
     fn end_data_mode(&mut self, t: Option<i64>, result: Option<i64>) {
+        self.strip_terminator();
         self.flush_data_payload(Dir::Host);
         self.flush_data_payload(Dir::Modem);
         let Some(d) = self.data.take() else { return };
         let t = t.unwrap_or(d.host.t1.max(d.modem.t1));
-        self.emit(t, t, None, EventKind::DataMode { enter: false, exchange: d.exchange, result });
+        self.emit(
+            t,
+            t,
+            None,
+            EventKind::DataMode {
+                enter: false,
+                exchange: d.exchange,
+                result,
+            },
+        );
         self.modem.set_data_mode(false);
         self.pump_modem();
     }
@@ -644,7 +921,17 @@ impl TimelineBuilder {
         let acc = std::mem::take(acc);
         let exchange = d.exchange;
         let len = acc.bytes.len();
-        self.emit(acc.t0, acc.t1, Some(dir), EventKind::Payload { exchange, owner: "data mode".into(), len, data: Bytes(acc.bytes) });
+        self.emit(
+            acc.t0,
+            acc.t1,
+            Some(dir),
+            EventKind::Payload {
+                exchange,
+                owner: "data mode".into(),
+                len,
+                data: Bytes(acc.bytes),
+            },
+        );
     }
 
     /// Emits full [`PAYLOAD_PIECE`]s of data-mode payload, so memory stays flat.
@@ -665,7 +952,17 @@ impl TimelineBuilder {
                 let (t0, t1) = (acc.t0, acc.t1);
                 acc.t0 = acc.t1;
                 let exchange = d.exchange;
-                self.emit(t0, t1, Some(dir), EventKind::Payload { exchange, owner: "data mode".into(), len: piece.len(), data: Bytes(piece) });
+                self.emit(
+                    t0,
+                    t1,
+                    Some(dir),
+                    EventKind::Payload {
+                        exchange,
+                        owner: "data mode".into(),
+                        len: piece.len(),
+                        data: Bytes(piece),
+                    },
+                );
             }
         }
     }
@@ -681,7 +978,10 @@ fn answers_command(c: &Command, name: &str) -> bool {
         return true;
     }
     // v2.1.2 `#XCMNG` read prints a `%CMNG:` line; `#XTCPHANGUP` answers with `#XTCPSVR`.
-    matches!((c.name.as_str(), name), ("#XCMNG", "%CMNG") | ("#XTCPHANGUP", "#XTCPSVR"))
+    matches!(
+        (c.name.as_str(), name),
+        ("#XCMNG", "%CMNG") | ("#XTCPHANGUP", "#XTCPSVR")
+    )
 }
 
 /// Whether `OK` to this command puts the SLM into data mode (§4.4).
@@ -694,13 +994,16 @@ pub fn enters_data_mode(c: &Command) -> bool {
         _ => false,
     };
     match c.name.as_str() {
-        "#XSEND" | "#XTCPSEND" | "#XUDPSEND" => c.form == Form::Exec || (c.form == Form::Set && empty(0)),
+        "#XSEND" | "#XTCPSEND" | "#XUDPSEND" => {
+            c.form == Form::Exec || (c.form == Form::Set && empty(0))
+        }
         "#XSENDTO" => c.form == Form::Set && n <= 2,
         "#XMQTTPUB" => c.form == Form::Set && empty(1),
         "#XNRFCLOUD" => c.form == Form::Set && c.int(0) == Some(2),
         "#XFTP" => {
             let op = c.text(0).unwrap_or("").to_ascii_lowercase();
-            c.form == Form::Set && ((op == "put" || op == "mput") && n <= 2 || op == "uput" && n <= 1)
+            c.form == Form::Set
+                && ((op == "put" || op == "mput") && n <= 2 || op == "uput" && n <= 1)
         }
         _ => false,
     }
@@ -733,7 +1036,9 @@ fn split_garbage(line: &[u8]) -> (&[u8], &[u8]) {
     }
     let tail = &line[last_bad_end..];
     let starts_like_at = |t: &[u8]| {
-        t.first().is_some_and(|b| matches!(b, b'+' | b'%' | b'#')) || t.starts_with(b"OK") || t.starts_with(b"ERROR")
+        t.first().is_some_and(|b| matches!(b, b'+' | b'%' | b'#'))
+            || t.starts_with(b"OK")
+            || t.starts_with(b"ERROR")
     };
     if !tail.is_empty() && starts_like_at(tail) {
         (&line[..last_bad_end], tail)
