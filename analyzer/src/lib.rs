@@ -22,6 +22,7 @@ pub mod analysis;
 pub mod at;
 pub mod capture;
 pub mod chunk;
+pub mod finding;
 pub mod report;
 pub mod slm;
 pub mod timeline;

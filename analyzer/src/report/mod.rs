@@ -54,6 +54,7 @@ impl Summary {
             EventKind::Reset(_) => self.resets += 1,
             EventKind::Payload { len, .. } => self.payload_bytes += *len as u64,
             EventKind::Garbage { .. } => self.garbage += 1,
+            EventKind::Finding(f) => self.findings[f.severity.index()] += 1,
             _ => {}
         }
     }

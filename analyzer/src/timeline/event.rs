@@ -215,6 +215,8 @@ pub enum EventKind {
         /// The text.
         text: String,
     },
+    /// An anomaly found by the rules (see [`crate::finding`]).
+    Finding(crate::finding::Finding),
     /// An exchange, summarised when it ends (or at the end of the capture if it never did).
     Exchange {
         /// Exchange id.
@@ -252,6 +254,7 @@ impl EventKind {
             EventKind::Condition { .. } => "condition",
             EventKind::Mark { .. } => "mark",
             EventKind::Exchange { .. } => "exchange",
+            EventKind::Finding(_) => "finding",
         }
     }
 }
