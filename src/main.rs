@@ -10,11 +10,7 @@ use clap::{Parser, Subcommand};
 mod cmd;
 
 #[derive(Parser)]
-#[command(
-    name = "atscope",
-    version,
-    about = "AT timeline analyzer for the nRF9160 Serial LTE Modem UART link"
-)]
+#[command(name = "atscope", version, about = "AT timeline analyzer for the nRF9160 Serial LTE Modem UART link")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

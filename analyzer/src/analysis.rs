@@ -16,10 +16,7 @@ pub struct Analysis {
 impl Analysis {
     /// A session with the given decoder configuration.
     pub fn new(cfg: Config) -> Self {
-        Analysis {
-            builder: TimelineBuilder::new(cfg),
-            summary: Summary::default(),
-        }
+        Analysis { builder: TimelineBuilder::new(cfg), summary: Summary::default() }
     }
 
     /// Feeds one record; `sink` gets every event that became ready.

@@ -89,20 +89,12 @@ pub struct Chunk {
 impl Chunk {
     /// A chunk of bytes.
     pub fn bytes(t_ns: i64, dir: Dir, bytes: impl Into<Vec<u8>>) -> Chunk {
-        Chunk {
-            t_ns,
-            dir,
-            body: Body::Bytes(bytes.into()),
-        }
+        Chunk { t_ns, dir, body: Body::Bytes(bytes.into()) }
     }
 
     /// A chunk that carries a line condition.
     pub fn condition(t_ns: i64, dir: Dir, cond: Condition) -> Chunk {
-        Chunk {
-            t_ns,
-            dir,
-            body: Body::Condition(cond),
-        }
+        Chunk { t_ns, dir, body: Body::Condition(cond) }
     }
 }
 

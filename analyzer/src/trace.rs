@@ -82,10 +82,7 @@ impl<W: Write> TraceWriter<W> {
     pub fn new(mut out: W, meta: &Meta) -> Result<Self, TraceError> {
         let header = serde_json::json!({ "atrace": VERSION, "meta": meta });
         writeln!(out, "{header}")?;
-        Ok(TraceWriter {
-            out,
-            line: String::with_capacity(256),
-        })
+        Ok(TraceWriter { out, line: String::with_capacity(256) })
     }
 
     /// Appends one record.
@@ -178,22 +175,14 @@ struct RawRecord<'a> {
 /// Parses one record line. `line` is the 1-based line number, for the error.
 pub fn decode_record(text: &str, line: u64) -> Result<Record, TraceError> {
     let bad = |why: String| TraceError::BadRecord { line, why };
-    let raw: RawRecord =
-        serde_json::from_str(text).map_err(|e| bad(format!("not a trace record: {e}")))?;
+    let raw: RawRecord = serde_json::from_str(text).map_err(|e| bad(format!("not a trace record: {e}")))?;
     if let Some(m) = raw.mark {
-        return Ok(Record::Mark(Mark {
-            t_ns: raw.t,
-            text: m.into_owned(),
-        }));
+        return Ok(Record::Mark(Mark { t_ns: raw.t, text: m.into_owned() }));
     }
     let dir = match raw.d.as_deref() {
         Some("host") => Dir::Host,
         Some("modem") => Dir::Modem,
-        Some(other) => {
-            return Err(bad(format!(
-                "\"d\" must be \"host\" or \"modem\", not {other:?}"
-            )))
-        }
+        Some(other) => return Err(bad(format!("\"d\" must be \"host\" or \"modem\", not {other:?}"))),
         None => return Err(bad("record has neither \"d\" nor \"mark\"".into())),
     };
     let body = if let Some(t) = raw.text {
@@ -215,11 +204,7 @@ pub fn decode_record(text: &str, line: u64) -> Result<Record, TraceError> {
     } else {
         return Err(bad("record has no \"text\", \"b64\" or \"cond\"".into()));
     };
-    Ok(Record::Chunk(Chunk {
-        t_ns: raw.t,
-        dir,
-        body,
-    }))
+    Ok(Record::Chunk(Chunk { t_ns: raw.t, dir, body }))
 }
 
 /// Streams the records of a trace.
@@ -238,10 +223,8 @@ impl<R: BufRead> TraceReader<R> {
     pub fn new(mut input: R) -> Result<Self, TraceError> {
         let mut buf = Vec::new();
         input.read_until(b'\n', &mut buf)?;
-        let text =
-            std::str::from_utf8(&buf).map_err(|_| TraceError::BadHeader("not UTF-8".into()))?;
-        let header: Header = serde_json::from_str(text.trim_end())
-            .map_err(|e| TraceError::BadHeader(e.to_string()))?;
+        let text = std::str::from_utf8(&buf).map_err(|_| TraceError::BadHeader("not UTF-8".into()))?;
+        let header: Header = serde_json::from_str(text.trim_end()).map_err(|e| TraceError::BadHeader(e.to_string()))?;
         if header.atrace > VERSION {
             return Err(TraceError::TooNew(header.atrace));
         }
@@ -299,10 +282,7 @@ impl<R: BufRead> Iterator for TraceReader<R> {
                 Err(_) if !complete => return self.truncated(),
                 Err(_) => {
                     self.done = true;
-                    return Some(Err(TraceError::BadRecord {
-                        line: self.line_no,
-                        why: "not UTF-8".into(),
-                    }));
+                    return Some(Err(TraceError::BadRecord { line: self.line_no, why: "not UTF-8".into() }));
                 }
             };
             if text.trim().is_empty() {
@@ -341,26 +321,16 @@ mod tests {
             w.write(r).unwrap();
         }
         let bytes = w.into_inner().unwrap();
-        TraceReader::new(&bytes[..])
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect()
+        TraceReader::new(&bytes[..]).unwrap().map(|r| r.unwrap()).collect()
     }
 
     #[test]
     fn arbitrary_bytes_conditions_and_marks_survive_a_round_trip() {
         let recs = vec![
             Record::Chunk(Chunk::bytes(0, Dir::Host, b"AT+CFUN=1\r\n".to_vec())),
-            Record::Chunk(Chunk::bytes(
-                5,
-                Dir::Modem,
-                vec![0xC0, 0xFF, b'R', 0x00, b'\r', b'\n'],
-            )),
+            Record::Chunk(Chunk::bytes(5, Dir::Modem, vec![0xC0, 0xFF, b'R', 0x00, b'\r', b'\n'])),
             Record::Chunk(Chunk::condition(-7, Dir::Modem, Condition::Framing)),
-            Record::Mark(Mark {
-                t_ns: 9,
-                text: "unplugged \"ttyUSB0\"".into(),
-            }),
+            Record::Mark(Mark { t_ns: 9, text: "unplugged \"ttyUSB0\"".into() }),
         ];
         assert_eq!(roundtrip(&recs), recs);
     }
@@ -368,16 +338,10 @@ mod tests {
     #[test]
     fn utf8_is_stored_as_text_and_the_rest_as_base64() {
         let mut s = String::new();
-        encode_record(
-            &Record::Chunk(Chunk::bytes(1, Dir::Host, b"AT\r\n".to_vec())),
-            &mut s,
-        );
+        encode_record(&Record::Chunk(Chunk::bytes(1, Dir::Host, b"AT\r\n".to_vec())), &mut s);
         assert_eq!(s, r#"{"t":1,"d":"host","text":"AT\r\n"}"#);
         s.clear();
-        encode_record(
-            &Record::Chunk(Chunk::bytes(1, Dir::Modem, vec![0xFF])),
-            &mut s,
-        );
+        encode_record(&Record::Chunk(Chunk::bytes(1, Dir::Modem, vec![0xFF])), &mut s);
         assert_eq!(s, r#"{"t":1,"d":"modem","b64":"/w=="}"#);
     }
 
@@ -403,11 +367,9 @@ mod tests {
 
     #[test]
     fn newer_versions_are_refused_and_older_fields_ignored() {
-        assert!(matches!(
-            TraceReader::new(&b"{\"atrace\":99}\n"[..]),
-            Err(TraceError::TooNew(99))
-        ));
-        let file = b"{\"atrace\":1,\"meta\":{\"x\":1},\"future\":true}\n{\"t\":1,\"d\":\"host\",\"text\":\"A\",\"span\":3}\n";
+        assert!(matches!(TraceReader::new(&b"{\"atrace\":99}\n"[..]), Err(TraceError::TooNew(99))));
+        let file =
+            b"{\"atrace\":1,\"meta\":{\"x\":1},\"future\":true}\n{\"t\":1,\"d\":\"host\",\"text\":\"A\",\"span\":3}\n";
         assert_eq!(TraceReader::new(&file[..]).unwrap().count(), 1);
     }
 }

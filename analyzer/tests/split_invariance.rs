@@ -46,11 +46,7 @@ fn recut(recs: &[Record], cuts: &[usize]) -> Vec<Record> {
     let mut k = 0;
     for r in recs {
         match r {
-            Record::Chunk(Chunk {
-                t_ns,
-                dir,
-                body: Body::Bytes(b),
-            }) => {
+            Record::Chunk(Chunk { t_ns, dir, body: Body::Bytes(b) }) => {
                 let mut rest = &b[..];
                 while !rest.is_empty() {
                     let n = 1 + cuts[k % cuts.len()] % rest.len();

@@ -30,18 +30,9 @@ pub struct DecodeArgs {
 
 /// Runs `atscope decode`.
 pub fn run(args: DecodeArgs) -> Result<ExitCode> {
-    let opts = ImportOptions {
-        host: args.host.clone(),
-        modem: args.modem.clone(),
-        ..Default::default()
-    };
+    let opts = ImportOptions { host: args.host.clone(), modem: args.modem.clone(), ..Default::default() };
     let mut records = capture::open_records(&args.file, &opts)?;
-    eprintln!(
-        "{}: {}; {}",
-        args.file.display(),
-        records.source_mut().format_name(),
-        records.explanation()
-    );
+    eprintln!("{}: {}; {}", args.file.display(), records.source_mut().format_name(), records.explanation());
     for n in records.source_mut().notes() {
         eprintln!("note: {n}");
     }
@@ -56,11 +47,7 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
         if io_err.is_some() {
             return;
         }
-        let r = if json {
-            write_event(&mut out, e)
-        } else {
-            printer.write(&mut out, e, None)
-        };
+        let r = if json { write_event(&mut out, e) } else { printer.write(&mut out, e, None) };
         if let Err(err) = r {
             io_err = Some(err);
         }

@@ -114,10 +114,7 @@ pub struct HostFramer {
 impl HostFramer {
     /// A framer for the given terminator.
     pub fn new(term: Terminator) -> Self {
-        HostFramer {
-            term,
-            ..Default::default()
-        }
+        HostFramer { term, ..Default::default() }
     }
 
     /// Bytes waiting for their terminator.
@@ -135,12 +132,7 @@ impl HostFramer {
         let t0 = self.t0.take()?;
         self.in_quotes = false;
         self.prev_cr = false;
-        Some(HostLine {
-            t0,
-            t1: t0,
-            text: std::mem::take(&mut self.line),
-            overflow: false,
-        })
+        Some(HostLine { t0, t1: t0, text: std::mem::take(&mut self.line), overflow: false })
     }
 
     /// Feeds one byte at time `t`; returns a line when it completes.
@@ -159,12 +151,7 @@ impl HostFramer {
             }
             self.t0 = None;
             self.in_quotes = false;
-            return Some(HostLine {
-                t0,
-                t1: t,
-                text: std::mem::take(&mut self.line),
-                overflow: false,
-            });
+            return Some(HostLine { t0, t1: t, text: std::mem::take(&mut self.line), overflow: false });
         }
         match b {
             0x08 | 0x7F => {
@@ -185,12 +172,7 @@ impl HostFramer {
             self.t0 = None;
             self.in_quotes = false;
             self.prev_cr = false;
-            return Some(HostLine {
-                t0,
-                t1: t,
-                text: std::mem::take(&mut self.line),
-                overflow: true,
-            });
+            return Some(HostLine { t0, t1: t, text: std::mem::take(&mut self.line), overflow: true });
         }
         None
     }
@@ -242,11 +224,7 @@ pub struct ModemFramer {
 
 impl Default for ModemFramer {
     fn default() -> Self {
-        ModemFramer {
-            buf: TimedBuf::default(),
-            mode: ModemMode::Lines,
-            scanned: 0,
-        }
+        ModemFramer { buf: TimedBuf::default(), mode: ModemMode::Lines, scanned: 0 }
     }
 }
 
@@ -258,11 +236,7 @@ impl ModemFramer {
 
     /// The next `n` bytes are a payload (after a header such as `#XRECV: n`).
     pub fn expect_payload(&mut self, n: usize) {
-        self.mode = if n == 0 {
-            ModemMode::Lines
-        } else {
-            ModemMode::Payload(n)
-        };
+        self.mode = if n == 0 { ModemMode::Lines } else { ModemMode::Payload(n) };
         self.scanned = 0;
     }
 
@@ -286,11 +260,7 @@ impl ModemFramer {
 
     /// Data mode on or off.
     pub fn set_data_mode(&mut self, on: bool) {
-        self.mode = if on {
-            ModemMode::Data
-        } else {
-            ModemMode::Lines
-        };
+        self.mode = if on { ModemMode::Data } else { ModemMode::Lines };
         self.scanned = 0;
     }
 
@@ -329,10 +299,7 @@ impl ModemFramer {
         }
         if self.mode == ModemMode::Lines {
             let avail = self.buf.avail();
-            let lead = avail
-                .iter()
-                .take_while(|&&b| b == b'\r' || b == b'\n')
-                .count();
+            let lead = avail.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
             if lead == n {
                 self.buf.take(n);
                 return None;
@@ -341,13 +308,7 @@ impl ModemFramer {
             let (raw, _, t1) = self.buf.take(n);
             let text = raw[lead..].to_vec();
             self.scanned = 0;
-            return Some(ModemUnit::Line {
-                t0,
-                t1,
-                text,
-                raw,
-                lead,
-            });
+            return Some(ModemUnit::Line { t0, t1, text, raw, lead });
         }
         let (bytes, t0, t1) = self.buf.take(n);
         Some(ModemUnit::Bytes { t0, t1, bytes })
@@ -355,10 +316,7 @@ impl ModemFramer {
 
     fn next_line(&mut self) -> Option<ModemUnit> {
         let avail = self.buf.avail();
-        let lead = avail
-            .iter()
-            .take_while(|&&b| b == b'\r' || b == b'\n')
-            .count();
+        let lead = avail.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
         let start = self.scanned.max(lead);
         let quoted_line = avail[lead..].starts_with(b"%CMNG:");
         let end = if quoted_line {
@@ -375,10 +333,7 @@ impl ModemFramer {
             }
             found
         } else {
-            avail[start..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map(|p| p + start)
+            avail[start..].iter().position(|&b| b == b'\n').map(|p| p + start)
         };
         let Some(end) = end else {
             if avail.len() - lead >= MAX_MODEM_LINE {
@@ -386,13 +341,7 @@ impl ModemFramer {
                 let (raw, _, t1) = self.buf.take(lead + MAX_MODEM_LINE);
                 self.scanned = 0;
                 let text = raw[lead..].to_vec();
-                return Some(ModemUnit::Line {
-                    t0,
-                    t1,
-                    text,
-                    raw,
-                    lead,
-                });
+                return Some(ModemUnit::Line { t0, t1, text, raw, lead });
             }
             self.scanned = avail.len();
             return None;
@@ -405,13 +354,7 @@ impl ModemFramer {
             text_end -= 1;
         }
         let text = raw[lead..text_end].to_vec();
-        Some(ModemUnit::Line {
-            t0,
-            t1,
-            text,
-            raw,
-            lead,
-        })
+        Some(ModemUnit::Line { t0, t1, text, raw, lead })
     }
 
     fn next_data(&mut self) -> Option<ModemUnit> {
@@ -428,13 +371,7 @@ impl ModemFramer {
                         let t0 = self.buf.time_at(2);
                         let (raw, _, t1) = self.buf.take(2 + p + 2);
                         let text = raw[2..2 + p].to_vec();
-                        Some(ModemUnit::Line {
-                            t0,
-                            t1,
-                            text,
-                            raw,
-                            lead: 2,
-                        })
+                        Some(ModemUnit::Line { t0, t1, text, raw, lead: 2 })
                     }
                     None if body.len() > MAX_DATAMODE_LINE => {
                         let (bytes, t0, t1) = self.buf.take(1);
@@ -449,10 +386,8 @@ impl ModemFramer {
             }
             None => {
                 // Keep back a tail that could be the start of "\r\n#X".
-                let keep = (1..MARK.len())
-                    .rev()
-                    .find(|&k| avail.len() >= k && avail.ends_with(&MARK[..k]))
-                    .unwrap_or(0);
+                let keep =
+                    (1..MARK.len()).rev().find(|&k| avail.len() >= k && avail.ends_with(&MARK[..k])).unwrap_or(0);
                 let n = avail.len() - keep;
                 if n == 0 {
                     return None;
@@ -470,16 +405,13 @@ mod tests {
 
     fn host_lines(term: Terminator, input: &[u8]) -> Vec<Vec<u8>> {
         let mut f = HostFramer::new(term);
-        input
-            .iter()
-            .filter_map(|&b| f.push_byte(0, b))
-            .map(|l| l.text)
-            .collect()
+        input.iter().filter_map(|&b| f.push_byte(0, b)).map(|l| l.text).collect()
     }
 
     #[test]
     fn host_terminators_inside_quotes_do_not_end_the_command() {
-        let pem = b"AT%CMNG=0,16842753,0,\"-----BEGIN CERTIFICATE-----\r\nMIIB\r\n-----END CERTIFICATE-----\"\r\nAT\r\n";
+        let pem =
+            b"AT%CMNG=0,16842753,0,\"-----BEGIN CERTIFICATE-----\r\nMIIB\r\n-----END CERTIFICATE-----\"\r\nAT\r\n";
         let lines = host_lines(Terminator::CrLf, pem);
         assert_eq!(lines.len(), 2);
         assert!(lines[0].ends_with(b"CERTIFICATE-----\""));
@@ -488,22 +420,13 @@ mod tests {
 
     #[test]
     fn a_lone_cr_or_lf_is_part_of_the_command_in_crlf_mode() {
-        assert_eq!(
-            host_lines(Terminator::CrLf, b"AT\rX\nY\r\n"),
-            vec![b"AT\rX\nY".to_vec()]
-        );
-        assert_eq!(
-            host_lines(Terminator::Cr, b"AT\rAT+CFUN?\r"),
-            vec![b"AT".to_vec(), b"AT+CFUN?".to_vec()]
-        );
+        assert_eq!(host_lines(Terminator::CrLf, b"AT\rX\nY\r\n"), vec![b"AT\rX\nY".to_vec()]);
+        assert_eq!(host_lines(Terminator::Cr, b"AT\rAT+CFUN?\r"), vec![b"AT".to_vec(), b"AT+CFUN?".to_vec()]);
     }
 
     #[test]
     fn backspace_and_del_edit_the_line() {
-        assert_eq!(
-            host_lines(Terminator::CrLf, b"ATX\x08+CFUN?Z\x7f\r\n"),
-            vec![b"AT+CFUN?".to_vec()]
-        );
+        assert_eq!(host_lines(Terminator::CrLf, b"ATX\x08+CFUN?Z\x7f\r\n"), vec![b"AT+CFUN?".to_vec()]);
     }
 
     #[test]
@@ -543,16 +466,8 @@ mod tests {
     fn modem_lines_skip_blank_lines_and_keep_their_bytes() {
         let u = modem_units(&[b"Ready\r\n\r\n+CFUN: 1\r\n\r\nO", b"K\r\n"]);
         assert_eq!(texts(&u), vec!["Ready", "+CFUN: 1", "OK"]);
-        let ModemUnit::Line {
-            raw, lead, t0, t1, ..
-        } = &u[2]
-        else {
-            panic!()
-        };
-        assert_eq!(
-            (raw.as_slice(), *lead, *t0, *t1),
-            (&b"\r\nOK\r\n"[..], 2, 0, 1)
-        );
+        let ModemUnit::Line { raw, lead, t0, t1, .. } = &u[2] else { panic!() };
+        assert_eq!((raw.as_slice(), *lead, *t0, *t1), (&b"\r\nOK\r\n"[..], 2, 0, 1));
     }
 
     #[test]
@@ -565,22 +480,11 @@ mod tests {
     fn an_announced_payload_is_taken_whole_even_if_it_holds_crlf_ok() {
         let mut f = ModemFramer::default();
         f.push(0, b"\r\n#XRECV: 8\r\nab\r\nOK\r\n\r\nOK\r\n");
-        let ModemUnit::Line { text, .. } = f.next_unit().unwrap() else {
-            panic!()
-        };
+        let ModemUnit::Line { text, .. } = f.next_unit().unwrap() else { panic!() };
         assert_eq!(text, b"#XRECV: 8");
         f.expect_payload(8);
-        assert_eq!(
-            f.next_unit(),
-            Some(ModemUnit::Bytes {
-                t0: 0,
-                t1: 0,
-                bytes: b"ab\r\nOK\r\n".to_vec()
-            })
-        );
-        let ModemUnit::Line { text, .. } = f.next_unit().unwrap() else {
-            panic!()
-        };
+        assert_eq!(f.next_unit(), Some(ModemUnit::Bytes { t0: 0, t1: 0, bytes: b"ab\r\nOK\r\n".to_vec() }));
+        let ModemUnit::Line { text, .. } = f.next_unit().unwrap() else { panic!() };
         assert_eq!(text, b"OK");
     }
 

@@ -245,24 +245,16 @@ fn param(s: &str, was_quoted: bool) -> Param {
 }
 
 fn integer(i: &[u8]) -> IResult<&[u8], i64> {
-    map_res(recognize(pair(opt(char('-')), digit1)), |d: &[u8]| {
-        std::str::from_utf8(d).unwrap_or("x").parse::<i64>()
-    })
-    .parse(i)
+    map_res(recognize(pair(opt(char('-')), digit1)), |d: &[u8]| std::str::from_utf8(d).unwrap_or("x").parse::<i64>())
+        .parse(i)
 }
 
 fn final_result(i: &[u8]) -> IResult<&[u8], FinalResult> {
     all_consuming(alt((
         value(FinalResult::Ok, tag("OK")),
         value(FinalResult::Error, tag("ERROR")),
-        map(
-            preceded((tag("+CME ERROR:"), space0), integer),
-            FinalResult::CmeError,
-        ),
-        map(
-            preceded((tag("+CMS ERROR:"), space0), integer),
-            FinalResult::CmsError,
-        ),
+        map(preceded((tag("+CME ERROR:"), space0), integer), FinalResult::CmeError),
+        map(preceded((tag("+CMS ERROR:"), space0), integer), FinalResult::CmsError),
     )))
     .parse(i)
 }
@@ -281,10 +273,7 @@ pub fn parse_modem_line(line: &[u8]) -> ModemLine {
         return ModemLine::Final(f);
     }
     if let Ok((_, (name, rest))) = prefixed(line) {
-        return ModemLine::Prefixed {
-            name,
-            rest: String::from_utf8_lossy(rest).into_owned(),
-        };
+        return ModemLine::Prefixed { name, rest: String::from_utf8_lossy(rest).into_owned() };
     }
     ModemLine::Text
 }
@@ -319,24 +308,15 @@ mod tests {
 
     #[test]
     fn empty_parameters_and_raw_values_are_kept() {
-        assert_eq!(
-            split_params("1,,0x1F"),
-            vec![Param::Int(1), Param::Empty, Param::Raw("0x1F".into())]
-        );
+        assert_eq!(split_params("1,,0x1F"), vec![Param::Int(1), Param::Empty, Param::Raw("0x1F".into())]);
         assert_eq!(split_params(""), Vec::<Param>::new());
     }
 
     #[test]
     fn lines_the_slm_rejects_are_explained() {
         assert_eq!(parse_command(b"").unwrap_err(), "empty line");
-        assert_eq!(
-            parse_command(b"+++AT+CFUN?").unwrap_err(),
-            "bytes before AT"
-        );
-        assert_eq!(
-            parse_command(b"hello").unwrap_err(),
-            "does not start with AT"
-        );
+        assert_eq!(parse_command(b"+++AT+CFUN?").unwrap_err(), "bytes before AT");
+        assert_eq!(parse_command(b"hello").unwrap_err(), "does not start with AT");
         assert!(parse_command(b"ATE0").is_err());
         assert!(parse_command(b"AT+CFUN?x").is_err());
     }
@@ -344,18 +324,9 @@ mod tests {
     #[test]
     fn final_results_are_exact_lines_or_error_prefixes() {
         assert_eq!(parse_modem_line(b"OK"), ModemLine::Final(FinalResult::Ok));
-        assert_eq!(
-            parse_modem_line(b"ERROR"),
-            ModemLine::Final(FinalResult::Error)
-        );
-        assert_eq!(
-            parse_modem_line(b"+CME ERROR: 518"),
-            ModemLine::Final(FinalResult::CmeError(518))
-        );
-        assert_eq!(
-            parse_modem_line(b"+CMS ERROR: 524"),
-            ModemLine::Final(FinalResult::CmsError(524))
-        );
+        assert_eq!(parse_modem_line(b"ERROR"), ModemLine::Final(FinalResult::Error));
+        assert_eq!(parse_modem_line(b"+CME ERROR: 518"), ModemLine::Final(FinalResult::CmeError(518)));
+        assert_eq!(parse_modem_line(b"+CMS ERROR: 524"), ModemLine::Final(FinalResult::CmsError(524)));
         assert_eq!(parse_modem_line(b"OKAY"), ModemLine::Text);
         assert_eq!(parse_modem_line(b"+CME ERROR: x"), ModemLine::Text);
     }
@@ -364,21 +335,12 @@ mod tests {
     fn prefixed_lines_keep_name_and_rest() {
         assert_eq!(
             parse_modem_line(b"#XHTTPCRSP:12,0"),
-            ModemLine::Prefixed {
-                name: "#XHTTPCRSP".into(),
-                rest: "12,0".into()
-            }
+            ModemLine::Prefixed { name: "#XHTTPCRSP".into(), rest: "12,0".into() }
         );
         assert_eq!(
             parse_modem_line(b"%CMNG: 3210,0,\"ab\""),
-            ModemLine::Prefixed {
-                name: "%CMNG".into(),
-                rest: "3210,0,\"ab\"".into()
-            }
+            ModemLine::Prefixed { name: "%CMNG".into(), rest: "3210,0,\"ab\"".into() }
         );
-        assert_eq!(
-            parse_modem_line(b"Nordic Semiconductor ASA"),
-            ModemLine::Text
-        );
+        assert_eq!(parse_modem_line(b"Nordic Semiconductor ASA"), ModemLine::Text);
     }
 }

@@ -30,11 +30,7 @@ pub fn find_channel(channels: &[ChannelInfo], sel: &str) -> Option<usize> {
     channels
         .iter()
         .position(|c| c.name == sel)
-        .or_else(|| {
-            channels
-                .iter()
-                .position(|c| c.name.eq_ignore_ascii_case(sel))
-        })
+        .or_else(|| channels.iter().position(|c| c.name.eq_ignore_ascii_case(sel)))
         .or_else(|| sel.parse::<usize>().ok().filter(|&i| i < channels.len()))
 }
 
@@ -47,20 +43,11 @@ impl Assigned {
         modem: Option<&str>,
     ) -> Result<Self, CaptureError> {
         let channels = src.channels().to_vec();
-        let names = || {
-            channels
-                .iter()
-                .map(|c| format!("{} ({:?})", c.index, c.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let names = || channels.iter().map(|c| format!("{} ({:?})", c.index, c.name)).collect::<Vec<_>>().join(", ");
         let resolve = |sel: &str, flag: &str| {
             find_channel(&channels, sel).ok_or_else(|| CaptureError::Unusable {
                 path: path.to_path_buf(),
-                why: format!(
-                    "{flag} {sel:?} names no channel; the channels are {}",
-                    names()
-                ),
+                why: format!("{flag} {sel:?} names no channel; the channels are {}", names()),
             })
         };
         let mut roles = vec![None; channels.len()];
@@ -98,8 +85,7 @@ impl Assigned {
             explanation = describe(&channels, &roles, "by channel name");
         } else {
             let mut scan = vec![Scan::default(); channels.len()];
-            while pending.len() < LOOKAHEAD_ITEMS && scan.iter().all(|s| s.bytes < LOOKAHEAD_BYTES)
-            {
+            while pending.len() < LOOKAHEAD_ITEMS && scan.iter().all(|s| s.bytes < LOOKAHEAD_BYTES) {
                 match src.next() {
                     None => break,
                     Some(Err(e)) => return Err(e),
@@ -121,13 +107,7 @@ impl Assigned {
             };
             explanation = describe(&channels, &roles, how);
         }
-        Ok(Assigned {
-            src,
-            path: path.to_path_buf(),
-            roles,
-            pending,
-            explanation,
-        })
+        Ok(Assigned { src, path: path.to_path_buf(), roles, pending, explanation })
     }
 
     /// One sentence telling which channel was taken for which side, and why.
@@ -151,11 +131,7 @@ impl Assigned {
             ChannelItem::Mark(m) => Some(Record::Mark(m)),
             ChannelItem::Chunk(c) => {
                 let dir = (*self.roles.get(c.channel)?)?;
-                Some(Record::Chunk(Chunk {
-                    t_ns: c.t_ns,
-                    dir,
-                    body: c.body,
-                }))
+                Some(Record::Chunk(Chunk { t_ns: c.t_ns, dir, body: c.body }))
             }
         }
     }
@@ -239,22 +215,15 @@ fn by_content(scan: &[Scan]) -> Vec<Option<Dir>> {
         roles[h] = Some(Dir::Host);
     }
     // The modem: the busiest other channel with data.
-    let modem = with_data
-        .iter()
-        .copied()
-        .filter(|&i| Some(i) != host)
-        .max_by_key(|&i| (scan[i].bytes, std::cmp::Reverse(i)));
+    let modem =
+        with_data.iter().copied().filter(|&i| Some(i) != host).max_by_key(|&i| (scan[i].bytes, std::cmp::Reverse(i)));
     if let Some(m) = modem {
         roles[m] = Some(Dir::Modem);
     }
     // A two-channel capture where one side was silent during the look-ahead: keep both.
     if scan.len() == 2 && roles.iter().filter(|r| r.is_some()).count() == 1 {
         let i = roles.iter().position(|r| r.is_none()).unwrap_or(0);
-        roles[i] = Some(if host.is_some() {
-            Dir::Modem
-        } else {
-            Dir::Host
-        });
+        roles[i] = Some(if host.is_some() { Dir::Modem } else { Dir::Host });
     }
     roles
 }
@@ -267,17 +236,9 @@ fn describe(channels: &[ChannelInfo], roles: &[Option<Dir>], how: &str) -> Strin
             .map(|i| format!("{:?} (channel {})", channels[i].name, channels[i].index))
             .unwrap_or_else(|| "none".into())
     };
-    let ignored: Vec<String> = channels
-        .iter()
-        .zip(roles)
-        .filter(|(_, r)| r.is_none())
-        .map(|(c, _)| format!("{:?}", c.name))
-        .collect();
-    let mut s = format!(
-        "host = {}, modem = {} ({how})",
-        side(Dir::Host),
-        side(Dir::Modem)
-    );
+    let ignored: Vec<String> =
+        channels.iter().zip(roles).filter(|(_, r)| r.is_none()).map(|(c, _)| format!("{:?}", c.name)).collect();
+    let mut s = format!("host = {}, modem = {} ({how})", side(Dir::Host), side(Dir::Modem));
     if !ignored.is_empty() {
         s.push_str(&format!("; ignored: {}", ignored.join(", ")));
     }
@@ -296,10 +257,7 @@ mod tests {
 
     #[test]
     fn the_side_that_starts_lines_with_at_is_the_host() {
-        let roles = by_content(&[
-            scan(b"\r\nOK\r\n\r\n+CFUN: 1\r\n"),
-            scan(b"AT+CFUN?\r\nat\r\n"),
-        ]);
+        let roles = by_content(&[scan(b"\r\nOK\r\n\r\n+CFUN: 1\r\n"), scan(b"AT+CFUN?\r\nat\r\n")]);
         assert_eq!(roles, vec![Some(Dir::Modem), Some(Dir::Host)]);
     }
 
@@ -311,16 +269,7 @@ mod tests {
 
     #[test]
     fn channels_are_found_by_name_or_index() {
-        let ch = vec![
-            ChannelInfo {
-                index: 0,
-                name: "Async 1".into(),
-            },
-            ChannelInfo {
-                index: 1,
-                name: "TX".into(),
-            },
-        ];
+        let ch = vec![ChannelInfo { index: 0, name: "Async 1".into() }, ChannelInfo { index: 1, name: "TX".into() }];
         assert_eq!(find_channel(&ch, "tx"), Some(1));
         assert_eq!(find_channel(&ch, "Async 1"), Some(0));
         assert_eq!(find_channel(&ch, "1"), Some(1));

@@ -28,10 +28,7 @@ pub fn detect(path: &Path) -> Result<Format, CaptureError> {
     std::fs::File::open(path)
         .and_then(|f| f.take(4096).read_to_end(&mut head))
         .map_err(|e| CaptureError::io(path, e))?;
-    detect_bytes(&head).ok_or_else(|| CaptureError::UnknownFormat {
-        path: path.to_path_buf(),
-        why: describe(&head),
-    })
+    detect_bytes(&head).ok_or_else(|| CaptureError::UnknownFormat { path: path.to_path_buf(), why: describe(&head) })
 }
 
 /// Tells the format from the first bytes of a file, if known.
@@ -44,17 +41,11 @@ pub fn detect_bytes(head: &[u8]) -> Option<Format> {
         return Some(Format::Atrace);
     }
     let lower = first.to_ascii_lowercase();
-    let cols: Vec<&str> = lower
-        .split(',')
-        .map(|c| c.trim().trim_matches('"'))
-        .collect();
+    let cols: Vec<&str> = lower.split(',').map(|c| c.trim().trim_matches('"')).collect();
     if cols.len() >= 4 && cols[..4] == ["name", "type", "start_time", "duration"] {
         return Some(Format::SaleaeTable);
     }
-    if cols.len() >= 2
-        && cols[0] == "time [s]"
-        && (cols.contains(&"value") || cols.contains(&"data"))
-    {
+    if cols.len() >= 2 && cols[0] == "time [s]" && (cols.contains(&"value") || cols.contains(&"data")) {
         return Some(Format::SaleaeLegacy);
     }
     None
@@ -65,20 +56,14 @@ fn describe(head: &[u8]) -> String {
     if head.is_empty() {
         return "the file is empty".into();
     }
-    let printable = head
-        .iter()
-        .take(512)
-        .filter(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
-        .count();
+    let printable = head.iter().take(512).filter(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()).count();
     if printable * 10 < head.len().min(512) * 9 {
         let hex: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
         return format!("binary content starting {}", hex.join(" "));
     }
     let line = String::from_utf8_lossy(head.split(|&b| b == b'\n').next().unwrap_or(b""));
     let line: String = line.chars().take(80).collect();
-    format!(
-        "first line {line:?} is no known header; expected an .atrace header or a Saleae CSV header"
-    )
+    format!("first line {line:?} is no known header; expected an .atrace header or a Saleae CSV header")
 }
 
 #[cfg(test)]
@@ -87,22 +72,13 @@ mod tests {
 
     #[test]
     fn headers_are_recognised_whatever_the_file_name() {
-        assert_eq!(
-            detect_bytes(b"{\"atrace\":1,\"meta\":{}}\n"),
-            Some(Format::Atrace)
-        );
-        assert_eq!(
-            detect_bytes(b"name,type,start_time,duration,\"data\"\n"),
-            Some(Format::SaleaeTable)
-        );
+        assert_eq!(detect_bytes(b"{\"atrace\":1,\"meta\":{}}\n"), Some(Format::Atrace));
+        assert_eq!(detect_bytes(b"name,type,start_time,duration,\"data\"\n"), Some(Format::SaleaeTable));
         assert_eq!(
             detect_bytes(b"\xEF\xBB\xBFname,type,start_time,duration,\"mosi\",\"miso\"\r\n"),
             Some(Format::SaleaeTable)
         );
-        assert_eq!(
-            detect_bytes(b"Time [s],Value,Parity Error,Framing Error\n"),
-            Some(Format::SaleaeLegacy)
-        );
+        assert_eq!(detect_bytes(b"Time [s],Value,Parity Error,Framing Error\n"), Some(Format::SaleaeLegacy));
         assert_eq!(detect_bytes(b"\x00\x01garbage"), None);
         assert_eq!(detect_bytes(b""), None);
     }

@@ -105,10 +105,7 @@ pub enum CaptureError {
 impl CaptureError {
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> CaptureError {
-        CaptureError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+        CaptureError::Io { path: path.to_path_buf(), source }
     }
 }
 

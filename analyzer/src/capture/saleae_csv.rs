@@ -95,10 +95,7 @@ pub fn parse_time(cell: &str) -> Option<(i64, bool)> {
     if int.is_empty() && frac.is_empty() {
         return None;
     }
-    if !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || int.len() > 9
-    {
+    if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) || int.len() > 9 {
         return None;
     }
     let secs: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
@@ -121,11 +118,7 @@ pub fn parse_time(cell: &str) -> Option<(i64, bool)> {
 fn parse_iso(s: &str) -> Option<i64> {
     let (date, rest) = s.split_once('T')?;
     let mut d = date.split('-');
-    let (y, m, day): (i64, i64, i64) = (
-        d.next()?.parse().ok()?,
-        d.next()?.parse().ok()?,
-        d.next()?.parse().ok()?,
-    );
+    let (y, m, day): (i64, i64, i64) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
     // Offset: Z, +hh:mm or -hh:mm after the time.
     let (time, offset_s) = if let Some(t) = rest.strip_suffix('Z') {
         (t, 0)
@@ -133,10 +126,7 @@ fn parse_iso(s: &str) -> Option<i64> {
         let (t, off) = rest.split_at(pos);
         let sign = if off.starts_with('-') { -1 } else { 1 };
         let (oh, om) = off[1..].split_once(':').unwrap_or((&off[1..], "0"));
-        (
-            t,
-            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60),
-        )
+        (t, sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60))
     } else {
         (rest, 0)
     };
@@ -169,15 +159,8 @@ pub fn parse_value(cell: &str, quoted: bool) -> Option<Vec<u8>> {
         if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let padded = if hex.len() % 2 == 1 {
-            format!("0{hex}")
-        } else {
-            hex.to_string()
-        };
-        return (0..padded.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&padded[i..i + 2], 16).ok())
-            .collect();
+        let padded = if hex.len() % 2 == 1 { format!("0{hex}") } else { hex.to_string() };
+        return (0..padded.len()).step_by(2).map(|i| u8::from_str_radix(&padded[i..i + 2], 16).ok()).collect();
     }
     if let Some(bin) = cell.strip_prefix("0b").or_else(|| cell.strip_prefix("0B")) {
         if bin.is_empty() || !bin.bytes().all(|b| b == b'0' || b == b'1') {
@@ -185,13 +168,9 @@ pub fn parse_value(cell: &str, quoted: bool) -> Option<Vec<u8>> {
         }
         let nbytes = bin.len().div_ceil(8);
         let padded = format!("{}{bin}", "0".repeat(nbytes * 8 - bin.len()));
-        return (0..nbytes)
-            .map(|i| u8::from_str_radix(&padded[i * 8..i * 8 + 8], 2).ok())
-            .collect();
+        return (0..nbytes).map(|i| u8::from_str_radix(&padded[i * 8..i * 8 + 8], 2).ok()).collect();
     }
-    cell.split_ascii_whitespace()
-        .map(|d| d.parse::<u16>().ok().and_then(|v| u8::try_from(v).ok()))
-        .collect()
+    cell.split_ascii_whitespace().map(|d| d.parse::<u16>().ok().and_then(|v| u8::try_from(v).ok())).collect()
 }
 
 fn unescape_ascii(s: &str) -> Vec<u8> {
@@ -258,37 +237,18 @@ impl TableSource {
         let mut lines = open_lines(path)?.lines();
         let header = match lines.next() {
             Some(l) => l.map_err(|e| CaptureError::io(path, e))?,
-            None => {
-                return Err(CaptureError::Malformed {
-                    path: path.into(),
-                    line: 1,
-                    why: "empty file".into(),
-                })
-            }
+            None => return Err(CaptureError::Malformed { path: path.into(), line: 1, why: "empty file".into() }),
         };
         let mut fields = Vec::new();
-        split_csv(
-            header.trim_start_matches('\u{feff}').trim_end(),
-            &mut fields,
-        )
-        .map_err(|why| CaptureError::Malformed {
-            path: path.into(),
-            line: 1,
-            why,
-        })?;
-        let names: Vec<String> = fields
-            .iter()
-            .map(|(f, _)| f.trim().to_ascii_lowercase())
-            .collect();
+        split_csv(header.trim_start_matches('\u{feff}').trim_end(), &mut fields)
+            .map_err(|why| CaptureError::Malformed { path: path.into(), line: 1, why })?;
+        let names: Vec<String> = fields.iter().map(|(f, _)| f.trim().to_ascii_lowercase()).collect();
         let find = |n: &str| names.iter().position(|c| c == n);
         let need = |n: &str| {
             find(n).ok_or_else(|| CaptureError::Malformed {
                 path: path.into(),
                 line: 1,
-                why: format!(
-                    "the header has no {n:?} column (found: {})",
-                    names.join(", ")
-                ),
+                why: format!("the header has no {n:?} column (found: {})", names.join(", ")),
             })
         };
         let col_name = need("name")?;
@@ -335,13 +295,10 @@ impl TableSource {
         let mut line = String::new();
         let mut read = 0u64;
         let mut fields = Vec::new();
-        r.read_line(&mut line)
-            .map_err(|e| CaptureError::io(&self.path, e))?;
+        r.read_line(&mut line).map_err(|e| CaptureError::io(&self.path, e))?;
         loop {
             line.clear();
-            let n = r
-                .read_line(&mut line)
-                .map_err(|e| CaptureError::io(&self.path, e))?;
+            let n = r.read_line(&mut line).map_err(|e| CaptureError::io(&self.path, e))?;
             if n == 0 || read > NAME_SCAN_BYTES {
                 break;
             }
@@ -369,41 +326,23 @@ impl TableSource {
             return *i;
         }
         let i = self.channels.len();
-        self.channels.push(ChannelInfo {
-            index: i,
-            name: key.clone(),
-        });
+        self.channels.push(ChannelInfo { index: i, name: key.clone() });
         self.keys.push((key, i));
         i
     }
 
     fn row(&mut self, line: &str) -> Result<(), CaptureError> {
         let path = self.path.clone();
-        let bad = |why: String, line_no| CaptureError::Malformed {
-            path: path.clone(),
-            line: line_no,
-            why,
-        };
+        let bad = |why: String, line_no| CaptureError::Malformed { path: path.clone(), line: line_no, why };
         let line_no = self.line_no;
         let mut fields = std::mem::take(&mut self.fields);
         split_csv(line, &mut fields).map_err(|w| bad(w, line_no))?;
         let cell = |i: usize| fields.get(i).map(|(s, q)| (s.as_str(), *q));
-        let (name, _) =
-            cell(self.col_name).ok_or_else(|| bad("missing the \"name\" cell".into(), line_no))?;
-        let (time, _) = cell(self.col_start)
-            .ok_or_else(|| bad("missing the \"start_time\" cell".into(), line_no))?;
-        let (t, iso) = parse_time(time)
-            .ok_or_else(|| bad(format!("start_time {time:?} is not a time"), line_no))?;
-        let t_ns = if iso {
-            t - *self.t0.get_or_insert(t)
-        } else {
-            t
-        };
-        let cond = match self
-            .col_error
-            .and_then(cell)
-            .map(|(s, _)| s.trim().to_ascii_lowercase())
-        {
+        let (name, _) = cell(self.col_name).ok_or_else(|| bad("missing the \"name\" cell".into(), line_no))?;
+        let (time, _) = cell(self.col_start).ok_or_else(|| bad("missing the \"start_time\" cell".into(), line_no))?;
+        let (t, iso) = parse_time(time).ok_or_else(|| bad(format!("start_time {time:?} is not a time"), line_no))?;
+        let t_ns = if iso { t - *self.t0.get_or_insert(t) } else { t };
+        let cond = match self.col_error.and_then(cell).map(|(s, _)| s.trim().to_ascii_lowercase()) {
             Some(e) if e == "framing" => Some(Condition::Framing),
             Some(e) if e == "parity" => Some(Condition::Parity),
             _ => None,
@@ -417,12 +356,8 @@ impl TableSource {
             if v.trim().is_empty() && !quoted {
                 continue;
             }
-            let bytes = parse_value(v, quoted).ok_or_else(|| {
-                bad(
-                    format!("value {v:?} is not hex, ASCII, decimal or binary"),
-                    line_no,
-                )
-            })?;
+            let bytes = parse_value(v, quoted)
+                .ok_or_else(|| bad(format!("value {v:?} is not hex, ASCII, decimal or binary"), line_no))?;
             let known = self.keys.len();
             let channel = self.channel_for(&name, vi);
             if channel >= known && self.channels.len() > known {
@@ -434,17 +369,9 @@ impl TableSource {
                 ));
             }
             if let Some(c) = cond {
-                self.out.push_back(ChannelItem::Chunk(ChannelChunk {
-                    t_ns,
-                    channel,
-                    body: Body::Condition(c),
-                }));
+                self.out.push_back(ChannelItem::Chunk(ChannelChunk { t_ns, channel, body: Body::Condition(c) }));
             }
-            self.out.push_back(ChannelItem::Chunk(ChannelChunk {
-                t_ns,
-                channel,
-                body: Body::Bytes(bytes),
-            }));
+            self.out.push_back(ChannelItem::Chunk(ChannelChunk { t_ns, channel, body: Body::Bytes(bytes) }));
         }
         self.fields = fields;
         Ok(())
@@ -522,16 +449,8 @@ impl LegacySource {
     /// Opens a per-analyzer export.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
         let mut lines = open_lines(path)?.lines();
-        let header = lines
-            .next()
-            .transpose()
-            .map_err(|e| CaptureError::io(path, e))?
-            .unwrap_or_default();
-        let cols: Vec<String> = header
-            .trim_end()
-            .split(',')
-            .map(|c| c.trim().to_ascii_lowercase())
-            .collect();
+        let header = lines.next().transpose().map_err(|e| CaptureError::io(path, e))?.unwrap_or_default();
+        let cols: Vec<String> = header.trim_end().split(',').map(|c| c.trim().to_ascii_lowercase()).collect();
         let has_flags = cols.iter().filter(|c| c.ends_with("error")).count();
         // Guess the radix from the first rows: ASCII rows hold single characters and escapes.
         let mut radix = Radix::Ascii;
@@ -549,10 +468,7 @@ impl LegacySource {
         } else if saw_multi_digit {
             radix = Radix::Decimal;
         }
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "serial".into());
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "serial".into());
         Ok(LegacySource {
             path: path.into(),
             lines,
@@ -566,54 +482,26 @@ impl LegacySource {
     }
 
     fn row(&mut self, line: &str) -> Result<(), CaptureError> {
-        let bad = |why: String| CaptureError::Malformed {
-            path: self.path.clone(),
-            line: self.line_no,
-            why,
-        };
-        let (time, _) = line
-            .split_once(',')
-            .ok_or_else(|| bad("a row needs a time and a value".into()))?;
-        let (t_ns, _) = parse_time(time)
-            .ok_or_else(|| bad(format!("time {time:?} is not a number of seconds")))?;
-        let value = legacy_value_cell(line, self.has_flags)
-            .ok_or_else(|| bad("a row needs a value".into()))?;
-        let flags: Vec<&str> = line
-            .rsplitn(self.has_flags + 1, ',')
-            .take(self.has_flags)
-            .collect();
+        let bad = |why: String| CaptureError::Malformed { path: self.path.clone(), line: self.line_no, why };
+        let (time, _) = line.split_once(',').ok_or_else(|| bad("a row needs a time and a value".into()))?;
+        let (t_ns, _) = parse_time(time).ok_or_else(|| bad(format!("time {time:?} is not a number of seconds")))?;
+        let value = legacy_value_cell(line, self.has_flags).ok_or_else(|| bad("a row needs a value".into()))?;
+        let flags: Vec<&str> = line.rsplitn(self.has_flags + 1, ',').take(self.has_flags).collect();
         // rsplitn yields the last flag first: Framing Error, then Parity Error.
-        let framing = flags
-            .first()
-            .is_some_and(|f| f.trim().eq_ignore_ascii_case("error"));
-        let parity = self.has_flags > 1
-            && flags
-                .get(1)
-                .is_some_and(|f| f.trim().eq_ignore_ascii_case("error"));
+        let framing = flags.first().is_some_and(|f| f.trim().eq_ignore_ascii_case("error"));
+        let parity = self.has_flags > 1 && flags.get(1).is_some_and(|f| f.trim().eq_ignore_ascii_case("error"));
         let byte = match self.radix {
             Radix::Hex => parse_value(value, false).and_then(|b| b.last().copied()),
-            Radix::Decimal => value
-                .trim()
-                .parse::<u16>()
-                .ok()
-                .and_then(|v| u8::try_from(v).ok()),
+            Radix::Decimal => value.trim().parse::<u16>().ok().and_then(|v| u8::try_from(v).ok()),
             Radix::Ascii => ascii_legacy(value),
         }
         .ok_or_else(|| bad(format!("value {value:?} is not a byte")))?;
         for (on, c) in [(parity, Condition::Parity), (framing, Condition::Framing)] {
             if on {
-                self.out.push_back(ChannelItem::Chunk(ChannelChunk {
-                    t_ns,
-                    channel: 0,
-                    body: Body::Condition(c),
-                }));
+                self.out.push_back(ChannelItem::Chunk(ChannelChunk { t_ns, channel: 0, body: Body::Condition(c) }));
             }
         }
-        self.out.push_back(ChannelItem::Chunk(ChannelChunk {
-            t_ns,
-            channel: 0,
-            body: Body::Bytes(vec![byte]),
-        }));
+        self.out.push_back(ChannelItem::Chunk(ChannelChunk { t_ns, channel: 0, body: Body::Bytes(vec![byte]) }));
         Ok(())
     }
 }
@@ -717,11 +605,7 @@ mod tests {
         assert_eq!(parse_value("\\r\\n", true), Some(b"\r\n".to_vec()));
         assert_eq!(parse_value("72 105 0", false), Some(vec![72, 105, 0]));
         assert_eq!(parse_value("0b1001000", false), Some(vec![0x48]));
-        assert_eq!(
-            parse_value("0b100000001", false),
-            Some(vec![0x01, 0x01]),
-            "a 9-bit word, MSB first"
-        );
+        assert_eq!(parse_value("0b100000001", false), Some(vec![0x01, 0x01]), "a 9-bit word, MSB first");
         assert_eq!(parse_value("0xZZ", false), None);
     }
 

@@ -18,23 +18,10 @@ impl TraceSource {
     /// Opens `path` and reads its header.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
         let file = File::open(path).map_err(|e| CaptureError::io(path, e))?;
-        let reader = TraceReader::new(BufReader::with_capacity(1 << 16, file))
-            .map_err(|e| to_capture(path, e))?;
-        let channels = vec![
-            ChannelInfo {
-                index: 0,
-                name: "host".into(),
-            },
-            ChannelInfo {
-                index: 1,
-                name: "modem".into(),
-            },
-        ];
-        Ok(TraceSource {
-            path: path.to_path_buf(),
-            reader,
-            channels,
-        })
+        let reader = TraceReader::new(BufReader::with_capacity(1 << 16, file)).map_err(|e| to_capture(path, e))?;
+        let channels =
+            vec![ChannelInfo { index: 0, name: "host".into() }, ChannelInfo { index: 1, name: "modem".into() }];
+        Ok(TraceSource { path: path.to_path_buf(), reader, channels })
     }
 
     /// The header's metadata.
@@ -45,20 +32,9 @@ impl TraceSource {
 
 fn to_capture(path: &Path, e: TraceError) -> CaptureError {
     match e {
-        TraceError::Io(source) => CaptureError::Io {
-            path: path.to_path_buf(),
-            source,
-        },
-        TraceError::BadRecord { line, why } => CaptureError::Malformed {
-            path: path.to_path_buf(),
-            line,
-            why,
-        },
-        other => CaptureError::Malformed {
-            path: path.to_path_buf(),
-            line: 1,
-            why: other.to_string(),
-        },
+        TraceError::Io(source) => CaptureError::Io { path: path.to_path_buf(), source },
+        TraceError::BadRecord { line, why } => CaptureError::Malformed { path: path.to_path_buf(), line, why },
+        other => CaptureError::Malformed { path: path.to_path_buf(), line: 1, why: other.to_string() },
     }
 }
 
@@ -66,12 +42,7 @@ impl Iterator for TraceSource {
     type Item = Result<ChannelItem, CaptureError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        Some(
-            self.reader
-                .next()?
-                .map(ChannelItem::Record)
-                .map_err(|e| to_capture(&self.path, e)),
-        )
+        Some(self.reader.next()?.map(ChannelItem::Record).map_err(|e| to_capture(&self.path, e)))
     }
 }
 
@@ -84,10 +55,6 @@ impl ChannelSource for TraceSource {
     }
     fn take_warnings(&mut self) -> Vec<String> {
         let p = self.path.display().to_string();
-        self.reader
-            .take_warnings()
-            .into_iter()
-            .map(|w| format!("{p}: {w}"))
-            .collect()
+        self.reader.take_warnings().into_iter().map(|w| format!("{p}: {w}")).collect()
     }
 }

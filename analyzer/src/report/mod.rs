@@ -70,20 +70,12 @@ impl Summary {
     /// One line: `12 exchanges (1 open, 1 aborted, 2 errors), 5 URCs, 1 reset, …`.
     pub fn line(&self) -> String {
         let mut ex = Vec::new();
-        for (n, what) in [
-            (self.open, "open"),
-            (self.aborted, "aborted by reset"),
-            (self.errors, "with error"),
-        ] {
+        for (n, what) in [(self.open, "open"), (self.aborted, "aborted by reset"), (self.errors, "with error")] {
             if n > 0 {
                 ex.push(format!("{n} {what}"));
             }
         }
-        let ex = if ex.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", ex.join(", "))
-        };
+        let ex = if ex.is_empty() { String::new() } else { format!(" ({})", ex.join(", ")) };
         let plural = |n: u64, s: &str| {
             if n == 1 {
                 format!("{n} {s}")

@@ -39,11 +39,7 @@ fn ms(ns: i64) -> String {
 pub fn secs(ns: i64) -> String {
     let sign = if ns < 0 { "-" } else { "" };
     let a = ns.unsigned_abs();
-    format!(
-        "{sign}{}.{:06}",
-        a / 1_000_000_000,
-        (a % 1_000_000_000) / 1000
-    )
+    format!("{sign}{}.{:06}", a / 1_000_000_000, (a % 1_000_000_000) / 1000)
 }
 
 impl TextPrinter {
@@ -51,14 +47,7 @@ impl TextPrinter {
     pub fn render(&self, e: &Event, annotation: Option<&str>) -> Option<String> {
         let dir = e.dir.map(|d| d.as_str()).unwrap_or("");
         let (tag, colour, body) = match &e.kind {
-            EventKind::Command {
-                exchange,
-                line,
-                invalid,
-                overflow,
-                pending,
-                ..
-            } => {
+            EventKind::Command { exchange, line, invalid, overflow, pending, .. } => {
                 let mut b = format!("#{exchange} {}", clip(line.escaped(), line.0.len()));
                 if let Some(w) = invalid {
                     b.push_str(&format!("  [invalid: {w}]"));
@@ -72,64 +61,29 @@ impl TextPrinter {
                 }
                 ("CMD", "1;36", b)
             }
-            EventKind::Info { exchange, line, .. } => (
-                "INFO",
-                "0",
-                format!("#{exchange}   {}", clip(line.escaped(), line.0.len())),
-            ),
-            EventKind::Final {
-                exchange,
-                result,
-                latency_ns,
-            } => {
+            EventKind::Info { exchange, line, .. } => {
+                ("INFO", "0", format!("#{exchange}   {}", clip(line.escaped(), line.0.len())))
+            }
+            EventKind::Final { exchange, result, latency_ns } => {
                 let tag = if result.is_ok() { "OK" } else { "ERROR" };
                 let colour = if result.is_ok() { "32" } else { "1;31" };
                 match exchange {
-                    Some(x) => (
-                        tag,
-                        colour,
-                        format!("#{x}   {result}  ({})", ms(latency_ns.unwrap_or(0))),
-                    ),
+                    Some(x) => (tag, colour, format!("#{x}   {result}  ({})", ms(latency_ns.unwrap_or(0)))),
                     None => (tag, colour, format!("     {result}  [no command pending]")),
                 }
             }
-            EventKind::Urc { line, .. } => (
-                "URC",
-                "33",
-                format!("     {}", clip(line.escaped(), line.0.len())),
-            ),
-            EventKind::Text { line } => (
-                "TEXT",
-                "0",
-                format!("     {}", clip(line.escaped(), line.0.len())),
-            ),
-            EventKind::Payload {
-                exchange,
-                owner,
-                len,
-                data,
-            } => {
+            EventKind::Urc { line, .. } => ("URC", "33", format!("     {}", clip(line.escaped(), line.0.len()))),
+            EventKind::Text { line } => ("TEXT", "0", format!("     {}", clip(line.escaped(), line.0.len()))),
+            EventKind::Payload { exchange, owner, len, data } => {
                 let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
                 let preview: String = data.escaped().chars().take(120).collect();
-                let more = if data.escaped().chars().count() > 120 {
-                    "…"
-                } else {
-                    ""
-                };
-                (
-                    "DATA",
-                    "35",
-                    format!("{x:<4} {owner}, {len} bytes: {preview}{more}"),
-                )
+                let more = if data.escaped().chars().count() > 120 { "…" } else { "" };
+                ("DATA", "35", format!("{x:<4} {owner}, {len} bytes: {preview}{more}"))
             }
             EventKind::Garbage { data, why } => {
                 let shown = hex(&data.0[..data.0.len().min(32)]);
                 let more = if data.0.len() > 32 { " …" } else { "" };
-                (
-                    "GARB",
-                    "1;35",
-                    format!("     {} bytes: {shown}{more}  ({why})", data.0.len()),
-                )
+                ("GARB", "1;35", format!("     {} bytes: {shown}{more}  ({why})", data.0.len()))
             }
             EventKind::Reset(r) => {
                 let g = if r.garbage.0.is_empty() {
@@ -139,47 +93,33 @@ impl TextPrinter {
                 };
                 ("RESET", "1;31", format!("     Ready{g}"))
             }
-            EventKind::DataMode {
-                enter,
-                exchange,
-                result,
-            } => {
+            EventKind::DataMode { enter, exchange, result } => {
                 let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
                 if *enter {
                     ("DMODE", "35", format!("{x:<4} data mode on"))
                 } else {
-                    let r = result
-                        .map(|r| format!(" (#XDATAMODE: {r})"))
-                        .unwrap_or_default();
+                    let r = result.map(|r| format!(" (#XDATAMODE: {r})")).unwrap_or_default();
                     ("DMODE", "35", format!("{x:<4} data mode off{r}"))
                 }
             }
-            EventKind::Condition { cond } => {
-                ("COND", "1;35", format!("     {} error", cond.as_str()))
-            }
+            EventKind::Condition { cond } => ("COND", "1;35", format!("     {} error", cond.as_str())),
             EventKind::Mark { text } => ("MARK", "1", format!("     {}", escape(text.as_bytes()))),
-            EventKind::Exchange {
-                id, status, line, ..
-            } => match status {
-                ExchangeStatus::Open => (
-                    "OPEN",
-                    "1;31",
-                    format!("#{id}   no final result: {}", line.escaped()),
-                ),
-                ExchangeStatus::Aborted => (
-                    "ABORT",
-                    "1;31",
-                    format!("#{id}   aborted by reset: {}", line.escaped()),
-                ),
+            EventKind::Finding(f) => {
+                let (tag, colour) = match f.severity {
+                    crate::finding::Severity::Error => ("ERR!", "1;31"),
+                    crate::finding::Severity::Warning => ("WARN", "1;33"),
+                    crate::finding::Severity::Note => ("NOTE", "36"),
+                };
+                (tag, colour, format!("     [{}] {}", f.id, f.message))
+            }
+            EventKind::Exchange { id, status, line, .. } => match status {
+                ExchangeStatus::Open => ("OPEN", "1;31", format!("#{id}   no final result: {}", line.escaped())),
+                ExchangeStatus::Aborted => ("ABORT", "1;31", format!("#{id}   aborted by reset: {}", line.escaped())),
                 _ => return None,
             },
         };
         // An exchange summary is shown where it ends (at the reset, at the end of the capture).
-        let t = if matches!(e.kind, EventKind::Exchange { .. }) {
-            e.end_ns
-        } else {
-            e.t_ns
-        };
+        let t = if matches!(e.kind, EventKind::Exchange { .. }) { e.end_ns } else { e.t_ns };
         let mut s = format!("{:>12} {dir:<5} {tag:<5} {body}", secs(t));
         if let Some(a) = annotation {
             s.push_str("  ");
@@ -192,12 +132,7 @@ impl TextPrinter {
     }
 
     /// Writes an event's line, if it has one.
-    pub fn write<W: Write>(
-        &self,
-        out: &mut W,
-        e: &Event,
-        annotation: Option<&str>,
-    ) -> std::io::Result<()> {
+    pub fn write<W: Write>(&self, out: &mut W, e: &Event, annotation: Option<&str>) -> std::io::Result<()> {
         if let Some(s) = self.render(e, annotation) {
             writeln!(out, "{s}")?;
         }

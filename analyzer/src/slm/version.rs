@@ -18,38 +18,21 @@ pub struct SlmVersion {
 impl SlmVersion {
     /// The version assumed when the trace does not say and the user does not either: v2.1.2,
     /// the primary reference (its rules are the strictest: no pipelining, trailers).
-    pub const DEFAULT: SlmVersion = SlmVersion {
-        major: 2,
-        minor: 1,
-        patch: 2,
-        sm: false,
-    };
+    pub const DEFAULT: SlmVersion = SlmVersion { major: 2, minor: 1, patch: 2, sm: false };
 
     /// An SLM version.
     pub const fn new(major: u16, minor: u16, patch: u16) -> Self {
-        SlmVersion {
-            major,
-            minor,
-            patch,
-            sm: false,
-        }
+        SlmVersion { major, minor, patch, sm: false }
     }
 
     /// Parses `2.1.2`, `v2.5.0`, `2.6.99-dev`.
     pub fn parse(s: &str) -> Option<SlmVersion> {
         let s = s.trim().trim_matches('"').trim_start_matches(['v', 'V']);
-        let mut it = s
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|p| !p.is_empty());
+        let mut it = s.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty());
         let major = it.next()?.parse().ok()?;
         let minor = it.next().and_then(|p| p.parse().ok()).unwrap_or(0);
         let patch = it.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        Some(SlmVersion {
-            major,
-            minor,
-            patch,
-            sm: false,
-        })
+        Some(SlmVersion { major, minor, patch, sm: false })
     }
 
     /// From the rest of an `#XSLMVER:` line (`"2.1.2"` or `"2.3.0","2.3.0"`).
@@ -94,18 +77,9 @@ mod tests {
 
     #[test]
     fn slmver_lines_of_every_era_parse() {
-        assert_eq!(
-            SlmVersion::from_slmver("\"2.1.2\""),
-            Some(SlmVersion::new(2, 1, 2))
-        );
-        assert_eq!(
-            SlmVersion::from_slmver("\"2.1.2\"-CUSTOMIZED"),
-            Some(SlmVersion::new(2, 1, 2))
-        );
-        assert_eq!(
-            SlmVersion::from_slmver("\"2.3.0\",\"2.3.0\""),
-            Some(SlmVersion::new(2, 3, 0))
-        );
+        assert_eq!(SlmVersion::from_slmver("\"2.1.2\""), Some(SlmVersion::new(2, 1, 2)));
+        assert_eq!(SlmVersion::from_slmver("\"2.1.2\"-CUSTOMIZED"), Some(SlmVersion::new(2, 1, 2)));
+        assert_eq!(SlmVersion::from_slmver("\"2.3.0\",\"2.3.0\""), Some(SlmVersion::new(2, 3, 0)));
         assert!(SlmVersion::new(2, 1, 2).is_legacy());
         assert!(!SlmVersion::new(2, 5, 0).is_legacy());
         assert!(SlmVersion::new(2, 5, 0).allows_pipelining());

@@ -28,10 +28,7 @@ impl Serialize for Bytes {
         let mut m = s.serialize_map(Some(1))?;
         match std::str::from_utf8(&self.0) {
             Ok(t) => m.serialize_entry("text", t)?,
-            Err(_) => m.serialize_entry(
-                "b64",
-                &base64::engine::general_purpose::STANDARD.encode(&self.0),
-            )?,
+            Err(_) => m.serialize_entry("b64", &base64::engine::general_purpose::STANDARD.encode(&self.0))?,
         }
         m.end()
     }
@@ -61,11 +58,7 @@ pub fn escape(bytes: &[u8]) -> String {
 
 /// Hex dump `c0 ff 00`.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
 }
 
 /// How an exchange ended.

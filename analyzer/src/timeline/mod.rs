@@ -91,11 +91,7 @@ impl PayloadAcc {
 #[derive(Debug, Clone)]
 enum Expect {
     /// `n` payload bytes for `owner`.
-    Payload {
-        n: usize,
-        owner: &'static str,
-        exchange: Option<u32>,
-    },
+    Payload { n: usize, owner: &'static str, exchange: Option<u32> },
     /// An optional CR LF after a `#XMQTTMSG` part.
     CrLf,
 }
@@ -173,18 +169,9 @@ impl TimelineBuilder {
     /// Feeds one record. Records must come in time order.
     pub fn push(&mut self, rec: &Record) {
         match rec {
-            Record::Mark(m) => self.emit(
-                m.t_ns,
-                m.t_ns,
-                None,
-                EventKind::Mark {
-                    text: m.text.clone(),
-                },
-            ),
+            Record::Mark(m) => self.emit(m.t_ns, m.t_ns, None, EventKind::Mark { text: m.text.clone() }),
             Record::Chunk(Chunk { t_ns, dir, body }) => match body {
-                Body::Condition(c) => {
-                    self.emit(*t_ns, *t_ns, Some(*dir), EventKind::Condition { cond: *c })
-                }
+                Body::Condition(c) => self.emit(*t_ns, *t_ns, Some(*dir), EventKind::Condition { cond: *c }),
                 Body::Bytes(b) => match dir {
                     Dir::Host => self.push_host(*t_ns, b),
                     Dir::Modem => {
@@ -226,13 +213,7 @@ impl TimelineBuilder {
     fn emit(&mut self, t_ns: i64, end_ns: i64, dir: Option<Dir>, kind: EventKind) {
         let seq = self.seq;
         self.seq += 1;
-        self.out.push(Event {
-            seq,
-            t_ns,
-            end_ns,
-            dir,
-            kind,
-        });
+        self.out.push(Event { seq, t_ns, end_ns, dir, kind });
     }
 
     // ---- host side ------------------------------------------------------------------------
@@ -274,22 +255,14 @@ impl TimelineBuilder {
         } else {
             grammar::parse_command(&l.text)
         };
-        if parsed.as_ref().err().is_some_and(|e| e == "empty line")
-            && !self.version.empty_line_is_error()
-        {
+        if parsed.as_ref().err().is_some_and(|e| e == "empty line") && !self.version.empty_line_is_error() {
             return; // v2.5+ ignores blank lines
         }
         let id = self.next_id;
         self.next_id += 1;
         let pending: Vec<u32> = self.pending.iter().map(|o| o.id).collect();
         let (name, form, params, invalid, cmd) = match parsed {
-            Ok(c) => (
-                c.name.clone(),
-                Some(c.form),
-                c.params.clone(),
-                None,
-                Some(c),
-            ),
+            Ok(c) => (c.name.clone(), Some(c.form), c.params.clone(), None, Some(c)),
             Err(why) => (String::new(), None, Vec::new(), Some(why), None),
         };
         let enters_data_mode = cmd.as_ref().is_some_and(enters_data_mode);
@@ -316,14 +289,7 @@ impl TimelineBuilder {
             },
         );
         self.last_command = Some(id);
-        self.pending.push_back(Open {
-            id,
-            cmd,
-            line: l.text,
-            t1: l.t1,
-            infos: 0,
-            enters_data_mode,
-        });
+        self.pending.push_back(Open { id, cmd, line: l.text, t1: l.t1, infos: 0, enters_data_mode });
     }
 
     // ---- modem side -----------------------------------------------------------------------
@@ -358,10 +324,7 @@ impl TimelineBuilder {
     fn modem_unit(&mut self, u: ModemUnit) {
         match u {
             ModemUnit::Bytes { t0, t1, bytes } => {
-                if let Some(Expect::Payload {
-                    owner, exchange, ..
-                }) = self.expect.front().cloned()
-                {
+                if let Some(Expect::Payload { owner, exchange, .. }) = self.expect.front().cloned() {
                     // A payload arrives whole, unless the capture ends inside it.
                     self.expect.pop_front();
                     let len = bytes.len();
@@ -369,12 +332,7 @@ impl TimelineBuilder {
                         t0,
                         t1,
                         Some(Dir::Modem),
-                        EventKind::Payload {
-                            exchange,
-                            owner: owner.into(),
-                            len,
-                            data: Bytes(bytes),
-                        },
+                        EventKind::Payload { exchange, owner: owner.into(), len, data: Bytes(bytes) },
                     );
                     if self.data.is_some() {
                         self.modem.set_data_mode(true);
@@ -394,13 +352,7 @@ impl TimelineBuilder {
                     );
                 }
             }
-            ModemUnit::Line {
-                t0,
-                t1,
-                text,
-                raw,
-                lead,
-            } => {
+            ModemUnit::Line { t0, t1, text, raw, lead } => {
                 if self.data.is_some() {
                     self.flush_data_payload(Dir::Modem);
                 }
@@ -413,10 +365,7 @@ impl TimelineBuilder {
         // `Ready` at the end of a line, garbage allowed before it: a reset.
         if text.ends_with(b"Ready") {
             let garbage = text[..text.len() - 5].to_vec();
-            if garbage.is_empty()
-                || !is_clean(&garbage)
-                || garbage.iter().all(|b| b.is_ascii_whitespace())
-            {
+            if garbage.is_empty() || !is_clean(&garbage) || garbage.iter().all(|b| b.is_ascii_whitespace()) {
                 self.release_held();
                 self.reset(t0, t1, garbage);
                 return;
@@ -426,20 +375,8 @@ impl TimelineBuilder {
         let (garbage, clean) = split_garbage(&text);
         if !garbage.is_empty() {
             self.release_held();
-            let why = if clean.is_empty() {
-                "bytes that fit no AT item"
-            } else {
-                "bytes before an AT line"
-            };
-            self.emit(
-                t0,
-                t1,
-                Some(Dir::Modem),
-                EventKind::Garbage {
-                    data: Bytes(garbage.to_vec()),
-                    why: why.into(),
-                },
-            );
+            let why = if clean.is_empty() { "bytes that fit no AT item" } else { "bytes before an AT line" };
+            self.emit(t0, t1, Some(Dir::Modem), EventKind::Garbage { data: Bytes(garbage.to_vec()), why: why.into() });
             if clean.is_empty() {
                 return;
             }
@@ -458,15 +395,7 @@ impl TimelineBuilder {
             }
             ModemLine::Prefixed { name, rest } => {
                 if self.trailer(&name, &rest, &raw[..lead]) {
-                    self.emit(
-                        t0,
-                        t1,
-                        Some(Dir::Modem),
-                        EventKind::Urc {
-                            name,
-                            line: Bytes(clean),
-                        },
-                    );
+                    self.emit(t0, t1, Some(Dir::Modem), EventKind::Urc { name, line: Bytes(clean) });
                     return;
                 }
                 self.release_held();
@@ -487,23 +416,9 @@ impl TimelineBuilder {
         if let Some(open) = self.pending.front_mut() {
             open.infos += 1;
             let exchange = open.id;
-            self.emit(
-                t0,
-                t1,
-                Some(Dir::Modem),
-                EventKind::Info {
-                    exchange,
-                    name: None,
-                    line: Bytes(line),
-                },
-            );
+            self.emit(t0, t1, Some(Dir::Modem), EventKind::Info { exchange, name: None, line: Bytes(line) });
         } else {
-            self.emit(
-                t0,
-                t1,
-                Some(Dir::Modem),
-                EventKind::Text { line: Bytes(line) },
-            );
+            self.emit(t0, t1, Some(Dir::Modem), EventKind::Text { line: Bytes(line) });
         }
     }
 
@@ -514,24 +429,12 @@ impl TimelineBuilder {
                 t0,
                 t1,
                 Some(Dir::Modem),
-                EventKind::Urc {
-                    name: "+CMS ERROR".into(),
-                    line: Bytes(b"+CMS ERROR: 524".to_vec()),
-                },
+                EventKind::Urc { name: "+CMS ERROR".into(), line: Bytes(b"+CMS ERROR: 524".to_vec()) },
             );
             return;
         }
         let Some(open) = self.pending.pop_front() else {
-            self.emit(
-                t0,
-                t1,
-                Some(Dir::Modem),
-                EventKind::Final {
-                    exchange: None,
-                    result: r,
-                    latency_ns: None,
-                },
-            );
+            self.emit(t0, t1, Some(Dir::Modem), EventKind::Final { exchange: None, result: r, latency_ns: None });
             return;
         };
         let latency = t0 - open.t1;
@@ -540,18 +443,10 @@ impl TimelineBuilder {
             t0,
             t1,
             Some(Dir::Modem),
-            EventKind::Final {
-                exchange: Some(id),
-                result: r.clone(),
-                latency_ns: Some(latency),
-            },
+            EventKind::Final { exchange: Some(id), result: r.clone(), latency_ns: Some(latency) },
         );
         let enters = open.enters_data_mode && r.is_ok();
-        let status = if r.is_ok() {
-            ExchangeStatus::Ok
-        } else {
-            ExchangeStatus::Error
-        };
+        let status = if r.is_ok() { ExchangeStatus::Ok } else { ExchangeStatus::Error };
         self.emit_exchange(open, t1, status, Some(r), Some(latency));
         if enters {
             self.start_data_mode(t1, Some(id));
@@ -566,11 +461,7 @@ impl TimelineBuilder {
         result: Option<FinalResult>,
         latency_ns: Option<i64>,
     ) {
-        let name = open
-            .cmd
-            .as_ref()
-            .map(|c| c.name.clone())
-            .unwrap_or_default();
+        let name = open.cmd.as_ref().map(|c| c.name.clone()).unwrap_or_default();
         let t0 = self.out.iter().rev().find_map(|e| match &e.kind {
             EventKind::Command { exchange, .. } if *exchange == open.id => Some(e.t_ns),
             _ => None,
@@ -606,29 +497,14 @@ impl TimelineBuilder {
                 self.version_known = true;
             }
         }
-        let answers = self
-            .pending
-            .front()
-            .and_then(|o| o.cmd.as_ref())
-            .is_some_and(|c| answers_command(c, &name));
-        let exchange = if answers {
-            self.pending.front().map(|o| o.id)
-        } else {
-            None
-        };
+        let answers = self.pending.front().and_then(|o| o.cmd.as_ref()).is_some_and(|c| answers_command(c, &name));
+        let exchange = if answers { self.pending.front().map(|o| o.id) } else { None };
         if let Some(open) = self.pending.front_mut().filter(|_| answers) {
             open.infos += 1;
         }
         let kind = match exchange {
-            Some(ex) => EventKind::Info {
-                exchange: ex,
-                name: Some(name.clone()),
-                line: Bytes(line),
-            },
-            None => EventKind::Urc {
-                name: name.clone(),
-                line: Bytes(line),
-            },
+            Some(ex) => EventKind::Info { exchange: ex, name: Some(name.clone()), line: Bytes(line) },
+            None => EventKind::Urc { name: name.clone(), line: Bytes(line) },
         };
         if name == "#XDATAMODE" {
             // The payload came before the line that ends it.
@@ -637,37 +513,21 @@ impl TimelineBuilder {
             self.flush_data_payload(Dir::Modem);
         }
         self.emit(t0, t1, Some(Dir::Modem), kind);
-        let first_int = || {
-            rest.split(',')
-                .next()
-                .and_then(|v| v.trim().parse::<i64>().ok())
-        };
+        let first_int = || rest.split(',').next().and_then(|v| v.trim().parse::<i64>().ok());
         match name.as_str() {
             "#XRECV" | "#XRECVFROM" if exchange.is_some() => {
                 if let Some(n) = first_int().filter(|&n| n > 0 && (n as usize) <= MAX_ANNOUNCED) {
                     self.expect.push_back(Expect::Payload {
                         n: n as usize,
-                        owner: if name == "#XRECV" {
-                            "#XRECV"
-                        } else {
-                            "#XRECVFROM"
-                        },
+                        owner: if name == "#XRECV" { "#XRECV" } else { "#XRECVFROM" },
                         exchange,
                     });
                 }
             }
             "#XTCPDATA" | "#XUDPDATA" if !self.version.is_legacy() => {
                 if let Some(n) = first_int().filter(|&n| n > 0 && (n as usize) <= MAX_ANNOUNCED) {
-                    let owner = if name == "#XTCPDATA" {
-                        "#XTCPDATA"
-                    } else {
-                        "#XUDPDATA"
-                    };
-                    self.expect.push_back(Expect::Payload {
-                        n: n as usize,
-                        owner,
-                        exchange: None,
-                    });
+                    let owner = if name == "#XTCPDATA" { "#XTCPDATA" } else { "#XUDPDATA" };
+                    self.expect.push_back(Expect::Payload { n: n as usize, owner, exchange: None });
                 }
             }
             "#XMQTTMSG" => {
@@ -675,19 +535,11 @@ impl TimelineBuilder {
                 if let (Some(Some(tl)), Some(Some(pl))) = (it.next(), it.next()) {
                     if tl <= MAX_ANNOUNCED && pl <= MAX_ANNOUNCED {
                         if tl > 0 {
-                            self.expect.push_back(Expect::Payload {
-                                n: tl,
-                                owner: "#XMQTTMSG topic",
-                                exchange: None,
-                            });
+                            self.expect.push_back(Expect::Payload { n: tl, owner: "#XMQTTMSG topic", exchange: None });
                         }
                         self.expect.push_back(Expect::CrLf);
                         if pl > 0 {
-                            self.expect.push_back(Expect::Payload {
-                                n: pl,
-                                owner: "#XMQTTMSG",
-                                exchange: None,
-                            });
+                            self.expect.push_back(Expect::Payload { n: pl, owner: "#XMQTTMSG", exchange: None });
                         }
                         self.expect.push_back(Expect::CrLf);
                     }
@@ -714,9 +566,7 @@ impl TimelineBuilder {
     fn trailer(&mut self, name: &str, rest: &str, lead: &[u8]) -> bool {
         let is_trailer = match name {
             "#XTCPDATA" | "#XUDPDATA" => self.version.is_legacy(),
-            "#XHTTPCRSP" => {
-                !rest.starts_with('0') || rest.starts_with("0,0") || rest.starts_with("0,1")
-            }
+            "#XHTTPCRSP" => !rest.starts_with('0') || rest.starts_with("0,0") || rest.starts_with("0,1"),
             _ => false,
         };
         if !is_trailer {
@@ -770,12 +620,7 @@ impl TimelineBuilder {
                 break;
             }
         }
-        let t_first = times
-            .iter()
-            .rev()
-            .find(|(off, _, _)| *off <= cut)
-            .map(|t| t.1)
-            .unwrap_or(0);
+        let t_first = times.iter().rev().find(|(off, _, _)| *off <= cut).map(|t| t.1).unwrap_or(0);
         let t_last = times.last().map(|t| t.2).unwrap_or(t_first);
         let owner = match name {
             "#XTCPDATA" => "#XTCPDATA",
@@ -788,12 +633,7 @@ impl TimelineBuilder {
                 t_first,
                 t_last,
                 Some(Dir::Modem),
-                EventKind::Payload {
-                    exchange: None,
-                    owner: owner.into(),
-                    len,
-                    data: Bytes(payload),
-                },
+                EventKind::Payload { exchange: None, owner: owner.into(), len, data: Bytes(payload) },
             );
         }
         true
@@ -829,11 +669,7 @@ impl TimelineBuilder {
             t0,
             t1,
             Some(Dir::Modem),
-            EventKind::Reset(ResetInfo {
-                garbage: Bytes(garbage),
-                aborted,
-                last_command: self.last_command,
-            }),
+            EventKind::Reset(ResetInfo { garbage: Bytes(garbage), aborted, last_command: self.last_command }),
         );
         while let Some(open) = self.pending.pop_front() {
             self.emit_exchange(open, t0, ExchangeStatus::Aborted, None, None);
@@ -855,27 +691,13 @@ impl TimelineBuilder {
         if self.data.is_some() {
             return;
         }
-        self.emit(
-            t,
-            t,
-            None,
-            EventKind::DataMode {
-                enter: true,
-                exchange,
-                result: None,
-            },
-        );
+        self.emit(t, t, None, EventKind::DataMode { enter: true, exchange, result: None });
         // Host bytes already buffered as a partial command line belong to the payload.
         let mut host = PayloadAcc::default();
         if let Some(l) = self.host.take_pending() {
             host.push(l.t0, &l.text);
         }
-        self.data = Some(DataSession {
-            exchange,
-            host,
-            modem: PayloadAcc::default(),
-            host_done: false,
-        });
+        self.data = Some(DataSession { exchange, host, modem: PayloadAcc::default(), host_done: false });
         self.modem.set_data_mode(true);
     }
 
@@ -895,16 +717,7 @@ impl TimelineBuilder {
         self.flush_data_payload(Dir::Modem);
         let Some(d) = self.data.take() else { return };
         let t = t.unwrap_or(d.host.t1.max(d.modem.t1));
-        self.emit(
-            t,
-            t,
-            None,
-            EventKind::DataMode {
-                enter: false,
-                exchange: d.exchange,
-                result,
-            },
-        );
+        self.emit(t, t, None, EventKind::DataMode { enter: false, exchange: d.exchange, result });
         self.modem.set_data_mode(false);
         self.pump_modem();
     }
@@ -925,12 +738,7 @@ impl TimelineBuilder {
             acc.t0,
             acc.t1,
             Some(dir),
-            EventKind::Payload {
-                exchange,
-                owner: "data mode".into(),
-                len,
-                data: Bytes(acc.bytes),
-            },
+            EventKind::Payload { exchange, owner: "data mode".into(), len, data: Bytes(acc.bytes) },
         );
     }
 
@@ -956,12 +764,7 @@ impl TimelineBuilder {
                     t0,
                     t1,
                     Some(dir),
-                    EventKind::Payload {
-                        exchange,
-                        owner: "data mode".into(),
-                        len: piece.len(),
-                        data: Bytes(piece),
-                    },
+                    EventKind::Payload { exchange, owner: "data mode".into(), len: piece.len(), data: Bytes(piece) },
                 );
             }
         }
@@ -978,10 +781,7 @@ fn answers_command(c: &Command, name: &str) -> bool {
         return true;
     }
     // v2.1.2 `#XCMNG` read prints a `%CMNG:` line; `#XTCPHANGUP` answers with `#XTCPSVR`.
-    matches!(
-        (c.name.as_str(), name),
-        ("#XCMNG", "%CMNG") | ("#XTCPHANGUP", "#XTCPSVR")
-    )
+    matches!((c.name.as_str(), name), ("#XCMNG", "%CMNG") | ("#XTCPHANGUP", "#XTCPSVR"))
 }
 
 /// Whether `OK` to this command puts the SLM into data mode (§4.4).
@@ -994,16 +794,13 @@ pub fn enters_data_mode(c: &Command) -> bool {
         _ => false,
     };
     match c.name.as_str() {
-        "#XSEND" | "#XTCPSEND" | "#XUDPSEND" => {
-            c.form == Form::Exec || (c.form == Form::Set && empty(0))
-        }
+        "#XSEND" | "#XTCPSEND" | "#XUDPSEND" => c.form == Form::Exec || (c.form == Form::Set && empty(0)),
         "#XSENDTO" => c.form == Form::Set && n <= 2,
         "#XMQTTPUB" => c.form == Form::Set && empty(1),
         "#XNRFCLOUD" => c.form == Form::Set && c.int(0) == Some(2),
         "#XFTP" => {
             let op = c.text(0).unwrap_or("").to_ascii_lowercase();
-            c.form == Form::Set
-                && ((op == "put" || op == "mput") && n <= 2 || op == "uput" && n <= 1)
+            c.form == Form::Set && ((op == "put" || op == "mput") && n <= 2 || op == "uput" && n <= 1)
         }
         _ => false,
     }
@@ -1036,9 +833,7 @@ fn split_garbage(line: &[u8]) -> (&[u8], &[u8]) {
     }
     let tail = &line[last_bad_end..];
     let starts_like_at = |t: &[u8]| {
-        t.first().is_some_and(|b| matches!(b, b'+' | b'%' | b'#'))
-            || t.starts_with(b"OK")
-            || t.starts_with(b"ERROR")
+        t.first().is_some_and(|b| matches!(b, b'+' | b'%' | b'#')) || t.starts_with(b"OK") || t.starts_with(b"ERROR")
     };
     if !tail.is_empty() && starts_like_at(tail) {
         (&line[..last_bad_end], tail)
