@@ -1,22 +1,65 @@
-//! One decoding session: records in, timeline events out, with the running summary.
+//! One decoding session: records in, timeline events with meanings and findings out.
 //!
-//! This is what every surface (the CLI, the viewer, record and replay) drives, so that a file,
-//! a live port and a replay give the same timeline.
+//! This is what every surface (the CLI, the viewer, record and replay, the regression check)
+//! drives, so that a file, a live port and a replay give the same timeline:
+//!
+//! ```
+//! use atscope_analyzer::analysis::{Analysis, Options};
+//! use atscope_analyzer::chunk::{Chunk, Dir, Record};
+//!
+//! let mut a = Analysis::new(Options::default());
+//! let mut lines = Vec::new();
+//! a.push(&Record::Chunk(Chunk::bytes(0, Dir::Host, b"AT#XMQTTCON=0\r\n".to_vec())), &mut |e| lines.push(e.clone()));
+//! a.push(&Record::Chunk(Chunk::bytes(9_000_000, Dir::Modem, b"\xc0\xffReady\r\n".to_vec())), &mut |e| lines.push(e.clone()));
+//! a.finish(&mut |e| lines.push(e.clone()));
+//! assert_eq!(a.summary().findings[2], 3); // reset, missing final result, missing #XMQTTEVT: 1
+//! ```
 
 use crate::chunk::Record;
+use crate::finding::Finding;
+use crate::redact::redact_event;
 use crate::report::Summary;
-use crate::timeline::{Config, Event, TimelineBuilder};
+use crate::rules::{RuleConfig, Rules};
+use crate::timeline::{Config, Event, EventKind, TimelineBuilder};
+
+/// How to analyse.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Decoder settings (terminator, SLM version).
+    pub decoder: Config,
+    /// Finding severities.
+    pub rules: RuleConfig,
+    /// Redact credentials and passwords in the events given out (default on).
+    pub redact: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { decoder: Config::default(), rules: RuleConfig::default(), redact: true }
+    }
+}
 
 /// A decoding session.
 pub struct Analysis {
     builder: TimelineBuilder,
+    rules: Rules,
+    redact: bool,
+    seq: u64,
     summary: Summary,
+    pending: Vec<Event>,
 }
 
 impl Analysis {
-    /// A session with the given decoder configuration.
-    pub fn new(cfg: Config) -> Self {
-        Analysis { builder: TimelineBuilder::new(cfg), summary: Summary::default() }
+    /// A session with the given options.
+    pub fn new(opts: Options) -> Self {
+        Analysis {
+            builder: TimelineBuilder::new(opts.decoder),
+            rules: Rules::new(opts.rules),
+            redact: opts.redact,
+            seq: 0,
+            summary: Summary::default(),
+            pending: Vec::new(),
+        }
     }
 
     /// Feeds one record; `sink` gets every event that became ready.
@@ -25,17 +68,53 @@ impl Analysis {
         self.drain(sink);
     }
 
-    /// Ends the session; `sink` gets the last events.
+    /// Ends the session; `sink` gets the last events and findings.
     pub fn finish(&mut self, sink: &mut dyn FnMut(&Event)) {
         self.builder.finish();
         self.drain(sink);
+        let findings = self.rules.finish();
+        for (t0, t1, f) in findings {
+            self.emit_finding(t0, t1, f, sink);
+        }
     }
 
     fn drain(&mut self, sink: &mut dyn FnMut(&Event)) {
-        for e in self.builder.drain() {
+        self.pending.extend(self.builder.drain());
+        let version = self.builder.version();
+        for mut e in std::mem::take(&mut self.pending) {
+            e.seq = self.seq;
+            self.seq += 1;
+            let command = match &e.kind {
+                EventKind::Info { exchange, .. } | EventKind::Final { exchange: Some(exchange), .. } => {
+                    self.rules.command_name(*exchange)
+                }
+                _ => None,
+            };
+            e.meaning = crate::slm::meaning(&e, command);
+            let findings = self.rules.observe(&e, version);
+            if self.redact {
+                redact_event(&mut e);
+            }
             self.summary.add(&e);
             sink(&e);
+            for (t0, t1, f) in findings {
+                self.emit_finding(t0, t1, f, sink);
+            }
         }
+    }
+
+    fn emit_finding(&mut self, t0: i64, t1: i64, f: Finding, sink: &mut dyn FnMut(&Event)) {
+        let e = Event {
+            seq: self.seq,
+            t_ns: t0,
+            end_ns: t1.max(t0),
+            dir: None,
+            meaning: None,
+            kind: EventKind::Finding(f),
+        };
+        self.seq += 1;
+        self.summary.add(&e);
+        sink(&e);
     }
 
     /// Counts so far.
@@ -50,11 +129,11 @@ impl Analysis {
 }
 
 /// Decodes a whole record stream into a vector of events (for tests and small traces).
-pub fn decode_all<I, E>(records: I, cfg: Config) -> Result<(Vec<Event>, Summary), E>
+pub fn decode_all<I, E>(records: I, opts: Options) -> Result<(Vec<Event>, Summary), E>
 where
     I: IntoIterator<Item = Result<Record, E>>,
 {
-    let mut a = Analysis::new(cfg);
+    let mut a = Analysis::new(opts);
     let mut events = Vec::new();
     for r in records {
         a.push(&r?, &mut |e| events.push(e.clone()));

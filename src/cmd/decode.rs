@@ -1,16 +1,59 @@
-//! `atscope decode FILE`: a capture to an AT timeline on the terminal, or JSON Lines.
+//! `atscope decode FILE`: a capture to an AT timeline on the terminal, or JSON Lines, with
+//! the findings of the rules.
 
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use atscope_analyzer::analysis::Analysis;
+use atscope_analyzer::analysis::{Analysis, Options};
 use atscope_analyzer::capture::{self, ImportOptions};
+use atscope_analyzer::finding::Severity;
 use atscope_analyzer::report::json::write_event;
 use atscope_analyzer::report::text::TextPrinter;
-use atscope_analyzer::timeline::Config;
+use atscope_analyzer::rules::RuleConfig;
+use atscope_analyzer::slm::SlmVersion;
+use atscope_analyzer::timeline::{Config, Event, EventKind};
 use clap::Args;
+
+/// What decides the analysis, shared by `decode` and the commands that decode.
+#[derive(Args, Debug, Clone, Default)]
+pub struct AnalysisArgs {
+    /// SLM version to apply when the trace has no `#XSLMVER` answer (default 2.1.2).
+    #[arg(long, value_name = "X.Y.Z")]
+    pub slm_version: Option<String>,
+    /// Change a finding's severity or turn it off: ID=note|warning|error|off (`slm.datamode.*` matches a family). Repeatable.
+    #[arg(long = "severity", value_name = "ID=LEVEL")]
+    pub severity: Vec<String>,
+    /// A file of `ID = LEVEL` lines (default: ./atscope.toml's [severity] section, when present).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Show credentials and passwords instead of redacting them.
+    #[arg(long)]
+    pub no_redact: bool,
+}
+
+impl AnalysisArgs {
+    /// The analysis options these arguments describe.
+    pub fn options(&self) -> Result<Options> {
+        let mut rules = RuleConfig::default();
+        let file = self.rules.clone().or_else(|| Some(PathBuf::from("atscope.toml")).filter(|p| p.is_file()));
+        if let Some(f) = file {
+            let text = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+            rules.add_file_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        }
+        for s in &self.severity {
+            rules.add(s).map_err(|e| anyhow::anyhow!("--severity {e}"))?;
+        }
+        let version = match &self.slm_version {
+            Some(v) => {
+                Some(SlmVersion::parse(v).with_context(|| format!("--slm-version {v:?} is not a version like 2.1.2"))?)
+            }
+            None => None,
+        };
+        Ok(Options { decoder: Config { version, ..Default::default() }, rules, redact: !self.no_redact })
+    }
+}
 
 /// Arguments of `atscope decode`.
 #[derive(Args)]
@@ -26,11 +69,20 @@ pub struct DecodeArgs {
     /// One JSON object per timeline event (JSON Lines) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Only the findings.
+    #[arg(long)]
+    pub findings: bool,
+    /// Exit with status 1 when a finding at this level or above exists.
+    #[arg(long, value_name = "LEVEL", value_parser = ["note", "warning", "error"])]
+    pub fail_on: Option<String>,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 /// Runs `atscope decode`.
 pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     let opts = ImportOptions { host: args.host.clone(), modem: args.modem.clone(), ..Default::default() };
+    let analysis_opts = args.analysis.options()?;
     let mut records = capture::open_records(&args.file, &opts)?;
     eprintln!("{}: {}; {}", args.file.display(), records.source_mut().format_name(), records.explanation());
     for n in records.source_mut().notes() {
@@ -40,14 +92,21 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     let color = !args.json && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let printer = TextPrinter { color };
-    let mut analysis = Analysis::new(Config::default());
+    let mut analysis = Analysis::new(analysis_opts);
     let mut io_err: Option<std::io::Error> = None;
-    let json = args.json;
-    let mut sink = |e: &atscope_analyzer::timeline::Event| {
-        if io_err.is_some() {
+    let (json, only_findings) = (args.json, args.findings);
+    let mut sink = |e: &Event| {
+        if io_err.is_some() || (only_findings && !matches!(e.kind, EventKind::Finding(_))) {
             return;
         }
-        let r = if json { write_event(&mut out, e) } else { printer.write(&mut out, e, None) };
+        let r = if json {
+            write_event(&mut out, e)
+        } else {
+            printer.write(&mut out, e, e.meaning.as_deref()).and_then(|_| match (&e.kind, only_findings) {
+                (EventKind::Finding(f), true) => writeln!(out, "{:>12}       {}", "", f.help),
+                _ => Ok(()),
+            })
+        };
         if let Err(err) = r {
             io_err = Some(err);
         }
@@ -72,8 +131,14 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     let ver = if tl.version_known() {
         format!("SLM {}", tl.version())
     } else {
-        format!("SLM {} assumed (no #XSLMVER seen)", tl.version())
+        format!("SLM {} assumed (no #XSLMVER seen; --slm-version to change)", tl.version())
     };
-    eprintln!("{}; {ver}", analysis.summary().line());
+    let summary = analysis.summary();
+    eprintln!("{}; {ver}", summary.line());
+    if let Some(level) = args.fail_on.as_deref().and_then(Severity::parse) {
+        if summary.findings[level.index()..].iter().any(|&n| n > 0) {
+            return Ok(ExitCode::from(1));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -21,6 +21,8 @@ pub struct Summary {
     pub open: u64,
     /// Exchanges aborted by a reset.
     pub aborted: u64,
+    /// Exchanges whose command the SLM never read (sent while another was pending, v2.1.x).
+    pub lost: u64,
     /// Exchanges that ended in an error result.
     pub errors: u64,
     /// URCs.
@@ -47,6 +49,7 @@ impl Summary {
                     ExchangeStatus::Open => self.open += 1,
                     ExchangeStatus::Aborted => self.aborted += 1,
                     ExchangeStatus::Error => self.errors += 1,
+                    ExchangeStatus::Lost => self.lost += 1,
                     ExchangeStatus::Ok => {}
                 }
             }
@@ -70,7 +73,9 @@ impl Summary {
     /// One line: `12 exchanges (1 open, 1 aborted, 2 errors), 5 URCs, 1 reset, …`.
     pub fn line(&self) -> String {
         let mut ex = Vec::new();
-        for (n, what) in [(self.open, "open"), (self.aborted, "aborted by reset"), (self.errors, "with error")] {
+        for (n, what) in
+            [(self.open, "open"), (self.aborted, "aborted by reset"), (self.lost, "lost"), (self.errors, "with error")]
+        {
             if n > 0 {
                 ex.push(format!("{n} {what}"));
             }

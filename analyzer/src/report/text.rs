@@ -93,7 +93,7 @@ impl TextPrinter {
                 };
                 ("RESET", "1;31", format!("     Ready{g}"))
             }
-            EventKind::DataMode { enter, exchange, result } => {
+            EventKind::DataMode { enter, exchange, result, .. } => {
                 let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
                 if *enter {
                     ("DMODE", "35", format!("{x:<4} data mode on"))
@@ -114,6 +114,11 @@ impl TextPrinter {
             }
             EventKind::Exchange { id, status, line, .. } => match status {
                 ExchangeStatus::Open => ("OPEN", "1;31", format!("#{id}   no final result: {}", line.escaped())),
+                ExchangeStatus::Lost => (
+                    "LOST",
+                    "1;31",
+                    format!("#{id}   never answered (sent while another command was pending): {}", line.escaped()),
+                ),
                 ExchangeStatus::Aborted => ("ABORT", "1;31", format!("#{id}   aborted by reset: {}", line.escaped())),
                 _ => return None,
             },

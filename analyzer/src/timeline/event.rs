@@ -73,6 +73,9 @@ pub enum ExchangeStatus {
     Aborted,
     /// No final result before the end of the capture.
     Open,
+    /// Sent while another command was pending on an SLM that drops such input (v2.1.x–v2.4.x):
+    /// the other command's final result came and this one never got its own.
+    Lost,
 }
 
 /// Why a reset is believed to have happened.
@@ -100,6 +103,9 @@ pub struct Event {
     /// The speaker, when the event belongs to one side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dir: Option<Dir>,
+    /// What the raw values mean, from the knowledge base (set by [`crate::analysis`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meaning: Option<String>,
     /// What happened.
     #[serde(flatten)]
     pub kind: EventKind,
@@ -197,6 +203,9 @@ pub enum EventKind {
         /// On exit: the `#XDATAMODE` result, if the modem gave one.
         #[serde(skip_serializing_if = "Option::is_none")]
         result: Option<i64>,
+        /// On exit: the host had sent the terminator (`+++`); false when the SLM left by itself.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        host_terminator: bool,
     },
     /// A UART line condition.
     Condition {

@@ -68,6 +68,8 @@ struct DataSession {
     modem: PayloadAcc,
     /// v2.2+: the host sent the terminator; what follows is command text again.
     host_done: bool,
+    /// The host sent the terminator (v2.1.x: its payload ended with it).
+    terminated: bool,
 }
 
 /// Accumulates payload bytes and cuts them into events of at most [`PAYLOAD_PIECE`].
@@ -213,7 +215,7 @@ impl TimelineBuilder {
     fn emit(&mut self, t_ns: i64, end_ns: i64, dir: Option<Dir>, kind: EventKind) {
         let seq = self.seq;
         self.seq += 1;
-        self.out.push(Event { seq, t_ns, end_ns, dir, kind });
+        self.out.push(Event { seq, t_ns, end_ns, dir, meaning: None, kind });
     }
 
     // ---- host side ------------------------------------------------------------------------
@@ -232,6 +234,7 @@ impl TimelineBuilder {
                         let after = d.host.bytes.split_off(end);
                         d.host.bytes.truncate(end - 3);
                         d.host_done = true;
+                        d.terminated = true;
                         i = bytes.len() - after.len();
                         continue;
                     }
@@ -437,6 +440,12 @@ impl TimelineBuilder {
             self.emit(t0, t1, Some(Dir::Modem), EventKind::Final { exchange: None, result: r, latency_ns: None });
             return;
         };
+        if !self.version.allows_pipelining() {
+            // RX was off until this final result: commands sent meanwhile were never read.
+            while let Some(lost) = self.pending.pop_front() {
+                self.emit_exchange(lost, t0, ExchangeStatus::Lost, None, None);
+            }
+        }
         let latency = t0 - open.t1;
         let id = open.id;
         self.emit(
@@ -691,13 +700,14 @@ impl TimelineBuilder {
         if self.data.is_some() {
             return;
         }
-        self.emit(t, t, None, EventKind::DataMode { enter: true, exchange, result: None });
+        self.emit(t, t, None, EventKind::DataMode { enter: true, exchange, result: None, host_terminator: false });
         // Host bytes already buffered as a partial command line belong to the payload.
         let mut host = PayloadAcc::default();
         if let Some(l) = self.host.take_pending() {
             host.push(l.t0, &l.text);
         }
-        self.data = Some(DataSession { exchange, host, modem: PayloadAcc::default(), host_done: false });
+        self.data =
+            Some(DataSession { exchange, host, modem: PayloadAcc::default(), host_done: false, terminated: false });
         self.modem.set_data_mode(true);
     }
 
@@ -707,6 +717,7 @@ impl TimelineBuilder {
             if d.host.bytes.ends_with(b"+++") {
                 let n = d.host.bytes.len() - 3;
                 d.host.bytes.truncate(n);
+                d.terminated = true;
             }
         }
     }
@@ -717,7 +728,12 @@ impl TimelineBuilder {
         self.flush_data_payload(Dir::Modem);
         let Some(d) = self.data.take() else { return };
         let t = t.unwrap_or(d.host.t1.max(d.modem.t1));
-        self.emit(t, t, None, EventKind::DataMode { enter: false, exchange: d.exchange, result });
+        self.emit(
+            t,
+            t,
+            None,
+            EventKind::DataMode { enter: false, exchange: d.exchange, result, host_terminator: d.terminated },
+        );
         self.modem.set_data_mode(false);
         self.pump_modem();
     }

@@ -1,0 +1,905 @@
+//! Rules: findings from the timeline, with SLM knowledge from [`crate::slm::table`].
+//!
+//! [`Rules::observe`] sees every timeline event in order and returns the findings it can tell
+//! at that point; [`Rules::finish`] returns those that only the end of the capture settles
+//! (a promised URC whose deadline passed, a command still open). Time is the events' own time:
+//! no clock is read.
+//!
+//! | id | default | when |
+//! |---|---|---|
+//! | `slm.reset.unexpected` | error | `Ready` not caused by `#XRESET`, FOTA or a `#XSLEEP` wake |
+//! | `slm.reset.expected` | note | `Ready` after `#XRESET`, `#XSLEEP=1`, an `#XSLEEP=2` resume, power-on |
+//! | `uart.garbage` | warning | bytes that fit no AT item |
+//! | `uart.baud-mismatch` | error | a burst of framing errors or garbage |
+//! | `at.final.missing` | error | no final result within the command's timeout, or before a reset |
+//! | `at.final.late` | warning | a final result later than the command's documented maximum |
+//! | `at.final.unsolicited` | warning | a final result with no command pending |
+//! | `at.error` | warning | `ERROR`, `+CME ERROR`, `+CMS ERROR`, with the cause |
+//! | `slm.urc.missing` | error | a promised URC that never came in time |
+//! | `slm.host.pipelined` | warning | a command sent while another was pending, on SLM < 2.5 |
+//! | `slm.tls.native-mapping` | note | `%CMNG` tags that are native-TLS `S*10+T` mappings |
+//! | `slm.tls.modem-tag-unprovisioned` | error | modem TLS used with a tag provisioned only through `#XCMNG` |
+//! | `slm.datamode.terminator-not-last` | warning | v2.1.x: `+++` followed by more data in the same burst |
+//! | `slm.datamode.data-after-exit` | warning | host data after the SLM left data mode by itself |
+//! | `slm.datamode.modem-terminator` | warning | the SLM sent `+++`: the peer closed, answer with `+++` |
+//!
+//! Severities can be changed or rules turned off with [`RuleConfig`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use crate::at::grammar::{split_params, FinalResult, Form, Param};
+use crate::chunk::{Condition, Dir};
+use crate::finding::{Finding, Severity};
+use crate::slm::table::{self, From, When};
+use crate::slm::{self, SlmVersion};
+use crate::timeline::event::hex;
+use crate::timeline::{Event, EventKind, ExchangeStatus};
+
+/// Every finding id with its default severity.
+pub const IDS: &[(&str, Severity)] = &[
+    ("slm.reset.unexpected", Severity::Error),
+    ("slm.reset.expected", Severity::Note),
+    ("uart.garbage", Severity::Warning),
+    ("uart.baud-mismatch", Severity::Error),
+    ("at.final.missing", Severity::Error),
+    ("at.final.late", Severity::Warning),
+    ("at.final.unsolicited", Severity::Warning),
+    ("at.error", Severity::Warning),
+    ("slm.urc.missing", Severity::Error),
+    ("slm.urc.unconfirmed", Severity::Note),
+    ("slm.host.pipelined", Severity::Warning),
+    ("slm.tls.native-mapping", Severity::Note),
+    ("slm.tls.modem-tag-unprovisioned", Severity::Error),
+    ("slm.datamode.terminator-not-last", Severity::Warning),
+    ("slm.datamode.data-after-exit", Severity::Warning),
+    ("slm.datamode.modem-terminator", Severity::Warning),
+];
+
+/// The user's severity overrides: `id` or `prefix.*` → a severity, or `None` to turn it off.
+#[derive(Debug, Clone, Default)]
+pub struct RuleConfig {
+    overrides: Vec<(String, Option<Severity>)>,
+}
+
+impl RuleConfig {
+    /// Parses `ID=LEVEL` (LEVEL: note, warning, error, off); later entries win.
+    pub fn add(&mut self, spec: &str) -> Result<(), String> {
+        let (id, level) =
+            spec.split_once('=').ok_or_else(|| format!("{spec:?}: expected ID=LEVEL, e.g. uart.garbage=note"))?;
+        let id = id.trim();
+        let sev = match level.trim() {
+            "off" | "none" => None,
+            l => {
+                Some(Severity::parse(l).ok_or_else(|| format!("{spec:?}: level must be note, warning, error or off"))?)
+            }
+        };
+        let pattern_ok = IDS.iter().any(|(known, _)| matches(id, known));
+        if !pattern_ok {
+            let all: Vec<&str> = IDS.iter().map(|(i, _)| *i).collect();
+            return Err(format!("{id:?} matches no finding id; known ids: {}", all.join(", ")));
+        }
+        self.overrides.push((id.to_string(), sev));
+        Ok(())
+    }
+
+    /// Reads a config file: lines `ID = LEVEL` (a `[severity]` header and `#` comments allowed).
+    pub fn add_file_text(&mut self, text: &str) -> Result<(), String> {
+        for (i, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() || line.starts_with('[') {
+                continue;
+            }
+            let spec = line.replace('"', "");
+            self.add(&spec).map_err(|e| format!("line {}: {e}", i + 1))?;
+        }
+        Ok(())
+    }
+
+    /// The severity of `id` after overrides, or `None` when turned off.
+    pub fn severity(&self, id: &str, default: Severity) -> Option<Severity> {
+        let mut s = Some(default);
+        for (pat, sev) in &self.overrides {
+            if matches(pat, id) {
+                s = *sev;
+            }
+        }
+        s
+    }
+}
+
+fn matches(pattern: &str, id: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => id.starts_with(prefix),
+        None => pattern == id,
+    }
+}
+
+fn default_severity(id: &str) -> Severity {
+    IDS.iter().find(|(i, _)| *i == id).map(|(_, s)| *s).unwrap_or(Severity::Warning)
+}
+
+/// A finding about to be emitted, before severity overrides.
+struct Draft {
+    id: &'static str,
+    t0: i64,
+    t1: i64,
+    message: String,
+    help: String,
+    events: Vec<u64>,
+}
+
+#[derive(Debug, Clone)]
+struct Cmd {
+    seq: u64,
+    name: String,
+    form: Option<Form>,
+    params: Vec<Param>,
+    line: String,
+    t0: i64,
+    t1: i64,
+    deadline: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+struct Active {
+    spec: &'static table::Promise,
+    cmd: Cmd,
+    from_t: i64,
+    deadline: i64,
+    /// URCs that came during the window, for context.
+    seen: Vec<(i64, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExpectReset {
+    Reset,
+    Sleep,
+    Idle,
+}
+
+/// The rules' state over one capture.
+#[derive(Default)]
+pub struct Rules {
+    cfg: RuleConfig,
+    clock: i64,
+    any_traffic: bool,
+    cmds: HashMap<u32, Cmd>,
+    last_cmd: Option<Cmd>,
+    waiting_ok: Vec<(&'static table::Promise, Cmd)>,
+    active: Vec<Active>,
+    expect_reset: Option<(ExpectReset, i64)>,
+    cfun: Option<(i64, i64)>,
+    /// Modem credentials seen: tag → types.
+    modem_creds: BTreeMap<i64, BTreeSet<i64>>,
+    /// `#XCMNG` writes: native sec_tag → types.
+    mapped: BTreeMap<i64, BTreeSet<i64>>,
+    flagged_tags: BTreeSet<(i64, &'static str)>,
+    bursts: VecDeque<(i64, u64)>,
+    burst_flagged_until: i64,
+    datamode_auto_exit: Option<(i64, u64)>,
+    version: Option<SlmVersion>,
+}
+
+/// How long after an automatic data-mode exit host bytes count as data sent too late.
+const AFTER_EXIT_WINDOW_NS: i64 = 2_000_000_000;
+/// Framing errors or garbage runs within this window that make a baud-rate burst.
+const BURST_WINDOW_NS: i64 = 1_000_000_000;
+const BURST_COUNT: usize = 4;
+
+fn params_of(rest: &str) -> Vec<Param> {
+    split_params(rest)
+}
+
+fn ints(p: &[Param]) -> Vec<i64> {
+    p.iter().map_while(Param::as_int).collect()
+}
+
+fn rest_of(line: &[u8]) -> String {
+    let s = String::from_utf8_lossy(line);
+    s.split_once(':').map(|(_, r)| r.trim().to_string()).unwrap_or_default()
+}
+
+fn secs(ns: i64) -> String {
+    format!("{:.3} s", ns as f64 / 1e9)
+}
+
+impl Rules {
+    /// Rules with the user's severity overrides.
+    pub fn new(cfg: RuleConfig) -> Self {
+        Rules { cfg, ..Default::default() }
+    }
+
+    fn finish_drafts(&self, drafts: Vec<Draft>) -> Vec<(i64, i64, Finding)> {
+        drafts
+            .into_iter()
+            .filter_map(|d| {
+                let severity = self.cfg.severity(d.id, default_severity(d.id))?;
+                Some((
+                    d.t0,
+                    d.t1,
+                    Finding { id: d.id.to_string(), severity, message: d.message, help: d.help, events: d.events },
+                ))
+            })
+            .collect()
+    }
+
+    /// The command name an exchange answers (for meanings of its lines).
+    pub fn command_name(&self, exchange: u32) -> Option<&str> {
+        self.cmds.get(&exchange).map(|c| c.name.as_str())
+    }
+
+    /// Observes one event (with its final `seq`); returns findings as (start, end, finding).
+    pub fn observe(&mut self, e: &Event, version: SlmVersion) -> Vec<(i64, i64, Finding)> {
+        self.version = Some(version);
+        let mut out = Vec::new();
+        self.clock = self.clock.max(e.t_ns);
+        self.expire(&mut out);
+        match &e.kind {
+            EventKind::Command { exchange, name, form, params, line, invalid, pending, .. } => {
+                let timeout = timeout_ms(name, params);
+                let cmd = Cmd {
+                    seq: e.seq,
+                    name: name.clone(),
+                    form: *form,
+                    params: params.clone(),
+                    line: line.escaped(),
+                    t0: e.t_ns,
+                    t1: e.end_ns,
+                    deadline: timeout.map(|ms| e.end_ns + ms as i64 * 1_000_000),
+                };
+                if !pending.is_empty() && !version.allows_pipelining() {
+                    let prev = pending.last().and_then(|p| self.cmds.get(p));
+                    let prev_line = prev.map(|c| c.line.clone()).unwrap_or_else(|| "another command".into());
+                    let mut ev = vec![e.seq];
+                    ev.extend(prev.map(|c| c.seq));
+                    out.push(Draft {
+                        id: "slm.host.pipelined",
+                        t0: e.t_ns,
+                        t1: e.end_ns,
+                        message: format!("{} sent while {prev_line} was still pending", cmd.line),
+                        help: format!(
+                            "SLM {version} disables UART RX from a command's terminator until its final result, so without hardware flow control these bytes are lost. Wait for OK/ERROR before sending the next command (v2.5+ accepts pipelined commands)."
+                        ),
+                        events: ev,
+                    });
+                }
+                if invalid.is_none() && matches!(form, Some(Form::Set) | Some(Form::Exec)) {
+                    for p in table::PROMISES
+                        .iter()
+                        .filter(|p| p.command.eq_ignore_ascii_case(name) && applies(p.when, params))
+                    {
+                        match p.from {
+                            From::Sent => self.active.push(Active {
+                                spec: p,
+                                cmd: cmd.clone(),
+                                from_t: e.end_ns,
+                                deadline: e.end_ns + p.within_ms as i64 * 1_000_000,
+                                seen: Vec::new(),
+                            }),
+                            From::Ok => self.waiting_ok.push((p, cmd.clone())),
+                        }
+                    }
+                }
+                if let Some(d) = self.tls_use(e, version) {
+                    out.push(d);
+                }
+                if let Some((t, seq)) = self.datamode_auto_exit.take() {
+                    if invalid.is_some() && e.t_ns - t < AFTER_EXIT_WINDOW_NS {
+                        out.push(Draft {
+                            id: "slm.datamode.data-after-exit",
+                            t0: t,
+                            t1: e.end_ns,
+                            message: format!("host bytes {} arrived after the SLM had left data mode by itself", cmd.line),
+                            help: "SLM v2.1.x leaves data mode on its own after the first chunk of #XNRFCLOUD=2, an HTTP request payload or a single FTP put; what the host sends afterwards (including its +++) is parsed as a command and fails with ERROR. Wait for #XDATAMODE and do not send +++ for these, or move to v2.2+.".into(),
+                            events: vec![seq, e.seq],
+                        });
+                    }
+                }
+                self.cmds.insert(*exchange, cmd.clone());
+                self.last_cmd = Some(cmd);
+                self.any_traffic = true;
+            }
+            EventKind::Final { exchange, result, latency_ns } => {
+                self.any_traffic = true;
+                match exchange {
+                    None => out.push(Draft {
+                        id: "at.final.unsolicited",
+                        t0: e.t_ns,
+                        t1: e.end_ns,
+                        message: format!("{result} with no command pending"),
+                        help: "A final result answers a command; none was waiting. Either the host's command was not captured (a capture started late, a lost host channel), or the host sent bytes the capture did not decode (wrong baud on the host line), or the SLM answered a command twice.".into(),
+                        events: vec![e.seq],
+                    }),
+                    Some(x) => {
+                        let cmd = self.cmds.get(x).cloned();
+                        if let Some(c) = &cmd {
+                            self.final_for(e, c, result, *latency_ns, &mut out);
+                        }
+                    }
+                }
+            }
+            EventKind::Urc { name, line } | EventKind::Info { name: Some(name), line, .. } => {
+                self.any_traffic = true;
+                let rest = rest_of(&line.0);
+                self.settle(e, name, &rest);
+                if matches!(e.kind, EventKind::Info { .. }) {
+                    self.info_line(e, name, &rest, &mut out);
+                }
+                if name == "#XFOTA" {
+                    let v = ints(&params_of(&rest));
+                    if v.first() == Some(&4) && v.get(1) == Some(&0) {
+                        self.expect_reset = None;
+                    }
+                }
+            }
+            EventKind::Reset(r) => {
+                self.reset(e, r, &mut out);
+            }
+            EventKind::Garbage { data, .. } => {
+                self.any_traffic = true;
+                let dir = e.dir.map(|d| d.as_str()).unwrap_or("?");
+                out.push(Draft {
+                    id: "uart.garbage",
+                    t0: e.t_ns,
+                    t1: e.end_ns,
+                    message: format!("{} byte(s) on the {dir} line fit no AT item: {}", data.0.len(), hex(&data.0[..data.0.len().min(16)])),
+                    help: "Non-printable bytes or invalid UTF-8 outside any payload. Single bytes such as 00, FF or C0 are typical of a line glitch while a chip resets or a cable is plugged; a steady stream suggests a wrong baud rate, a floating RX line, or a missing ground.".into(),
+                    events: vec![e.seq],
+                });
+                self.burst(e, &mut out, "garbage");
+            }
+            EventKind::Condition { cond } => {
+                if matches!(cond, Condition::Framing | Condition::Break) {
+                    self.burst(e, &mut out, "framing errors");
+                }
+            }
+            EventKind::Exchange { id, status, .. } => {
+                if let Some(c) = self.cmds.remove(id) {
+                    match status {
+                        ExchangeStatus::Aborted => out.push(Draft {
+                            id: "at.final.missing",
+                            t0: c.t0,
+                            t1: e.end_ns,
+                            message: format!("{} got no final result before the modem reset", c.line),
+                            help: "The SLM rebooted while this command was running, so it never answered. If the reset was not requested, this command is the first suspect (see slm.reset.unexpected).".into(),
+                            events: vec![c.seq, e.seq],
+                        }),
+                        ExchangeStatus::Open => {
+                            if let Some(d) = c.deadline.filter(|&d| d < self.clock) {
+                                out.push(Draft {
+                                    id: "at.final.missing",
+                                    t0: c.t0,
+                                    t1: d,
+                                    message: format!("{} got no final result within {}", c.line, secs(d - c.t1)),
+                                    help: "The SLM should have answered OK or ERROR by now. Check that the modem side of the capture is complete, the baud rate of the modem line, and whether the SLM hung (a watchdog reset often follows).".into(),
+                                    events: vec![c.seq],
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            EventKind::DataMode { enter: false, host_terminator, .. } => {
+                if !host_terminator {
+                    self.datamode_auto_exit = Some((e.t_ns, e.seq));
+                }
+            }
+            EventKind::Payload { owner, data, .. } if owner == "data mode" => {
+                self.any_traffic = true;
+                let b = &data.0;
+                if e.dir == Some(Dir::Host) && !version.scans_terminator() {
+                    if let Some(p) = b.windows(3).position(|w| w == b"+++") {
+                        out.push(Draft {
+                            id: "slm.datamode.terminator-not-last",
+                            t0: e.t_ns,
+                            t1: e.end_ns,
+                            message: format!("+++ inside the data-mode payload, followed by {} more byte(s)", b.len() - p - 3),
+                            help: format!("SLM {version} recognises the data-mode terminator only as the last bytes before an idle gap; a +++ followed by more bytes in the same burst is sent as data. Pause (more than the #XDATACTRL time, about 32 ms at 115200 Bd) before and after +++."),
+                            events: vec![e.seq],
+                        });
+                    }
+                }
+                if e.dir == Some(Dir::Modem) && b.ends_with(b"+++") {
+                    out.push(Draft {
+                        id: "slm.datamode.modem-terminator",
+                        t0: e.t_ns,
+                        t1: e.end_ns,
+                        message: "the SLM sent +++ in data mode".into(),
+                        help: "Newer SLM sends +++ when the peer closed the connection during data mode and then drops host input until the host answers with +++. Send +++ and wait for #XDATAMODE.".into(),
+                        events: vec![e.seq],
+                    });
+                }
+            }
+            _ => {}
+        }
+        self.finish_drafts(out)
+    }
+
+    /// The findings the end of the capture settles.
+    pub fn finish(&mut self) -> Vec<(i64, i64, Finding)> {
+        let mut out = Vec::new();
+        self.expire(&mut out);
+        for a in std::mem::take(&mut self.active) {
+            out.push(Draft {
+                id: "slm.urc.unconfirmed",
+                t0: a.from_t,
+                t1: self.clock,
+                message: format!(
+                    "{}: the capture ended {} after it, before {} ({}) was due",
+                    a.cmd.line,
+                    secs(self.clock - a.from_t),
+                    urc_text(a.spec),
+                    a.spec.label
+                ),
+                help: format!(
+                    "{} may still have come; capture at least {} after the command to know.",
+                    urc_text(a.spec),
+                    secs(a.spec.within_ms as i64 * 1_000_000)
+                ),
+                events: vec![a.cmd.seq],
+            });
+        }
+        self.finish_drafts(out)
+    }
+
+    fn expire(&mut self, out: &mut Vec<Draft>) {
+        let clock = self.clock;
+        let (due, keep): (Vec<Active>, Vec<Active>) =
+            std::mem::take(&mut self.active).into_iter().partition(|a| a.deadline < clock);
+        self.active = keep;
+        for a in due {
+            out.push(missing_urc(a, None));
+        }
+    }
+
+    fn settle(&mut self, e: &Event, name: &str, rest: &str) {
+        let v = ints(&params_of(rest));
+        for a in self.active.iter_mut() {
+            a.seen.push((e.t_ns, format!("{name}: {rest}")));
+        }
+        self.active.retain(|a| {
+            if !a.spec.urc.eq_ignore_ascii_case(name) {
+                return true;
+            }
+            let first_ok = a.spec.first.is_empty() || v.first().is_some_and(|f| a.spec.first.contains(f));
+            let fota_end = name == "#XFOTA" && table::fota_failed(&v);
+            !(first_ok || fota_end)
+        });
+    }
+
+    fn final_for(&mut self, e: &Event, c: &Cmd, result: &FinalResult, latency: Option<i64>, out: &mut Vec<Draft>) {
+        // Promises that start at OK.
+        let mut still = Vec::new();
+        for (p, pc) in std::mem::take(&mut self.waiting_ok) {
+            if pc.seq != c.seq {
+                still.push((p, pc));
+                continue;
+            }
+            if result.is_ok() {
+                if p.urc == "Ready" {
+                    self.expect_reset = Some((ExpectReset::Reset, e.end_ns));
+                }
+                self.active.push(Active {
+                    spec: p,
+                    cmd: pc,
+                    from_t: e.end_ns,
+                    deadline: e.end_ns + p.within_ms as i64 * 1_000_000,
+                    seen: Vec::new(),
+                });
+            }
+        }
+        self.waiting_ok = still;
+        if !result.is_ok() {
+            // A failed command promises nothing.
+            self.active.retain(|a| a.cmd.seq != c.seq);
+        }
+        if result.is_ok() {
+            if c.name == "+CFUN" && c.form == Some(Form::Set) {
+                if let Some(m) = c.params.first().and_then(Param::as_int) {
+                    self.cfun = Some((m, e.t_ns));
+                }
+            }
+            if c.name == "#XSLEEP" && c.form == Some(Form::Set) {
+                match c.params.first().and_then(Param::as_int) {
+                    Some(1) => self.expect_reset = Some((ExpectReset::Sleep, e.end_ns)),
+                    Some(2) => self.expect_reset = Some((ExpectReset::Idle, e.end_ns)),
+                    _ => {}
+                }
+            }
+            self.credential_write(c);
+        }
+        if c.name == "%CMNG" && matches!(result, FinalResult::Ok | FinalResult::CmeError(513)) {
+            self.query_mapped_tag(e, c, out);
+        }
+        if let (Some(l), Some(dl)) = (latency, c.deadline) {
+            if c.t1 + l > dl {
+                out.push(Draft {
+                    id: "at.final.late",
+                    t0: c.t0,
+                    t1: e.end_ns,
+                    message: format!("{} took {} (documented maximum {})", c.line, secs(l), secs(dl - c.t1)),
+                    help: "The SLM answered later than its source allows for this command. A host that times out earlier will have given up; look for a stuck network operation or a modem busy with another task.".into(),
+                    events: vec![c.seq, e.seq],
+                });
+            }
+        }
+        if !result.is_ok() {
+            out.push(self.error_draft(e, c, result));
+        }
+    }
+
+    fn error_draft(&self, e: &Event, c: &Cmd, result: &FinalResult) -> Draft {
+        let version = self.version.unwrap_or(SlmVersion::DEFAULT);
+        let meaning = match result {
+            FinalResult::CmeError(n) => slm::cme_meaning(Some(&c.name), *n).map(str::to_string),
+            FinalResult::CmsError(n) => Some(format!("SMS error {n}")),
+            _ => None,
+        };
+        let mut cause: Vec<String> = Vec::new();
+        let cfun = self.cfun.map(|(m, _)| m);
+        let active = cfun.is_some_and(|m| matches!(m, 1 | 2 | 21));
+        if let FinalResult::CmeError(518) = result {
+            if let Some(m) = cfun {
+                cause.push(format!("the modem was in AT+CFUN={m} (set earlier in this capture)"));
+            }
+        }
+        if c.form.is_none() {
+            let why = c.line.trim();
+            cause.push(if why.is_empty() {
+                format!("an empty line fails the SLM {version} grammar check")
+            } else {
+                "the line fails the SLM grammar check: it must start with AT and then +, % or # and a name (v2.1.x also rejects bytes before AT)".into()
+            });
+        }
+        if c.name == "#XCMNG" && matches!(result, FinalResult::Error) {
+            let op = c.params.first().and_then(Param::as_int);
+            let tag = c.params.get(1).and_then(Param::as_int);
+            if op == Some(1) && version.is_legacy() {
+                cause.push("#XCMNG list (op 1) is not supported before v2.6".into());
+            }
+            if tag.is_some_and(|t| t > 214_748_364) && version < SlmVersion::new(2, 6, 0) {
+                cause.push("native-TLS sec_tags above 214748364 are refused (the tag is stored as tag*10+type)".into());
+            }
+            if matches!(op, Some(0) | Some(3)) && active {
+                cause.push("writing or deleting credentials needs the modem offline (AT+CFUN=4 or 0); the modem's CME 518 shows as a plain ERROR".into());
+            }
+            if op == Some(2) && c.params.get(2).and_then(Param::as_int).is_some_and(|t| !matches!(t, 0 | 4)) {
+                cause.push("#XCMNG read supports only types 0 and 4".into());
+            }
+        }
+        if matches!(c.name.as_str(), "%CMNG" | "%KEYGEN") && matches!(result, FinalResult::Error) {
+            cause.push("with AT+CMEE=0 the modem hides the reason; AT+CMEE=1 shows the +CME ERROR code".into());
+        }
+        let mut message = format!("{} failed: {result}", c.line);
+        if let Some(m) = &meaning {
+            message.push_str(&format!(" ({m})"));
+        }
+        let help = if cause.is_empty() {
+            match table::command(&c.name) {
+                Some(spec) => format!("{} refused the command. Check its parameters against the {} documentation for SLM {version}.", if c.name.starts_with('#') { "The SLM" } else { "The modem" }, spec.summary),
+                None => format!("The command is not in atscope's table for SLM {version}; the SLM may not support it in this build."),
+            }
+        } else {
+            format!("Likely cause: {}.", cause.join("; "))
+        };
+        Draft { id: "at.error", t0: c.t0, t1: e.end_ns, message, help, events: vec![c.seq, e.seq] }
+    }
+
+    /// `AT%CMNG=1,321` / `AT%CMNG=2,321,0` for a tag that exists only as native-TLS mappings.
+    fn query_mapped_tag(&mut self, e: &Event, c: &Cmd, out: &mut Vec<Draft>) {
+        let int = |i: usize| c.params.get(i).and_then(Param::as_int);
+        let (Some(op), Some(s)) = (int(0), int(1)) else { return };
+        if !matches!(op, 1 | 2) || self.modem_creds.get(&s).is_some_and(|t| !t.is_empty()) {
+            return;
+        }
+        let mapped: Vec<i64> = (0..=5).map(|t| s * 10 + t).filter(|m| self.modem_creds.contains_key(m)).collect();
+        if !self.mapped.contains_key(&s) && mapped.is_empty() {
+            return;
+        }
+        let at = if mapped.is_empty() {
+            format!("{}…{}", s * 10, s * 10 + 2)
+        } else {
+            mapped.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("/")
+        };
+        out.push(Draft {
+            id: "slm.tls.native-mapping",
+            t0: c.t0,
+            t1: e.end_ns,
+            message: format!("{} asks the modem for sec_tag {s}, which exists only as native-TLS mappings at {at}", c.line),
+            help: format!("#XCMNG stored sec_tag {s} in modem storage as {s}*10+type ({at}), so the modem has nothing under {s} itself. Query AT%CMNG=1 without a tag to see the mapped entries, or read them back with AT#XCMNG=2,{s},0."),
+            events: vec![c.seq, e.seq],
+        });
+    }
+
+    fn credential_write(&mut self, c: &Cmd) {
+        let p = &c.params;
+        let int = |i: usize| p.get(i).and_then(Param::as_int);
+        match c.name.as_str() {
+            "%CMNG" => match (int(0), int(1), int(2)) {
+                (Some(0), Some(tag), Some(ty)) => {
+                    self.modem_creds.entry(tag).or_default().insert(ty);
+                }
+                (Some(3), Some(tag), Some(ty)) => {
+                    if let Some(s) = self.modem_creds.get_mut(&tag) {
+                        s.remove(&ty);
+                    }
+                }
+                _ => {}
+            },
+            "%KEYGEN" => {
+                if let (Some(tag), Some(kt)) = (int(0), int(1)) {
+                    self.modem_creds.entry(tag).or_default().insert(kt);
+                }
+            }
+            "#XCMNG" => match (int(0), int(1), int(2)) {
+                (Some(0), Some(s), Some(t)) => {
+                    self.mapped.entry(s).or_default().insert(t);
+                }
+                (Some(3), Some(s), Some(t)) => {
+                    if let Some(x) = self.mapped.get_mut(&s) {
+                        x.remove(&t);
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn info_line(&mut self, e: &Event, name: &str, rest: &str, out: &mut Vec<Draft>) {
+        let Some(c) = (match &e.kind {
+            EventKind::Info { exchange, .. } => self.cmds.get(exchange).cloned(),
+            _ => None,
+        }) else {
+            return;
+        };
+        if name == "%CMNG" && c.name == "%CMNG" {
+            let v = ints(&params_of(rest));
+            let (Some(&tag), Some(&ty)) = (v.first(), v.get(1)) else { return };
+            self.modem_creds.entry(tag).or_default().insert(ty);
+            if tag >= 10 && tag <= 2_147_483_647 && ty == 0 && (0..=5).contains(&(tag % 10)) {
+                let (s, t) = (tag / 10, tag % 10);
+                let written = self.mapped.get(&s).is_some_and(|ts| ts.contains(&t));
+                let tname = table::lookup(table::XCMNG_TYPE, t).unwrap_or("credential");
+                // Looks like a mapping only if written through #XCMNG here, or its siblings are listed.
+                let siblings =
+                    (0..=5).filter(|k| self.modem_creds.get(&(s * 10 + k)).is_some_and(|x| x.contains(&0))).count();
+                if written || siblings >= 2 || self.mapped.contains_key(&s) {
+                    let how = if written {
+                        "stored by #XCMNG as modem type 0"
+                    } else {
+                        "probably stored by #XCMNG as modem type 0"
+                    };
+                    out.push(Draft {
+                        id: "slm.tls.native-mapping",
+                        t0: e.t_ns,
+                        t1: e.end_ns,
+                        message: format!("{tag} = native-TLS sec_tag {s}, type {t} ({tname}), {how}"),
+                        help: format!(
+                            "With native TLS (overlay-native_tls.conf), SLM v2.1–v2.5 keep #XCMNG credentials in modem storage under sec_tag S*10+T, always as modem type 0 so that they can be read back; that is why sec_tag {s} shows up as {} in AT%CMNG=1. Only the SLM's own Mbed TLS (TLS server, HTTP client, #XSSOCKET) reads them; modem TLS (MQTT, nRF Cloud, #XTCPCLI, FOTA) looks for sec_tag {s} itself and finds nothing there.",
+                            (0..=2).map(|k| (s * 10 + k).to_string()).collect::<Vec<_>>().join("/")
+                        ),
+                        events: vec![e.seq],
+                    });
+                }
+            }
+        }
+    }
+
+    fn reset(&mut self, e: &Event, r: &crate::timeline::ResetInfo, out: &mut Vec<Draft>) {
+        let garbage =
+            if r.garbage.0.is_empty() { String::new() } else { format!(" after garbage bytes {}", hex(&r.garbage.0)) };
+        // Promises: a reset fulfils "Ready" and breaks every other.
+        let mut broken = Vec::new();
+        for a in std::mem::take(&mut self.active) {
+            if a.spec.urc == "Ready" {
+                continue;
+            }
+            broken.push(a);
+        }
+        for a in broken {
+            out.push(missing_urc(a, Some(e)));
+        }
+        self.waiting_ok.clear();
+        let suspect = r.aborted.last().and_then(|x| self.cmds.get(x)).cloned();
+        match self.expect_reset.take() {
+            Some((why, since)) => {
+                let (what, help) = match why {
+                    ExpectReset::Reset => ("after AT#XRESET", "The host asked for this reboot (or activated a FOTA image with it)."),
+                    ExpectReset::Sleep => ("wake-up from AT#XSLEEP=1", "AT#XSLEEP=1 powers the chip off; the wake-up pin reset it, so the host sees Ready."),
+                    ExpectReset::Idle => ("resume from AT#XSLEEP=2 idle", "Not a reboot: after an idle wake the SLM prints Ready and then the responses and URCs it buffered (a 1 KiB ring that can overflow silently)."),
+                };
+                out.push(Draft {
+                    id: "slm.reset.expected",
+                    t0: since,
+                    t1: e.end_ns,
+                    message: format!("Ready: {what}{garbage}"),
+                    help: help.into(),
+                    events: vec![e.seq],
+                });
+            }
+            None if !self.any_traffic => out.push(Draft {
+                id: "slm.reset.expected",
+                t0: e.t_ns,
+                t1: e.end_ns,
+                message: format!("Ready at the start of the capture: power-on or boot{garbage}"),
+                help: "The first Ready of a capture is the SLM's boot message. Bytes before it are a power-up line glitch.".into(),
+                events: vec![e.seq],
+            }),
+            None => {
+                let suspect_line = suspect.as_ref().or(self.last_cmd.as_ref());
+                let mut ev = vec![e.seq];
+                let who = match (&suspect, &self.last_cmd) {
+                    (Some(c), _) => {
+                        ev.push(c.seq);
+                        format!("while {} was pending", c.line)
+                    }
+                    (None, Some(c)) => {
+                        ev.push(c.seq);
+                        format!("{} after {} (the last command)", secs(e.t_ns - c.t1), c.line)
+                    }
+                    _ => "with no command sent".into(),
+                };
+                let mqtt = suspect_line.is_some_and(|c| c.name == "#XMQTTCON" && c.params.first().and_then(Param::as_int) == Some(0));
+                let mut help = "Nothing the host sent asks for a reboot (#XRESET, FOTA activation or an #XSLEEP wake), so the nRF9160 crashed or lost power: the SLM restarted, every socket, MQTT and cloud session is gone and the host must start over. Garbage just before Ready is the TX line glitching while the chip resets. Read the RTT log or the crash dump of the SLM build, and check the supply during radio activity.".to_string();
+                if mqtt {
+                    help.push_str(" For AT#XMQTTCON=0 on v2.1.x the known suspects are the MQTT thread teardown (the disconnect waits up to 60 s for the thread; a later connect re-creates a thread that is still alive), the shared rsp_buf without locking (fixed in v2.3.0) and the 2 KiB MQTT thread stack (large PUBLISH, fixed in v2.4.0). Updating to v2.5+ reworked this path.");
+                }
+                out.push(Draft {
+                    id: "slm.reset.unexpected",
+                    t0: suspect_line.map(|c| c.t0).unwrap_or(e.t_ns),
+                    t1: e.end_ns,
+                    message: format!("the modem rebooted (Ready{garbage}) {who}"),
+                    help,
+                    events: ev,
+                });
+            }
+        }
+        self.any_traffic = true;
+    }
+
+    fn burst(&mut self, e: &Event, out: &mut Vec<Draft>, what: &str) {
+        self.bursts.push_back((e.t_ns, e.seq));
+        while self.bursts.front().is_some_and(|(t, _)| e.t_ns - t > BURST_WINDOW_NS) {
+            self.bursts.pop_front();
+        }
+        if self.bursts.len() >= BURST_COUNT && e.t_ns > self.burst_flagged_until {
+            let t0 = self.bursts.front().map(|b| b.0).unwrap_or(e.t_ns);
+            let dir = e.dir.map(|d| d.as_str()).unwrap_or("a");
+            out.push(Draft {
+                id: "uart.baud-mismatch",
+                t0,
+                t1: e.end_ns,
+                message: format!("{} {what} within {} on the {dir} line", self.bursts.len(), secs(e.t_ns - t0)),
+                help: "Bursts of framing errors or undecodable bytes usually mean the two ends disagree on the baud rate (SLM v2.1.x can boot at a rate saved by #XSLMUART, and switches 50 ms after AT#XSLMUART's OK), or the capture's UART settings are wrong. Check both ends' rate and 8N1 framing, and the line's ground.".into(),
+                events: self.bursts.iter().map(|b| b.1).collect(),
+            });
+            self.burst_flagged_until = e.t_ns + BURST_WINDOW_NS;
+            self.bursts.clear();
+        }
+    }
+
+    /// A service that runs TLS in the modem with a sec_tag provisioned only through `#XCMNG`.
+    fn tls_use(&mut self, e: &Event, version: SlmVersion) -> Option<Draft> {
+        let EventKind::Command { name, params, form: Some(Form::Set), .. } = &e.kind else { return None };
+        let int = |i: usize| params.get(i).and_then(Param::as_int);
+        let connect = matches!(int(0), Some(1) | Some(2));
+        let (service, tag, needs): (&str, Option<i64>, &[i64]) = match name.as_str() {
+            "#XNRFCLOUD" if int(0) == Some(1) => ("#XNRFCLOUD (nRF Cloud)", Some(16_842_753), &[0, 1, 2]),
+            // v2.6 moved the client id to #XMQTTCFG, so the sec_tag moved one place left.
+            "#XMQTTCON" if connect => {
+                ("#XMQTTCON", if version >= SlmVersion::new(2, 6, 0) { int(5) } else { int(6) }, &[0])
+            }
+            "#XTCPCLI" | "#XUDPCLI" if connect => (name.as_str(), int(3), &[0]),
+            "#XSSOCKET" if connect && version < SlmVersion::new(2, 6, 0) => ("#XSSOCKET", int(3), &[0]),
+            _ => return None,
+        };
+        let tag = tag?;
+        let have = self.modem_creds.get(&tag).cloned().unwrap_or_default();
+        let mapped_types: Vec<i64> = self.mapped.get(&tag).map(|s| s.iter().copied().collect()).unwrap_or_default();
+        let missing: Vec<i64> = needs.iter().copied().filter(|t| !have.contains(t)).collect();
+        if missing.is_empty() || mapped_types.is_empty() || !self.flagged_tags.insert((tag, "use")) {
+            return None;
+        }
+        let tn = |t: i64| table::lookup(table::CRED_TYPE, t).unwrap_or("credential").to_string();
+        let have_s = if have.is_empty() {
+            "nothing".to_string()
+        } else {
+            have.iter().map(|t| tn(*t)).collect::<Vec<_>>().join(", ")
+        };
+        let where_s = if version < SlmVersion::new(2, 6, 0) {
+            mapped_types
+                .iter()
+                .map(|t| format!("{} at modem tag {}", tn(*t), tag * 10 + t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            "in the SLM's Zephyr settings".to_string()
+        };
+        let message = format!(
+            "{service} uses modem sec_tag {tag}, but its {} went through #XCMNG (native TLS): {where_s}; the modem has {have_s} at {tag}",
+            missing.iter().map(|t| tn(*t)).collect::<Vec<_>>().join(" and ")
+        );
+        let help = format!(
+            "{service} runs TLS in the modem with sec_tag {tag} as given; it never reads what #XCMNG writes (modem tags S*10+T in v2.1–v2.5, Zephyr settings from v2.6), so the TLS handshake cannot succeed. Provision these credentials with AT%CMNG=0,{tag},<type>,\"…\" while the modem is offline (AT+CFUN=4), or with AT%KEYGEN plus a signed certificate written by AT%CMNG; keep #XCMNG for the SLM's own TLS (TLS server, HTTP client, #XSSOCKET)."
+        );
+        Some(Draft {
+            id: "slm.tls.modem-tag-unprovisioned",
+            t0: e.t_ns,
+            t1: e.end_ns,
+            message,
+            help,
+            events: vec![e.seq],
+        })
+    }
+}
+
+fn urc_text(p: &table::Promise) -> String {
+    match p.first {
+        [] => p.urc.to_string(),
+        [f, ..] => format!("{}: {f},…", p.urc),
+    }
+}
+
+fn missing_urc(a: Active, reset: Option<&Event>) -> Draft {
+    let want = urc_text(a.spec);
+    let (t1, why, mut events) = match reset {
+        Some(r) => (r.end_ns, format!("the modem reset {} after it", secs(r.t_ns - a.from_t)), vec![a.cmd.seq, r.seq]),
+        None => (a.deadline, format!("nothing within {}", secs(a.deadline - a.from_t)), vec![a.cmd.seq]),
+    };
+    events.dedup();
+    let context = if a.seen.is_empty() {
+        " No URC at all came in that time.".to_string()
+    } else {
+        let shown: Vec<String> =
+            a.seen.iter().take(4).map(|(t, l)| format!("{l} at +{}", secs(t - a.from_t))).collect();
+        format!(" Meanwhile: {}.", shown.join(", "))
+    };
+    let advice = match (a.spec.command, a.spec.label) {
+        ("#XMQTTCON", "DISCONNECT") => " On the SLM the DISCONNECT event is raised inside the disconnect call itself (normally before OK), so its absence means the disconnect never completed.",
+        ("#XMQTTCON", _) => " Check the broker address and port, the TLS sec_tag (modem credentials, see AT%CMNG=1) and the network registration; CONNACK with a non-zero code means the broker refused.",
+        ("#XNRFCLOUD", _) => " nRF Cloud connects over modem TLS with sec_tag 16842753: check that the CA certificate, client certificate and private key are all in the modem at that tag (AT%CMNG=1) and that the device is registered in nRF Cloud under its UUID (AT#XUUID); an RRC release (+CSCON: 0) soon after OK means the TLS handshake ended early.",
+        _ => "",
+    };
+    Draft {
+        id: "slm.urc.missing",
+        t0: a.from_t,
+        t1,
+        message: format!("{} promised {want} ({}), {why}", a.cmd.line, a.spec.label),
+        help: format!(
+            "{want} should follow {} within {}.{context}{advice}",
+            a.cmd.line,
+            secs(a.spec.within_ms as i64 * 1_000_000)
+        ),
+        events,
+    }
+}
+
+fn applies(w: When, params: &[Param]) -> bool {
+    match w {
+        When::Always => true,
+        When::Param(i, vals) => params.get(i).and_then(Param::as_int).is_some_and(|v| vals.contains(&v)),
+    }
+}
+
+/// The longest a command may take before its final result, ms; `None` when unbounded.
+pub fn timeout_ms(name: &str, params: &[Param]) -> Option<u64> {
+    match table::command(name) {
+        Some(spec) => {
+            if let Some((i, unit)) = spec.user_timeout {
+                let v = params.get(i).and_then(Param::as_int)?;
+                if v <= 0 {
+                    return None;
+                }
+                return Some(v as u64 * unit + 2_000);
+            }
+            (spec.timeout_ms > 0).then_some(spec.timeout_ms)
+        }
+        None if name.starts_with('#') => Some(table::DEFAULT_SLM_TIMEOUT_MS),
+        None => Some(table::DEFAULT_MODEM_TIMEOUT_MS),
+    }
+}
+
+#[cfg(test)]
+mod tests;
