@@ -8,9 +8,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod version;
 
 #[derive(Parser)]
-#[command(name = "atscope", version, about = "AT timeline analyzer for the nRF9160 Serial LTE Modem UART link")]
+#[command(name = "atscope", version = version::long_version(), about = "AT timeline analyzer for the nRF9160 Serial LTE Modem UART link")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
