@@ -32,7 +32,9 @@ fn main() -> anyhow::Result<()> {
 fn rerun_on_new_commits() {
     let git = |args: &[&str]| {
         let out = Command::new("git").args(args).output().ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
     };
     let Some(common) = git(&["rev-parse", "--path-format=absolute", "--git-common-dir"]) else {
         return;

@@ -21,12 +21,18 @@ struct Cli {
 enum Command {
     /// Decode a capture into an AT timeline (text, or JSON Lines with --json).
     Decode(cmd::decode::DecodeArgs),
+    /// Build, flash and identify the SLM firmware (see firmware/README.md).
+    Firmware {
+        #[command(subcommand)]
+        cmd: cmd::firmware::FirmwareCmd,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => cmd::decode::run(args),
+        Command::Firmware { cmd } => cmd::firmware::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -136,7 +136,7 @@ fn version_status(env: &ToolEnv, path: &Path, args: &[&str]) -> Status {
 }
 
 fn workspace(env: &ToolEnv, profile: &Profile, ncs: Option<&Path>) -> Status {
-    let ws = match Workspace::find(env, ncs) {
+    let ws = match Workspace::find(env, ncs, profile.ncs) {
         Ok(ws) => ws,
         Err(e) => return Status::Missing(e.to_string()),
     };

@@ -146,7 +146,7 @@ pub fn plan(
     opts: &BuildOptions,
 ) -> Result<BuildPlan, BuildError> {
     let west = env.which("west").ok_or(ToolMissing { tool: "west" })?;
-    let ws = Workspace::find(env, opts.ncs.as_deref())?;
+    let ws = Workspace::find(env, opts.ncs.as_deref(), profile.ncs)?;
     if let Some(found) = ws.ncs {
         if found != profile.ncs && !opts.any_ncs {
             return Err(BuildError::NcsMismatch {
@@ -300,6 +300,12 @@ pub fn artifact(build_dir: &Path) -> Result<Artifact, BuildError> {
         .ok_or_else(|| BuildError::NoArtifact {
             build_dir: build_dir.to_owned(),
         })?;
+    artifact_file(&path)
+}
+
+/// Describes a hex file: its (absolute) path, size, what it holds and its hash.
+pub fn artifact_file(path: &Path) -> Result<Artifact, BuildError> {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let bytes = std::fs::read(&path).map_err(|source| BuildError::Io {
         path: path.clone(),
         source,

@@ -9,23 +9,25 @@ use std::path::{Path, PathBuf};
 use crate::profile::NcsVersion;
 use crate::tools::ToolEnv;
 
-/// How to get an NCS checkout; part of [`WorkspaceError::NotFound`]'s message.
-pub const NCS_HINT: &str = "get one with `west init -m https://github.com/nrfconnect/sdk-nrf \
-     --mr v2.1.2 ncs && cd ncs && west update` (or `nrfutil toolchain-manager install \
-     --ncs-version v2.1.2`), then run atscope inside it, set ZEPHYR_BASE=<ncs>/zephyr, or pass \
-     --ncs <ncs>";
-
 /// The NCS checkout could not be found or is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkspaceError {
     /// No west workspace anywhere atscope looked.
-    #[error("no nRF Connect SDK west workspace found ({looked}): {NCS_HINT}")]
+    #[error("no nRF Connect SDK west workspace found ({looked}): get one with `west init -m \
+             https://github.com/nrfconnect/sdk-nrf --mr {want} ncs && cd ncs && west update` (or \
+             `nrfutil toolchain-manager install --ncs-version {want}`), then run atscope inside it, \
+             set ZEPHYR_BASE=<ncs>/zephyr, or pass --ncs <ncs>")]
     NotFound {
         /// Where atscope looked, for the message.
         looked: String,
+        /// The NCS release wanted (the profile's).
+        want: NcsVersion,
     },
     /// A workspace was found but has no SLM application at the profile's path.
-    #[error("{top} is a west workspace but has no {app}: is it an nRF Connect SDK (sdk-nrf) workspace? {NCS_HINT}")]
+    #[error(
+        "{top} is a west workspace but has no {app}: is it an nRF Connect SDK (sdk-nrf) \
+             workspace? (`west init -m https://github.com/nrfconnect/sdk-nrf` makes one)"
+    )]
     NoApp {
         /// The workspace top directory.
         top: String,
@@ -46,8 +48,13 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// Finds the workspace: `explicit` if given, else from `env`.
-    pub fn find(env: &ToolEnv, explicit: Option<&Path>) -> Result<Workspace, WorkspaceError> {
+    /// Finds the workspace: `explicit` if given, else from `env`. `want` (the profile's NCS) only
+    /// goes into the error message.
+    pub fn find(
+        env: &ToolEnv,
+        explicit: Option<&Path>,
+        want: NcsVersion,
+    ) -> Result<Workspace, WorkspaceError> {
         let mut looked = Vec::new();
         let found = if let Some(dir) = explicit {
             looked.push(format!("--ncs {}", dir.display()));
@@ -72,6 +79,7 @@ impl Workspace {
         };
         let (top, found_by) = found.ok_or(WorkspaceError::NotFound {
             looked: looked.join("; "),
+            want,
         })?;
         let top = std::path::absolute(&top).unwrap_or(top);
         let ncs = std::fs::read_to_string(top.join("nrf/VERSION"))
@@ -104,6 +112,12 @@ fn is_workspace(dir: &Path) -> bool {
 mod tests {
     use super::*;
 
+    const V212: NcsVersion = NcsVersion {
+        major: 2,
+        minor: 1,
+        patch: 2,
+    };
+
     fn ncs_tree(version: &str) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         for d in [".west", "zephyr", "nrf/applications/serial_lte_modem"] {
@@ -121,7 +135,7 @@ mod tests {
             cwd: "/".into(),
             ..ToolEnv::default()
         };
-        let ws = Workspace::find(&env, None).unwrap();
+        let ws = Workspace::find(&env, None, V212).unwrap();
         assert_eq!(ws.top, ncs.path());
         assert_eq!(ws.found_by, "ZEPHYR_BASE");
         assert_eq!(ws.ncs.unwrap().to_string(), "v2.1.2");
@@ -141,7 +155,7 @@ mod tests {
             cwd: ncs.path().join("nrf/applications"),
             ..ToolEnv::default()
         };
-        let ws = Workspace::find(&env, None).unwrap();
+        let ws = Workspace::find(&env, None, V212).unwrap();
         assert_eq!(
             (ws.top.as_path(), ws.found_by),
             (ncs.path(), "current directory")
@@ -155,13 +169,13 @@ mod tests {
             cwd: empty.path().to_owned(),
             ..ToolEnv::default()
         };
-        let msg = Workspace::find(&env, None).unwrap_err().to_string();
+        let msg = Workspace::find(&env, None, V212).unwrap_err().to_string();
         assert!(msg.contains("ZEPHYR_BASE unset"), "{msg}");
         assert!(
-            msg.contains("west init -m https://github.com/nrfconnect/sdk-nrf"),
+            msg.contains("west init -m https://github.com/nrfconnect/sdk-nrf --mr v2.1.2"),
             "{msg}"
         );
-        let msg = Workspace::find(&env, Some(empty.path()))
+        let msg = Workspace::find(&env, Some(empty.path()), V212)
             .unwrap_err()
             .to_string();
         assert!(msg.contains("--ncs"), "{msg}");
