@@ -8,9 +8,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod version;
 
 #[derive(Parser)]
-#[command(name = "atscope", version, about = "AT timeline analyzer for the nRF9160 Serial LTE Modem UART link")]
+#[command(name = "atscope", version = version::long_version(), about = "AT timeline analyzer for the nRF9160 Serial LTE Modem UART link")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,12 +21,18 @@ struct Cli {
 enum Command {
     /// Decode a capture into an AT timeline (text, or JSON Lines with --json).
     Decode(cmd::decode::DecodeArgs),
+    /// Build, flash and identify the SLM firmware (see firmware/README.md).
+    Firmware {
+        #[command(subcommand)]
+        cmd: cmd::firmware::FirmwareCmd,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => cmd::decode::run(args),
+        Command::Firmware { cmd } => cmd::firmware::run(cmd),
     };
     match result {
         Ok(code) => code,
