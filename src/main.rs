@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Decode a capture into an AT timeline (text, or JSON Lines with --json).
     Decode(cmd::decode::DecodeArgs),
+    /// Check recorded traces against their stored transcripts (regression for CI).
+    Check(cmd::check::CheckArgs),
     /// Build, flash and identify the SLM firmware (see firmware/README.md).
     Firmware {
         #[command(subcommand)]
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => cmd::decode::run(args),
+        Command::Check(args) => cmd::check::run(args),
         Command::Firmware { cmd } => cmd::firmware::run(cmd),
     };
     match result {

@@ -21,6 +21,7 @@
 pub mod analysis;
 pub mod at;
 pub mod capture;
+pub mod check;
 pub mod chunk;
 pub mod finding;
 pub mod redact;

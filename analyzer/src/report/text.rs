@@ -12,6 +12,15 @@ use std::io::Write;
 use crate::timeline::event::{escape, hex};
 use crate::timeline::{Event, EventKind, ExchangeStatus};
 
+/// The time an event is shown at: its start, except for exchange summaries and findings, which
+/// are shown where they became known (their end).
+pub fn shown_time(e: &Event) -> i64 {
+    match e.kind {
+        EventKind::Exchange { .. } | EventKind::Finding(_) => e.end_ns,
+        _ => e.t_ns,
+    }
+}
+
 /// Prints events as text lines.
 #[derive(Debug, Default)]
 pub struct TextPrinter {
@@ -123,8 +132,7 @@ impl TextPrinter {
                 _ => return None,
             },
         };
-        // An exchange summary is shown where it ends (at the reset, at the end of the capture).
-        let t = if matches!(e.kind, EventKind::Exchange { .. }) { e.end_ns } else { e.t_ns };
+        let t = shown_time(e);
         let mut s = format!("{:>12} {dir:<5} {tag:<5} {body}", secs(t));
         if let Some(a) = annotation {
             s.push_str("  ");

@@ -1,1 +1,267 @@
+//! Every finding id: one test that triggers it and one near miss that must not.
 
+use crate::analysis::{Analysis, Options};
+use crate::chunk::{Chunk, Condition, Dir, Record};
+use crate::finding::Finding;
+use crate::slm::SlmVersion;
+use crate::timeline::{Config, EventKind};
+
+const H: Dir = Dir::Host;
+const M: Dir = Dir::Modem;
+
+/// (seconds, side, bytes) steps → findings.
+fn findings_with(steps: &[(f64, Dir, &[u8])], version: Option<SlmVersion>) -> Vec<Finding> {
+    let opts = Options { decoder: Config { version, ..Default::default() }, ..Default::default() };
+    let mut a = Analysis::new(opts);
+    let mut out = Vec::new();
+    let mut sink = |e: &crate::timeline::Event| {
+        if let EventKind::Finding(f) = &e.kind {
+            out.push(f.clone());
+        }
+    };
+    for (t, d, b) in steps {
+        a.push(&Record::Chunk(Chunk::bytes((t * 1e9) as i64, *d, b.to_vec())), &mut sink);
+    }
+    a.finish(&mut sink);
+    out
+}
+
+fn findings(steps: &[(f64, Dir, &[u8])]) -> Vec<Finding> {
+    findings_with(steps, None)
+}
+
+fn ids(f: &[Finding]) -> Vec<&str> {
+    f.iter().map(|f| f.id.as_str()).collect()
+}
+
+fn has(f: &[Finding], id: &str) -> bool {
+    f.iter().any(|x| x.id == id)
+}
+
+fn get<'a>(f: &'a [Finding], id: &str) -> &'a Finding {
+    f.iter().find(|x| x.id == id).unwrap_or_else(|| panic!("no {id} in {:?}", ids(f)))
+}
+
+const BOOT: (f64, Dir, &[u8]) = (0.0, M, b"Ready\r\n");
+
+#[test]
+fn reset_unexpected_names_the_pending_command_and_the_garbage() {
+    let f = findings(&[BOOT, (1.0, H, b"AT#XMQTTCON=0\r\n"), (3.0, M, b"\xc0\xff\x00Ready\r\n")]);
+    let r = get(&f, "slm.reset.unexpected");
+    assert!(r.message.contains("AT#XMQTTCON=0"), "{}", r.message);
+    assert!(r.message.contains("c0 ff 00"), "{}", r.message);
+}
+
+#[test]
+fn reset_after_xreset_sleep_or_at_boot_is_expected() {
+    let f = findings(&[BOOT, (1.0, H, b"AT#XRESET\r\n"), (1.01, M, b"\r\nOK\r\n"), (3.0, M, b"Ready\r\n")]);
+    assert!(!has(&f, "slm.reset.unexpected"), "{:?}", ids(&f));
+    assert_eq!(f.iter().filter(|x| x.id == "slm.reset.expected").count(), 2);
+    let f = findings(&[BOOT, (1.0, H, b"AT#XSLEEP=1\r\n"), (1.01, M, b"\r\nOK\r\n"), (30.0, M, b"Ready\r\n")]);
+    assert!(!has(&f, "slm.reset.unexpected"), "{:?}", ids(&f));
+}
+
+#[test]
+fn garbage_outside_any_item_is_reported_but_clean_lines_are_not() {
+    let f = findings(&[BOOT, (1.0, M, b"\r\n\x00\x17\xfe\r\n")]);
+    assert!(has(&f, "uart.garbage"));
+    let f = findings(&[BOOT, (1.0, M, b"\r\n+CEREG: 1\r\n")]);
+    assert!(!has(&f, "uart.garbage"));
+}
+
+#[test]
+fn a_burst_of_framing_errors_suggests_a_baud_mismatch_and_one_does_not() {
+    let mut a = Analysis::new(Options::default());
+    let mut got = Vec::new();
+    for i in 0..5 {
+        a.push(&Record::Chunk(Chunk::condition(i * 10_000_000, M, Condition::Framing)), &mut |e| {
+            if let EventKind::Finding(f) = &e.kind {
+                got.push(f.id.clone());
+            }
+        });
+    }
+    assert!(got.contains(&"uart.baud-mismatch".to_string()), "{got:?}");
+    let mut a = Analysis::new(Options::default());
+    let mut got = Vec::new();
+    a.push(&Record::Chunk(Chunk::condition(0, M, Condition::Framing)), &mut |e| {
+        if let EventKind::Finding(f) = &e.kind {
+            got.push(f.id.clone());
+        }
+    });
+    assert!(got.is_empty());
+}
+
+#[test]
+fn final_missing_after_the_timeout_but_not_before_it() {
+    let f = findings(&[BOOT, (1.0, H, b"AT+CFUN?\r\n"), (20.0, M, b"\r\n+CEREG: 1\r\n")]);
+    assert!(has(&f, "at.final.missing"), "{:?}", ids(&f));
+    let f = findings(&[BOOT, (1.0, H, b"AT+CFUN?\r\n"), (2.0, M, b"\r\n+CEREG: 1\r\n")]);
+    assert!(!has(&f, "at.final.missing"), "{:?}", ids(&f));
+}
+
+#[test]
+fn final_late_beyond_the_documented_maximum() {
+    let f = findings(&[BOOT, (1.0, H, b"AT+CFUN=1\r\n"), (9.0, M, b"\r\nOK\r\n")]);
+    assert!(has(&f, "at.final.late"), "{:?}", ids(&f));
+    let f = findings(&[BOOT, (1.0, H, b"AT#XMQTTCON=0\r\n"), (9.0, M, b"\r\n#XMQTTEVT: 1,0\r\n\r\nOK\r\n")]);
+    assert!(!has(&f, "at.final.late"), "{:?}", ids(&f));
+}
+
+#[test]
+fn final_unsolicited_when_nothing_is_pending() {
+    let f = findings_with(&[BOOT, (1.0, M, b"\r\nOK\r\n")], Some(SlmVersion::new(2, 6, 0)));
+    assert!(has(&f, "at.final.unsolicited"));
+    let f = findings(&[BOOT, (1.0, H, b"AT\r\n"), (1.1, M, b"\r\nOK\r\n")]);
+    assert!(!has(&f, "at.final.unsolicited"));
+}
+
+#[test]
+fn urc_missing_for_mqtt_and_nrf_cloud_but_not_when_it_comes() {
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT#XNRFCLOUD=1\r\n"),
+        (3.0, M, b"\r\nOK\r\n"),
+        (9.0, M, b"\r\n+CSCON: 0\r\n"),
+        (60.0, H, b"AT\r\n"),
+        (60.1, M, b"\r\nOK\r\n"),
+    ]);
+    let u = get(&f, "slm.urc.missing");
+    assert!(u.message.contains("#XNRFCLOUD: 1"), "{}", u.message);
+    assert!(u.help.contains("+CSCON: 0"), "{}", u.help);
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT#XNRFCLOUD=1\r\n"),
+        (3.0, M, b"\r\nOK\r\n"),
+        (9.0, M, b"\r\n#XNRFCLOUD: 1,0\r\n"),
+        (60.0, H, b"AT\r\n"),
+        (60.1, M, b"\r\nOK\r\n"),
+    ]);
+    assert!(!has(&f, "slm.urc.missing"), "{:?}", ids(&f));
+    // #XMQTTEVT: 1,0 may come before OK.
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT#XMQTTCON=0\r\n"),
+        (1.1, M, b"\r\n#XMQTTEVT: 1,0\r\n\r\nOK\r\n"),
+        (90.0, H, b"AT\r\n"),
+        (90.1, M, b"\r\nOK\r\n"),
+    ]);
+    assert!(!has(&f, "slm.urc.missing"), "{:?}", ids(&f));
+}
+
+#[test]
+fn at_error_explains_cme_518_with_the_cfun_state() {
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT+CFUN=1\r\n"),
+        (1.1, M, b"\r\nOK\r\n"),
+        (2.0, H, b"AT%KEYGEN=16842753,2,0\r\n"),
+        (2.1, M, b"\r\n+CME ERROR: 518\r\n"),
+    ]);
+    let e = get(&f, "at.error");
+    assert!(e.message.contains("AT+CFUN=4"), "{}", e.message);
+    assert!(e.help.contains("AT+CFUN=1"), "{}", e.help);
+    let f = findings(&[BOOT, (1.0, H, b"AT+CFUN=4\r\n"), (1.1, M, b"\r\nOK\r\n")]);
+    assert!(!has(&f, "at.error"));
+}
+
+#[test]
+fn pipelining_is_flagged_on_v21_but_not_on_v25() {
+    let steps: &[(f64, Dir, &[u8])] = &[BOOT, (1.0, H, b"AT+CFUN=1\r\nAT+CEREG?\r\n"), (1.2, M, b"\r\nOK\r\n")];
+    let f = findings(steps);
+    assert!(has(&f, "slm.host.pipelined"));
+    let f = findings_with(steps, Some(SlmVersion::new(2, 5, 0)));
+    assert!(!has(&f, "slm.host.pipelined"));
+}
+
+#[test]
+fn native_tls_mapping_is_explained_for_xcmng_tags_only() {
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT#XCMNG=0,321,0,\"x\"\r\n"),
+        (1.1, M, b"\r\nOK\r\n"),
+        (2.0, H, b"AT%CMNG=1\r\n"),
+        (2.1, M, b"\r\n%CMNG: 3210,0,\"AB\"\r\n\r\nOK\r\n"),
+    ]);
+    assert!(get(&f, "slm.tls.native-mapping").message.starts_with("3210 = native-TLS sec_tag 321, type 0"));
+    let f = findings(&[
+        BOOT,
+        (2.0, H, b"AT%CMNG=1\r\n"),
+        (2.1, M, b"\r\n%CMNG: 16842753,0,\"AB\"\r\n%CMNG: 42,0,\"CD\"\r\n\r\nOK\r\n"),
+    ]);
+    assert!(!has(&f, "slm.tls.native-mapping"), "{:?}", ids(&f));
+}
+
+#[test]
+fn modem_tls_with_a_tag_written_only_through_xcmng_is_an_error() {
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT#XCMNG=0,42,0,\"x\"\r\n"),
+        (1.1, M, b"\r\nOK\r\n"),
+        (2.0, H, b"AT#XMQTTCON=1,\"c\",\"\",\"\",\"b\",8883,42\r\n"),
+    ]);
+    assert!(has(&f, "slm.tls.modem-tag-unprovisioned"), "{:?}", ids(&f));
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT%CMNG=0,42,0,\"x\"\r\n"),
+        (1.1, M, b"\r\nOK\r\n"),
+        (2.0, H, b"AT#XMQTTCON=1,\"c\",\"\",\"\",\"b\",8883,42\r\n"),
+    ]);
+    assert!(!has(&f, "slm.tls.modem-tag-unprovisioned"), "{:?}", ids(&f));
+}
+
+#[test]
+fn datamode_traps_are_flagged() {
+    // +++ with more bytes in the same burst (v2.1.x sends it as data).
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT#XSEND\r\n"),
+        (1.1, M, b"\r\nOK\r\n"),
+        (2.0, H, b"abc+++AT\r\n"),
+        (3.0, M, b"\r\n#XDATAMODE: 0\r\n"),
+    ]);
+    assert!(has(&f, "slm.datamode.terminator-not-last"), "{:?}", ids(&f));
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT#XSEND\r\n"),
+        (1.1, M, b"\r\nOK\r\n"),
+        (2.0, H, b"abc"),
+        (3.0, H, b"+++"),
+        (3.1, M, b"\r\n#XDATAMODE: 0\r\n"),
+    ]);
+    assert!(!has(&f, "slm.datamode.terminator-not-last"), "{:?}", ids(&f));
+    // Host data after an automatic exit.
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT#XNRFCLOUD=2\r\n"),
+        (1.1, M, b"\r\nOK\r\n"),
+        (2.0, H, b"{\"x\":1}"),
+        (2.1, M, b"\r\n#XDATAMODE: 0\r\n"),
+        (2.5, H, b"+++AT+CFUN?\r\n"),
+        (2.6, M, b"\r\nERROR\r\n"),
+    ]);
+    assert!(has(&f, "slm.datamode.data-after-exit"), "{:?}", ids(&f));
+    // The SLM sending +++ (final SLM, remote close).
+    let f = findings_with(
+        &[
+            BOOT,
+            (1.0, H, b"AT#XSEND\r\n"),
+            (1.1, M, b"\r\nOK\r\n"),
+            (2.0, M, b"+++"),
+            (2.5, H, b"+++"),
+            (2.6, M, b"\r\n#XDATAMODE: -128\r\n"),
+        ],
+        Some(SlmVersion::new(2, 9, 0)),
+    );
+    assert!(has(&f, "slm.datamode.modem-terminator"), "{:?}", ids(&f));
+}
+
+#[test]
+fn severities_can_be_changed_or_turned_off() {
+    let mut cfg = crate::rules::RuleConfig::default();
+    cfg.add("slm.reset.*=off").unwrap();
+    cfg.add("at.error=error").unwrap();
+    assert_eq!(cfg.severity("slm.reset.unexpected", crate::finding::Severity::Error), None);
+    assert_eq!(cfg.severity("at.error", crate::finding::Severity::Warning), Some(crate::finding::Severity::Error));
+    assert!(cfg.add("no.such.id=note").is_err());
+    assert!(cfg.add("at.error=loud").is_err());
+}

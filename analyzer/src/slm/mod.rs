@@ -70,6 +70,8 @@ fn field_words(fields: &[table::Field], params: &[Param]) -> Vec<String> {
     for (spec, p) in fields.iter().zip(params) {
         if let (Some(v), false) = (p.as_int(), spec.values.is_empty()) {
             match lookup(spec.values, v) {
+                // A bare on/off says nothing without the parameter's name.
+                Some(m @ ("on" | "off")) => out.push(format!("{} {m}", spec.name)),
                 Some(m) => out.push(m.to_string()),
                 None => out.push(format!("{} {v} (unknown)", spec.name)),
             }
@@ -219,7 +221,12 @@ fn line_meaning(name: &str, params: &[Param], info: bool, command: Option<&str>)
         _ => {
             let spec = table::urc_spec(name)?;
             let w = field_words(spec.fields, params);
-            (!w.is_empty()).then(|| format!("{}: {}", spec.summary, w.join(", ")))
+            if w.is_empty() {
+                // Information lines are the answer to a command; a URC's summary says what it is.
+                (!info).then(|| spec.summary.to_string())
+            } else {
+                Some(format!("{}: {}", spec.summary, w.join(", ")))
+            }
         }
     }
 }

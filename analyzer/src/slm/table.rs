@@ -192,9 +192,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("#XCONNECT", "connect the socket", &[f("url"), f("port")], 60_000),
     cmd("#XLISTEN", "listen", &[], 5_000),
     CommandSpec { user_timeout: Some((0, 1000)), ..cmd("#XACCEPT", "accept a connection", &[f("timeout")], 0) },
-    cmd("#XSEND", "send (no data: data mode)", &[f("data"), f("flags")], 30_000),
+    cmd("#XSEND", "send", &[f("data"), f("flags")], 30_000),
     CommandSpec { user_timeout: Some((0, 1000)), ..cmd("#XRECV", "receive", &[f("timeout"), f("flags")], 0) },
-    cmd("#XSENDTO", "send to (no data: data mode)", &[f("url"), f("port"), f("data")], 30_000),
+    cmd("#XSENDTO", "send to", &[f("url"), f("port"), f("data")], 30_000),
     CommandSpec { user_timeout: Some((0, 1000)), ..cmd("#XRECVFROM", "receive from", &[f("timeout"), f("flags")], 0) },
     CommandSpec { user_timeout: Some((0, 1)), ..cmd("#XPOLL", "poll sockets", &[f("timeout"), f("handle")], 0) },
     CommandSpec { since: Some((2, 5)), ..cmd("#XAPOLL", "asynchronous poll", &[f("op"), f("events")], 5_000) },
@@ -202,11 +202,11 @@ pub static COMMANDS: &[CommandSpec] = &[
     // ---- proxies (§4.3)
     cmd("#XTCPSVR", "TCP server", &[fv("op", PROXY_OP), f("port"), f("sec_tag")], 11_000),
     cmd("#XTCPCLI", "TCP client", &[fv("op", PROXY_OP), f("url"), f("port"), f("sec_tag")], 60_000),
-    cmd("#XTCPSEND", "TCP proxy send (no data: data mode)", &[f("data")], 30_000),
+    cmd("#XTCPSEND", "TCP proxy send", &[f("data")], 30_000),
     cmd("#XTCPHANGUP", "drop a TCP server client", &[f("handle")], 20_000),
     cmd("#XUDPSVR", "UDP server", &[fv("op", PROXY_OP), f("port")], 11_000),
     cmd("#XUDPCLI", "UDP client", &[fv("op", PROXY_OP), f("url"), f("port"), f("sec_tag")], 60_000),
-    cmd("#XUDPSEND", "UDP proxy send (no data: data mode)", &[f("data")], 30_000),
+    cmd("#XUDPSEND", "UDP proxy send", &[f("data")], 30_000),
     // ---- MQTT (§4.5)
     cmd(
         "#XMQTTCON",
@@ -220,12 +220,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     cmd("#XMQTTSUB", "MQTT subscribe", &[f("topic"), fv("qos", QOS)], 10_000),
     cmd("#XMQTTUNSUB", "MQTT unsubscribe", &[f("topic")], 10_000),
-    cmd(
-        "#XMQTTPUB",
-        "MQTT publish (no message: data mode)",
-        &[f("topic"), f("msg"), fv("qos", QOS), fv("retain", ONOFF)],
-        10_000,
-    ),
+    cmd("#XMQTTPUB", "MQTT publish", &[f("topic"), f("msg"), fv("qos", QOS), fv("retain", ONOFF)], 10_000),
     // ---- HTTP (§4.6)
     cmd("#XHTTPCCON", "HTTP client connect", &[fv("op", PROXY_OP), f("host"), f("port"), f("sec_tag")], 60_000),
     cmd(
@@ -624,7 +619,8 @@ pub static PROMISES: &[Promise] = &[
         urc: "Ready",
         first: &[],
         label: "reboot",
-        within_ms: 10_000,
+        // 1–2 s normally (§4.10); MCUboot swapping a FOTA image on the way takes longer.
+        within_ms: 30_000,
         from: From::Ok,
     },
 ];
