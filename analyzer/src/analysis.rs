@@ -31,11 +31,14 @@ pub struct Options {
     pub rules: RuleConfig,
     /// Redact credentials and passwords in the events given out (default on).
     pub redact: bool,
+    /// Attach the knowledge base's meanings to events (default on; off when only findings are
+    /// wanted).
+    pub meanings: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { decoder: Config::default(), rules: RuleConfig::default(), redact: true }
+        Options { decoder: Config::default(), rules: RuleConfig::default(), redact: true, meanings: true }
     }
 }
 
@@ -44,6 +47,7 @@ pub struct Analysis {
     builder: TimelineBuilder,
     rules: Rules,
     redact: bool,
+    meanings: bool,
     seq: u64,
     summary: Summary,
     pending: Vec<Event>,
@@ -56,6 +60,7 @@ impl Analysis {
             builder: TimelineBuilder::new(opts.decoder),
             rules: Rules::new(opts.rules),
             redact: opts.redact,
+            meanings: opts.meanings,
             seq: 0,
             summary: Summary::default(),
             pending: Vec::new(),
@@ -84,13 +89,15 @@ impl Analysis {
         for mut e in std::mem::take(&mut self.pending) {
             e.seq = self.seq;
             self.seq += 1;
-            let command = match &e.kind {
-                EventKind::Info { exchange, .. } | EventKind::Final { exchange: Some(exchange), .. } => {
-                    self.rules.command_name(*exchange)
-                }
-                _ => None,
-            };
-            e.meaning = crate::slm::meaning(&e, command);
+            if self.meanings {
+                let command = match &e.kind {
+                    EventKind::Info { exchange, .. } | EventKind::Final { exchange: Some(exchange), .. } => {
+                        self.rules.command_name(*exchange)
+                    }
+                    _ => None,
+                };
+                e.meaning = crate::slm::meaning(&e, command);
+            }
             let findings = self.rules.observe(&e, version);
             if self.redact {
                 redact_event(&mut e);

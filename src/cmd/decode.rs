@@ -51,7 +51,12 @@ impl AnalysisArgs {
             }
             None => None,
         };
-        Ok(Options { decoder: Config { version, ..Default::default() }, rules, redact: !self.no_redact })
+        Ok(Options {
+            decoder: Config { version, ..Default::default() },
+            rules,
+            redact: !self.no_redact,
+            ..Default::default()
+        })
     }
 }
 
@@ -82,7 +87,8 @@ pub struct DecodeArgs {
 /// Runs `atscope decode`.
 pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     let opts = ImportOptions { host: args.host.clone(), modem: args.modem.clone(), ..Default::default() };
-    let analysis_opts = args.analysis.options()?;
+    let mut analysis_opts = args.analysis.options()?;
+    analysis_opts.meanings = !args.findings;
     let mut records = capture::open_records(&args.file, &opts)?;
     eprintln!("{}: {}; {}", args.file.display(), records.source_mut().format_name(), records.explanation());
     for n in records.source_mut().notes() {

@@ -42,7 +42,10 @@ pub fn detect_bytes(head: &[u8]) -> Option<Format> {
     }
     let lower = first.to_ascii_lowercase();
     let cols: Vec<&str> = lower.split(',').map(|c| c.trim().trim_matches('"')).collect();
-    if cols.len() >= 4 && cols[..4] == ["name", "type", "start_time", "duration"] {
+    // Columns are found by name later; a header with some of them is still this format, so that
+    // a missing column is reported by name.
+    if cols.contains(&"name") && cols.contains(&"type") && (cols.contains(&"start_time") || cols.contains(&"duration"))
+    {
         return Some(Format::SaleaeTable);
     }
     if cols.len() >= 2 && cols[0] == "time [s]" && (cols.contains(&"value") || cols.contains(&"data")) {

@@ -320,6 +320,11 @@ impl Rules {
             }
             EventKind::Urc { name, line } | EventKind::Info { name: Some(name), line, .. } => {
                 self.any_traffic = true;
+                // Most lines concern no rule: parse their fields only when one needs them.
+                let wanted = name == "#XFOTA" || name == "%CMNG" || !self.active.is_empty();
+                if !wanted {
+                    return self.finish_drafts(out);
+                }
                 let rest = rest_of(&line.0);
                 self.settle(e, name, &rest);
                 if matches!(e.kind, EventKind::Info { .. }) {
@@ -380,10 +385,8 @@ impl Rules {
                     }
                 }
             }
-            EventKind::DataMode { enter: false, host_terminator, .. } => {
-                if !host_terminator {
-                    self.datamode_auto_exit = Some((e.t_ns, e.seq));
-                }
+            EventKind::DataMode { enter: false, host_terminator: false, .. } => {
+                self.datamode_auto_exit = Some((e.t_ns, e.seq));
             }
             EventKind::Payload { owner, data, .. } if owner == "data mode" => {
                 self.any_traffic = true;
@@ -455,7 +458,7 @@ impl Rules {
 
     fn settle(&mut self, e: &Event, name: &str, rest: &str) {
         let v = ints(&params_of(rest));
-        for a in self.active.iter_mut() {
+        for a in self.active.iter_mut().filter(|a| a.seen.len() < 4) {
             a.seen.push((e.t_ns, format!("{name}: {rest}")));
         }
         self.active.retain(|a| {
@@ -658,7 +661,7 @@ impl Rules {
             let v = ints(&params_of(rest));
             let (Some(&tag), Some(&ty)) = (v.first(), v.get(1)) else { return };
             self.modem_creds.entry(tag).or_default().insert(ty);
-            if tag >= 10 && tag <= 2_147_483_647 && ty == 0 && (0..=5).contains(&(tag % 10)) {
+            if (10..=2_147_483_647).contains(&tag) && ty == 0 && (0..=5).contains(&(tag % 10)) {
                 let (s, t) = (tag / 10, tag % 10);
                 let written = self.mapped.get(&s).is_some_and(|ts| ts.contains(&t));
                 let tname = table::lookup(table::XCMNG_TYPE, t).unwrap_or("credential");

@@ -113,10 +113,9 @@ pub fn meaning(e: &Event, command: Option<&str>) -> Option<String> {
                 _ => Some(spec.summary.to_string()),
             }
         }
-        EventKind::Final { result, .. } => match result {
-            crate::at::grammar::FinalResult::CmeError(n) => cme_meaning(command, *n).map(str::to_string),
-            _ => None,
-        },
+        EventKind::Final { result: crate::at::grammar::FinalResult::CmeError(n), .. } => {
+            cme_meaning(command, *n).map(str::to_string)
+        }
         EventKind::Urc { name, line } | EventKind::Info { name: Some(name), line, .. } => {
             let text = String::from_utf8_lossy(&line.0);
             let rest = text.split_once(':').map(|(_, r)| r.trim()).unwrap_or("");

@@ -310,12 +310,8 @@ impl TimelineBuilder {
                     self.expect.pop_front();
                     continue;
                 }
-                Some(Expect::Payload { n, .. }) => {
-                    if !self.modem.in_payload() {
-                        self.modem.expect_payload(*n);
-                    }
-                }
-                None => {}
+                Some(Expect::Payload { n, .. }) if !self.modem.in_payload() => self.modem.expect_payload(*n),
+                _ => {}
             }
             let Some(u) = self.modem.next_unit() else {
                 return;
@@ -493,7 +489,7 @@ impl TimelineBuilder {
     }
 
     fn prefixed(&mut self, t0: i64, t1: i64, name: String, rest: String, line: Vec<u8>) {
-        if name == "#XSLMVER" && !self.cfg.version.is_some() {
+        if name == "#XSLMVER" && self.cfg.version.is_none() {
             if let Some(v) = SlmVersion::from_slmver(&rest) {
                 self.version = v;
                 self.version_known = true;
@@ -554,11 +550,7 @@ impl TimelineBuilder {
                     }
                 }
             }
-            "#XDATAMODE" => {
-                if self.data.is_some() {
-                    self.end_data_mode(Some(t0), first_int());
-                }
-            }
+            "#XDATAMODE" if self.data.is_some() => self.end_data_mode(Some(t0), first_int()),
             "#XHTTPCREQ" => match first_int() {
                 Some(1) => {
                     let ex = self.pending.front().map(|o| o.id).or(self.last_command);

@@ -1,0 +1,117 @@
+//! `atscope decode` end to end: the built binary on real files, its output and exit status.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn atscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_atscope"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run atscope")
+}
+
+fn trace(name: &str) -> String {
+    format!("traces/slm-2.1.2/{name}.atrace")
+}
+
+fn tmp(name: &str, content: &[u8]) -> PathBuf {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+#[test]
+fn json_lines_parse_back_and_carry_the_findings_of_the_user_report() {
+    let out = atscope(&["decode", &trace("mqtt-disconnect-reset"), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let ids: Vec<&str> = events.iter().filter(|e| e["type"] == "finding").filter_map(|e| e["id"].as_str()).collect();
+    assert!(ids.contains(&"slm.reset.unexpected"), "{ids:?}");
+    assert!(ids.contains(&"slm.urc.missing"), "{ids:?}");
+    let reset = events.iter().filter(|e| e["type"] == "reset").nth(1).unwrap();
+    assert_eq!(reset["garbage"]["b64"], "wP8A", "the garbage bytes c0 ff 00 are kept exactly");
+    let cmd = events.iter().find(|e| e["type"] == "command" && e["name"] == "#XMQTTCON").unwrap();
+    assert_eq!(cmd["meaning"], "MQTT connect/disconnect: connect IPv4");
+}
+
+#[test]
+fn fail_on_sets_the_exit_status_for_ci() {
+    assert_eq!(atscope(&["decode", &trace("mqtt-disconnect-reset"), "--fail-on", "error"]).status.code(), Some(1));
+    assert_eq!(atscope(&["decode", &trace("mqtt-session"), "--fail-on", "warning"]).status.code(), Some(0));
+    let off = atscope(&[
+        "decode",
+        &trace("mqtt-disconnect-reset"),
+        "--fail-on",
+        "error",
+        "--severity",
+        "slm.*=note",
+        "--severity",
+        "at.final.missing=off",
+    ]);
+    assert_eq!(off.status.code(), Some(0), "{}", String::from_utf8_lossy(&off.stderr));
+}
+
+#[test]
+fn findings_only_lists_findings_with_their_help() {
+    let out = atscope(&["decode", &trace("nrfcloud-keygen-no-cloud"), "--findings"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("[slm.tls.modem-tag-unprovisioned]"));
+    assert!(text.contains("[slm.urc.missing] AT#XNRFCLOUD=1 promised #XNRFCLOUD: 1"));
+    assert!(!text.contains("CMD"), "{text}");
+}
+
+#[test]
+fn credentials_are_redacted_unless_asked() {
+    let red = String::from_utf8(atscope(&["decode", &trace("native-tls-cmng-list"), "--json"]).stdout).unwrap();
+    assert!(!red.contains("BEGIN CERTIFICATE"));
+    assert!(red.contains("<redacted 232 bytes>"));
+    let raw = String::from_utf8(atscope(&["decode", &trace("native-tls-cmng-list"), "--json", "--no-redact"]).stdout)
+        .unwrap();
+    assert!(raw.contains("BEGIN CERTIFICATE"));
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_status_2_never_a_panic() {
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (tmp("empty.csv", b""), "the file is empty"),
+        (tmp("random.bin", &(0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<_>>()), "binary content"),
+        (tmp("nocol.csv", b"name,type,duration,\"data\"\n\"A\",\"data\",0.1,0x41\n"), "no \"start_time\" column"),
+        (tmp("badrow.csv", b"name,type,start_time,duration,\"data\"\n\"A\",\"data\",soon,0.1,0x41\n"), ":2: start_time \"soon\""),
+        (tmp("bad.atrace", b"{\"atrace\":1,\"meta\":{}}\n{\"t\":1,\"d\":\"host\",\"text\":\"AT\"}\nnot json\n{\"t\":2,\"d\":\"host\",\"text\":\"AT\"}\n"), ":3:"),
+        (PathBuf::from("/nonexistent/capture.atrace"), "No such file"),
+    ];
+    for (path, want) in cases {
+        let out = atscope(&["decode", path.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", path.display());
+        assert!(err.contains(want), "{}: expected {want:?} in {err}", path.display());
+        assert!(err.contains(path.file_name().unwrap().to_str().unwrap()), "the error names the file: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn a_trace_cut_mid_line_by_a_crashed_recorder_decodes_with_a_warning() {
+    let full = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(trace("mqtt-session"))).unwrap();
+    let cut = tmp("cut.atrace", &full[..full.len() - 20]);
+    let out = atscope(&["decode", cut.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("cut short"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("AT#XMQTTCON=0"));
+}
+
+#[test]
+fn one_side_only_still_decodes() {
+    let p = tmp("modem-only.csv", b"name,type,start_time,duration,\"data\"\n\"RX\",\"data\",0.1,0.0001,0x52\n\"RX\",\"data\",0.2,0.0001,0x65\n\"RX\",\"data\",0.3,0.0001,0x61\n\"RX\",\"data\",0.4,0.0001,0x64\n\"RX\",\"data\",0.5,0.0001,0x79\n\"RX\",\"data\",0.6,0.0001,0x0D\n\"RX\",\"data\",0.7,0.0001,0x0A\n");
+    let out = atscope(&["decode", p.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("RESET"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("modem = \"RX\""));
+}
