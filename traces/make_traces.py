@@ -111,6 +111,13 @@ def attach(s):
     return s
 
 
+def mqtt_connect(s):
+    s.cmd('AT#XMQTTCON=1,"atscope-dk-01","","","mqtt.eclipseprojects.io",1883', 0.3)
+    s.lines("OK", gap=1.9)
+    s.urc("#XMQTTEVT: 0,0", 0.45)
+    return s
+
+
 DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "slm-2.1.2")
 
 
@@ -118,9 +125,7 @@ def mqtt_clean():
     s = Session("Boot, LTE-M attach, MQTT connect/subscribe/publish/receive/disconnect")
     boot(s)
     attach(s)
-    s.cmd('AT#XMQTTCON=1,"atscope-dk-01","","","mqtt.eclipseprojects.io",1883', 0.3)
-    s.lines("OK", gap=1.9)
-    s.urc("#XMQTTEVT: 0,0", 0.45)
+    mqtt_connect(s)
     s.cmd('AT#XMQTTSUB="atscope/dk-01/cmd",1', 0.2).lines("OK", gap=0.03)
     s.urc("#XMQTTEVT: 7,0", 0.31)
     s.cmd('AT#XMQTTPUB="atscope/dk-01/status","online",1,0', 0.5).lines("OK", gap=0.04)
@@ -223,9 +228,7 @@ def mqtt_reset():
     s = Session("User report (3): AT#XMQTTCON=0 answered by garbage bytes then Ready; #XMQTTEVT: 1,0 never came")
     boot(s)
     attach(s)
-    s.cmd('AT#XMQTTCON=1,"atscope-dk-01","","","mqtt.eclipseprojects.io",1883', 0.3)
-    s.lines("OK", gap=1.9)
-    s.urc("#XMQTTEVT: 0,0", 0.45)
+    mqtt_connect(s)
     s.cmd('AT#XMQTTPUB="atscope/dk-01/status","online",0,0', 2.0).lines("OK", gap=0.04)
     s.cmd("AT#XMQTTCON=0", 12.0)
     s.modem(b"\xc0\xff\x00Ready\r\n", 2.35)

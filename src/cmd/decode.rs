@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use atscope_analyzer::analysis::{Analysis, Options};
+use atscope_analyzer::at::framer::Terminator;
 use atscope_analyzer::capture::{self, ImportOptions};
 use atscope_analyzer::finding::Severity;
 use atscope_analyzer::report::json::write_event;
@@ -31,6 +32,9 @@ pub struct AnalysisArgs {
     /// Show credentials and passwords instead of redacting them.
     #[arg(long)]
     pub no_redact: bool,
+    /// What ends a host command line: crlf (SLM default), cr (Serial Modem default) or lf.
+    #[arg(long, value_name = "TERM", default_value = "crlf", value_parser = ["crlf", "cr", "lf"])]
+    pub terminator: String,
 }
 
 impl AnalysisArgs {

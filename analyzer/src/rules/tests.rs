@@ -265,3 +265,13 @@ fn severities_can_be_changed_or_turned_off() {
     assert!(cfg.add("no.such.id=note").is_err());
     assert!(cfg.add("at.error=loud").is_err());
 }
+
+#[test]
+fn a_capture_that_ends_before_a_promise_is_due_says_so_as_a_note() {
+    let f = findings(&[BOOT, (1.0, H, b"AT#XMQTTSUB=\"t\",1\r\n"), (1.1, M, b"\r\nOK\r\n")]);
+    let u = get(&f, "slm.urc.unconfirmed");
+    assert!(u.message.contains("#XMQTTEVT: 7"), "{}", u.message);
+    assert!(!has(&f, "slm.urc.missing"));
+    let f = findings(&[BOOT, (1.0, H, b"AT#XMQTTSUB=\"t\",1\r\n"), (1.1, M, b"\r\nOK\r\n\r\n#XMQTTEVT: 7,0\r\n")]);
+    assert!(!has(&f, "slm.urc.unconfirmed"));
+}
