@@ -17,11 +17,7 @@ fn main() -> anyhow::Result<()> {
     let rustc = RustcBuilder::default().semver(true).build()?;
     // Untracked files do not make a build "dirty"; modified tracked files do.
     let git = GitclBuilder::default().sha(true).dirty(false).build()?;
-    Emitter::default()
-        .add_instructions(&build)?
-        .add_instructions(&rustc)?
-        .add_instructions(&git)?
-        .emit()?;
+    Emitter::default().add_instructions(&build)?.add_instructions(&rustc)?.add_instructions(&git)?.emit()?;
     rerun_on_new_commits();
     Ok(())
 }
@@ -32,9 +28,7 @@ fn main() -> anyhow::Result<()> {
 fn rerun_on_new_commits() {
     let git = |args: &[&str]| {
         let out = Command::new("git").args(args).output().ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
     };
     let Some(common) = git(&["rev-parse", "--path-format=absolute", "--git-common-dir"]) else {
         return;

@@ -41,11 +41,7 @@ impl Sandbox {
         std::fs::create_dir_all(&app).unwrap();
         std::fs::create_dir_all(s.ncs.path().join(".west")).unwrap();
         std::fs::create_dir_all(s.ncs.path().join("zephyr")).unwrap();
-        std::fs::write(
-            app.join("overlay-native_tls.conf"),
-            "CONFIG_SLM_NATIVE_TLS=y\n",
-        )
-        .unwrap();
+        std::fs::write(app.join("overlay-native_tls.conf"), "CONFIG_SLM_NATIVE_TLS=y\n").unwrap();
         std::fs::write(s.ncs.path().join("nrf/VERSION"), "2.1.2\n").unwrap();
         s
     }
@@ -53,10 +49,7 @@ impl Sandbox {
     /// Writes a fake tool that records its arguments, then runs `body`.
     fn fake(&self, name: &str, body: &str) {
         let p = self.bin.path().join(name);
-        let script = format!(
-            "#!/bin/sh\necho \"$@\" >> '{}/{name}.args'\n{body}\n",
-            self.bin.path().display()
-        );
+        let script = format!("#!/bin/sh\necho \"$@\" >> '{}/{name}.args'\n{body}\n", self.bin.path().display());
         std::fs::write(&p, script).unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
@@ -84,10 +77,7 @@ impl Sandbox {
 
     /// Runs atscope in the NCS checkout with PATH = fakes (+ /usr/bin:/bin for the scripts).
     fn run(&self, args: &[&str]) -> Output {
-        self.run_with_path(
-            args,
-            &format!("{}:/usr/bin:/bin", self.bin.path().display()),
-        )
+        self.run_with_path(args, &format!("{}:/usr/bin:/bin", self.bin.path().display()))
     }
 
     fn run_with_path(&self, args: &[&str], path: &str) -> Output {
@@ -119,10 +109,7 @@ fn doctor_says_what_is_missing_and_how_to_get_it() {
     let out = s.run_with_path(&["firmware", "doctor"], &empty.path().display().to_string());
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("MISSING  west") && stdout.contains("pip install west"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("MISSING  west") && stdout.contains("pip install west"), "{stdout}");
     assert!(stdout.contains("MISSING  nrfjprog"), "{stdout}");
     assert!(stdout.contains("nrfutil install device"), "{stdout}");
     // The NCS checkout was found from the current directory even though the tools were not.
@@ -142,10 +129,7 @@ fn doctor_is_happy_with_west_cmake_ninja_and_one_programmer() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("West version: v1.2.0"), "{stdout}");
     assert!(stdout.contains("NCS v2.1.2"), "{stdout}");
-    assert!(
-        stdout.contains("can build: yes; can flash: yes"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("can build: yes; can flash: yes"), "{stdout}");
 }
 
 #[test]
@@ -156,56 +140,30 @@ fn build_runs_west_with_the_profile_and_reports_the_merged_hex() {
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     // west's own output is streamed through.
-    assert!(
-        stdout.contains("[172/172] Linking C executable zephyr/zephyr.elf"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("[172/172] Linking C executable zephyr/zephyr.elf"), "{stdout}");
     let hex = s.ncs.path().join("build/native-tls/zephyr/merged.hex");
     assert!(
-        stdout.contains(&format!(
-            "built {}: {} bytes on disk, 4 bytes of image",
-            hex.display(),
-            HEX.len()
-        )),
+        stdout.contains(&format!("built {}: {} bytes on disk, 4 bytes of image", hex.display(), HEX.len())),
         "{stdout}"
     );
     let app = s.ncs.path().join("nrf/applications/serial_lte_modem");
     let args = s.args("west");
     assert!(args.starts_with("build --build-dir "), "{args}");
     assert!(args.contains("--board nrf9160dk_nrf9160_ns"), "{args}");
-    assert!(
-        args.contains(&format!(
-            "-DOVERLAY_CONFIG={}/overlay-native_tls.conf;",
-            app.display()
-        )),
-        "{args}"
-    );
-    let conf = std::fs::read_to_string(s.ncs.path().join("build/native-tls.atscope/profile.conf"))
-        .unwrap();
-    assert!(
-        conf.contains("CONFIG_NRF_CLOUD_CLIENT_ID_SRC_INTERNAL_UUID=y"),
-        "{conf}"
-    );
+    assert!(args.contains(&format!("-DOVERLAY_CONFIG={}/overlay-native_tls.conf;", app.display())), "{args}");
+    let conf = std::fs::read_to_string(s.ncs.path().join("build/native-tls.atscope/profile.conf")).unwrap();
+    assert!(conf.contains("CONFIG_NRF_CLOUD_CLIENT_ID_SRC_INTERNAL_UUID=y"), "{conf}");
 }
 
 #[test]
 fn a_failing_build_streams_west_output_and_exits_2() {
     let s = Sandbox::new();
-    s.fake(
-        "west",
-        "echo 'CMake Error at CMakeLists.txt:12 (find_package):' >&2; exit 1",
-    );
+    s.fake("west", "echo 'CMake Error at CMakeLists.txt:12 (find_package):' >&2; exit 1");
     let out = s.run(&["firmware", "build"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("CMake Error at CMakeLists.txt:12"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("atscope: error: west build failed (exit status: 1)"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("CMake Error at CMakeLists.txt:12"), "{stderr}");
+    assert!(stderr.contains("atscope: error: west build failed (exit status: 1)"), "{stderr}");
 }
 
 #[test]
@@ -214,21 +172,14 @@ fn build_without_west_says_how_to_get_it() {
     let out = s.run(&["firmware", "build"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr
-            .contains("atscope: error: west not found on PATH: install it with `pip install west`"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("atscope: error: west not found on PATH: install it with `pip install west`"), "{stderr}");
 }
 
 #[test]
 fn flash_prefers_nrfutil_and_passes_it_the_image() {
     let s = Sandbox::new();
     s.working_west();
-    s.fake(
-        "nrfutil",
-        "[ \"$1 $2\" = 'device --version' ] && echo 'nrfutil-device 2.7.10'; exit 0",
-    );
+    s.fake("nrfutil", "[ \"$1 $2\" = 'device --version' ] && echo 'nrfutil-device 2.7.10'; exit 0");
     s.fake("nrfjprog", "exit 0");
     assert!(s.run(&["firmware", "build"]).status.success());
     let out = s.run(&["firmware", "flash", "--no-identify", "--snr", "960012345"]);
@@ -255,22 +206,10 @@ fn flash_uses_nrfjprog_when_chosen() {
     let hex = s.bin.path().join("slm.hex");
     std::fs::write(&hex, HEX).unwrap();
     let hex = hex.display().to_string();
-    let out = s.run(&[
-        "firmware",
-        "flash",
-        "--no-identify",
-        "--tool",
-        "nrfjprog",
-        "--hex",
-        &hex,
-        "--keep-settings",
-    ]);
+    let out = s.run(&["firmware", "flash", "--no-identify", "--tool", "nrfjprog", "--hex", &hex, "--keep-settings"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Parsing image file."));
-    assert_eq!(
-        s.args("nrfjprog").trim(),
-        format!("--program {hex} --sectorerase --verify --reset -f NRF91")
-    );
+    assert_eq!(s.args("nrfjprog").trim(), format!("--program {hex} --sectorerase --verify --reset -f NRF91"));
     assert_eq!(s.args("nrfutil"), "");
 }
 
@@ -280,20 +219,14 @@ fn flash_without_a_build_or_a_programmer_fails_clearly() {
     let out = s.run(&["firmware", "flash", "--no-identify"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr.contains("run `atscope firmware build --profile default`"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("run `atscope firmware build --profile default`"), "{stderr}");
 
     s.working_west();
     assert!(s.run(&["firmware", "build"]).status.success());
     let out = s.run(&["firmware", "flash", "--no-identify"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr.contains("neither nrfutil nor nrfjprog found on PATH"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("neither nrfutil nor nrfjprog found on PATH"), "{stderr}");
 }
 
 /// A pty pair with a [`FakeSlm`] on the master side that "boots" once `marker` exists.
@@ -320,12 +253,7 @@ impl Board {
             }
             let _ = slm.serve(&mut master, &stop2);
         });
-        Board {
-            name,
-            stop,
-            sim: Some(sim),
-            _slave: slave,
-        }
+        Board { name, stop, sim: Some(sim), _slave: slave }
     }
 }
 
@@ -351,36 +279,17 @@ fn flash_waits_for_ready_identifies_and_saves_the_identity() {
     let s = Sandbox::new();
     s.working_west();
     let booted = s.bin.path().join("booted");
-    s.fake(
-        "nrfjprog",
-        &format!(
-            "echo 'Applying system reset.'\ntouch '{}'",
-            booted.display()
-        ),
-    );
-    assert!(s
-        .run(&["firmware", "build", "--profile", "native-tls"])
-        .status
-        .success());
+    s.fake("nrfjprog", &format!("echo 'Applying system reset.'\ntouch '{}'", booted.display()));
+    assert!(s.run(&["firmware", "build", "--profile", "native-tls"]).status.success());
     let board = Board::start(FakeSlm::default(), Some(booted));
-    let out = s.run(&[
-        "firmware",
-        "flash",
-        "--profile",
-        "native-tls",
-        "--port",
-        &board.name,
-    ]);
+    let out = s.run(&["firmware", "flash", "--profile", "native-tls", "--port", &board.name]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains(
-            "SLM 2.1.2, modem firmware mfw_nrf9160_1.3.5, profile native-tls, build sha256:"
-        ),
+        stdout.contains("SLM 2.1.2, modem firmware mfw_nrf9160_1.3.5, profile native-tls, build sha256:"),
         "{stdout}"
     );
-    let saved: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(s.identity_file()).unwrap()).unwrap();
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(s.identity_file()).unwrap()).unwrap();
     assert_eq!(saved["slm"], "2.1.2");
     assert_eq!(saved["modem"], "mfw_nrf9160_1.3.5");
     assert_eq!(saved["profile"], "native-tls");
@@ -389,73 +298,33 @@ fn flash_waits_for_ready_identifies_and_saves_the_identity() {
 
 fn identify_prints_the_trace_metadata() {
     let s = Sandbox::new();
-    let slm = FakeSlm {
-        slmver: " \"2.3.0\",\"2.3.0\"".into(),
-        ..FakeSlm::default()
-    };
+    let slm = FakeSlm { slmver: " \"2.3.0\",\"2.3.0\"".into(), ..FakeSlm::default() };
     let board = Board::start(slm, None);
     let file = s.home.path().join("id.json");
-    let out = s.run(&[
-        "firmware",
-        "identify",
-        "--port",
-        &board.name,
-        "--json",
-        "--identity-file",
-        file.to_str().unwrap(),
-    ]);
+    let out =
+        s.run(&["firmware", "identify", "--port", &board.name, "--json", "--identity-file", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        printed,
-        serde_json::json!({"slm": "2.3.0", "libmodem": "2.3.0", "modem": "mfw_nrf9160_1.3.5"})
-    );
-    let saved: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(printed, serde_json::json!({"slm": "2.3.0", "libmodem": "2.3.0", "modem": "mfw_nrf9160_1.3.5"}));
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
     assert_eq!(saved, printed);
 }
 
 fn identify_without_ready_exits_2_with_what_to_do() {
     let s = Sandbox::new();
-    let board = Board::start(
-        FakeSlm {
-            ready: false,
-            junk: vec![],
-            ..FakeSlm::default()
-        },
-        None,
-    );
-    let out = s.run(&[
-        "firmware",
-        "identify",
-        "--port",
-        &board.name,
-        "--ready-timeout",
-        "0.3",
-    ]);
+    let board = Board::start(FakeSlm { ready: false, junk: vec![], ..FakeSlm::default() }, None);
+    let out = s.run(&["firmware", "identify", "--port", &board.name, "--ready-timeout", "0.3"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains(&format!(
-            "no `Ready` from the SLM on {} within 0.3 s",
-            board.name
-        )),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("no `Ready` from the SLM on {} within 0.3 s", board.name)), "{stderr}");
     assert!(stderr.contains("reset the board"), "{stderr}");
     assert!(!s.identity_file().exists());
 }
 
 #[test]
 fn version_names_the_commit_date_and_rustc() {
-    let out = Command::new(env!("CARGO_BIN_EXE_atscope"))
-        .arg("--version")
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_atscope")).arg("--version").output().unwrap();
     let v = text(&out.stdout);
-    assert!(
-        v.starts_with(&format!("atscope {} (git ", env!("CARGO_PKG_VERSION"))),
-        "{v}"
-    );
+    assert!(v.starts_with(&format!("atscope {} (git ", env!("CARGO_PKG_VERSION"))), "{v}");
     assert!(v.contains(", rustc "), "{v}");
 }

@@ -13,6 +13,7 @@
 //! * [`at`]: the push-fed AT framer and grammar for both directions.
 //! * [`timeline`]: exchanges, URCs, resets, data-mode sessions, in time order.
 //! * [`report`]: terminal text and JSON Lines output.
+//! * [`diff`] and [`volatile`]: the semantic diff of two sessions.
 //!
 //! Everything from the chunk stream down is pure: no I/O, no clock. Feeding the same bytes split
 //! at any points gives the same events.
@@ -22,6 +23,7 @@ pub mod analysis;
 pub mod at;
 pub mod capture;
 pub mod chunk;
+pub mod diff;
 pub mod finding;
 pub mod redact;
 pub mod report;
@@ -29,3 +31,4 @@ pub mod rules;
 pub mod slm;
 pub mod timeline;
 pub mod trace;
+pub mod volatile;

@@ -51,24 +51,17 @@ pub struct Report {
 impl Report {
     /// Whether `firmware build` can run.
     pub fn can_build(&self) -> bool {
-        self.checks
-            .iter()
-            .filter(|c| c.need == Need::Build)
-            .all(|c| !matches!(c.status, Status::Missing(_)))
+        self.checks.iter().filter(|c| c.need == Need::Build).all(|c| !matches!(c.status, Status::Missing(_)))
     }
 
     /// Whether `firmware flash` can run (at least one programmer works).
     pub fn can_flash(&self) -> bool {
-        self.checks
-            .iter()
-            .any(|c| c.need == Need::Flash && matches!(c.status, Status::Ok(_)))
+        self.checks.iter().any(|c| c.need == Need::Flash && matches!(c.status, Status::Ok(_)))
     }
 
     /// The checks that found something missing.
     pub fn missing(&self) -> impl Iterator<Item = &Check> {
-        self.checks
-            .iter()
-            .filter(|c| matches!(c.status, Status::Missing(_)))
+        self.checks.iter().filter(|c| matches!(c.status, Status::Missing(_)))
     }
 }
 
@@ -81,17 +74,9 @@ pub fn diagnose(env: &ToolEnv, profile: &Profile, ncs: Option<&Path>) -> Report 
             None => Status::Missing(install_hint(tool).to_owned()),
             Some(path) => version_status(env, &path, &["--version"]),
         };
-        checks.push(Check {
-            what: tool,
-            need: Need::Build,
-            status,
-        });
+        checks.push(Check { what: tool, need: Need::Build, status });
     }
-    checks.push(Check {
-        what: "NCS workspace",
-        need: Need::Build,
-        status: workspace(env, profile, ncs),
-    });
+    checks.push(Check { what: "NCS workspace", need: Need::Build, status: workspace(env, profile, ncs) });
 
     let nrfutil = match env.which("nrfutil") {
         None => Status::Missing(install_hint("nrfutil").to_owned()),
@@ -103,35 +88,22 @@ pub fn diagnose(env: &ToolEnv, profile: &Profile, ncs: Option<&Path>) -> Report 
             )),
         },
     };
-    checks.push(Check {
-        what: "nrfutil device",
-        need: Need::Flash,
-        status: nrfutil,
-    });
+    checks.push(Check { what: "nrfutil device", need: Need::Flash, status: nrfutil });
     let nrfjprog = match env.which("nrfjprog") {
         None => Status::Missing(install_hint("nrfjprog").to_owned()),
         Some(path) => version_status(env, &path, &["--version"]),
     };
-    checks.push(Check {
-        what: "nrfjprog",
-        need: Need::Flash,
-        status: nrfjprog,
-    });
+    checks.push(Check { what: "nrfjprog", need: Need::Flash, status: nrfjprog });
     Report { checks }
 }
 
 fn version_status(env: &ToolEnv, path: &Path, args: &[&str]) -> Status {
     match probe(env, path, args) {
         Some((true, v)) => Status::Ok(format!("{} ({v})", path.display())),
-        Some((false, out)) => Status::Warn(format!(
-            "{} is on PATH but `{}` failed: {out}",
-            path.display(),
-            args.join(" ")
-        )),
-        None => Status::Warn(format!(
-            "{} is on PATH but could not be started",
-            path.display()
-        )),
+        Some((false, out)) => {
+            Status::Warn(format!("{} is on PATH but `{}` failed: {out}", path.display(), args.join(" ")))
+        }
+        None => Status::Warn(format!("{} is on PATH but could not be started", path.display())),
     }
 }
 
@@ -154,9 +126,7 @@ fn workspace(env: &ToolEnv, profile: &Profile, ncs: Option<&Path>) -> Status {
             ws.top.join("nrf").display(),
             profile.ncs
         )),
-        None => Status::Warn(format!(
-            "{found}, but nrf/VERSION is missing: cannot tell the NCS version"
-        )),
+        None => Status::Warn(format!("{found}, but nrf/VERSION is missing: cannot tell the NCS version")),
     }
 }
 
@@ -175,29 +145,13 @@ mod tests {
     #[test]
     fn an_empty_path_is_missing_everything_with_hints() {
         let bin = tempfile::tempdir().unwrap();
-        let env = ToolEnv {
-            path: bin.path().as_os_str().to_owned(),
-            cwd: bin.path().to_owned(),
-            ..ToolEnv::default()
-        };
+        let env = ToolEnv { path: bin.path().as_os_str().to_owned(), cwd: bin.path().to_owned(), ..ToolEnv::default() };
         let profile = Profiles::builtin().resolve("default").unwrap();
         let r = diagnose(&env, &profile, None);
         assert!(!r.can_build() && !r.can_flash());
         let missing: Vec<_> = r.missing().map(|c| c.what).collect();
-        assert_eq!(
-            missing,
-            [
-                "west",
-                "cmake",
-                "ninja",
-                "NCS workspace",
-                "nrfutil device",
-                "nrfjprog"
-            ]
-        );
-        let Status::Missing(west) = &r.checks[0].status else {
-            unreachable!()
-        };
+        assert_eq!(missing, ["west", "cmake", "ninja", "NCS workspace", "nrfutil device", "nrfjprog"]);
+        let Status::Missing(west) = &r.checks[0].status else { unreachable!() };
         assert!(west.contains("pip install west"), "{west}");
     }
 
@@ -207,40 +161,22 @@ mod tests {
         fake(bin.path(), "west", "echo 'West version: v1.2.0'");
         fake(bin.path(), "cmake", "echo 'cmake version 3.20.5'");
         fake(bin.path(), "ninja", "echo 1.10.2");
-        fake(
-            bin.path(),
-            "nrfjprog",
-            "echo 'nrfjprog version: 10.24.2 external'",
-        );
-        fake(
-            bin.path(),
-            "nrfutil",
-            "echo \"Error: 'device' is not an installed command\" >&2; exit 1",
-        );
+        fake(bin.path(), "nrfjprog", "echo 'nrfjprog version: 10.24.2 external'");
+        fake(bin.path(), "nrfutil", "echo \"Error: 'device' is not an installed command\" >&2; exit 1");
         let ncs = tempfile::tempdir().unwrap();
         for d in [".west", "zephyr", "nrf/applications/serial_lte_modem"] {
             std::fs::create_dir_all(ncs.path().join(d)).unwrap();
         }
         std::fs::write(ncs.path().join("nrf/VERSION"), "2.4.0\n").unwrap();
-        let env = ToolEnv {
-            path: bin.path().as_os_str().to_owned(),
-            cwd: ncs.path().join("nrf"),
-            ..ToolEnv::default()
-        };
+        let env =
+            ToolEnv { path: bin.path().as_os_str().to_owned(), cwd: ncs.path().join("nrf"), ..ToolEnv::default() };
         let profile = Profiles::builtin().resolve("default").unwrap();
         let r = diagnose(&env, &profile, None);
         assert!(r.can_build() && r.can_flash(), "{r:#?}");
         assert!(matches!(&r.checks[0].status, Status::Ok(s) if s.contains("v1.2.0")));
-        let Status::Warn(ws) = &r.checks[3].status else {
-            panic!("{r:#?}")
-        };
-        assert!(
-            ws.contains("NCS v2.4.0") && ws.contains("git checkout v2.1.2"),
-            "{ws}"
-        );
-        let Status::Missing(nu) = &r.checks[4].status else {
-            panic!("{r:#?}")
-        };
+        let Status::Warn(ws) = &r.checks[3].status else { panic!("{r:#?}") };
+        assert!(ws.contains("NCS v2.4.0") && ws.contains("git checkout v2.1.2"), "{ws}");
+        let Status::Missing(nu) = &r.checks[4].status else { panic!("{r:#?}") };
         assert!(nu.contains("nrfutil install device"), "{nu}");
     }
 }

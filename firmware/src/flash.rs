@@ -97,9 +97,7 @@ pub struct FlashPlan {
 /// installed), else nrfjprog.
 pub fn choose(env: &ToolEnv, want: Option<Tool>) -> Result<(Tool, PathBuf), FlashError> {
     if let Some(tool) = want {
-        let path = env
-            .which(tool.exe())
-            .ok_or(ToolMissing { tool: tool.exe() })?;
+        let path = env.which(tool.exe()).ok_or(ToolMissing { tool: tool.exe() })?;
         return Ok((tool, path));
     }
     if let Some(path) = env.which("nrfutil") {
@@ -118,65 +116,29 @@ pub fn plan(tool: Tool, program: PathBuf, opts: &FlashOptions) -> FlashPlan {
     let mut args: Vec<OsString> = Vec::new();
     match tool {
         Tool::Nrfutil => {
-            let erase = if opts.keep_settings {
-                "ERASE_RANGES_TOUCHED_BY_FIRMWARE"
-            } else {
-                "ERASE_ALL"
-            };
-            args.extend([
-                "device".into(),
-                "program".into(),
-                "--firmware".into(),
-                opts.hex.clone().into(),
-            ]);
+            let erase = if opts.keep_settings { "ERASE_RANGES_TOUCHED_BY_FIRMWARE" } else { "ERASE_ALL" };
+            args.extend(["device".into(), "program".into(), "--firmware".into(), opts.hex.clone().into()]);
             args.push("--options".into());
-            args.push(
-                format!("chip_erase_mode={erase},verify=VERIFY_READ,reset=RESET_SYSTEM").into(),
-            );
+            args.push(format!("chip_erase_mode={erase},verify=VERIFY_READ,reset=RESET_SYSTEM").into());
             if let Some(snr) = &opts.snr {
                 args.extend(["--serial-number".into(), snr.into()]);
             }
         }
         Tool::Nrfjprog => {
             args.extend(["--program".into(), opts.hex.clone().into()]);
-            args.push(
-                if opts.keep_settings {
-                    "--sectorerase"
-                } else {
-                    "--chiperase"
-                }
-                .into(),
-            );
-            args.extend([
-                "--verify".into(),
-                "--reset".into(),
-                "-f".into(),
-                "NRF91".into(),
-            ]);
+            args.push(if opts.keep_settings { "--sectorerase" } else { "--chiperase" }.into());
+            args.extend(["--verify".into(), "--reset".into(), "-f".into(), "NRF91".into()]);
             if let Some(snr) = &opts.snr {
                 args.extend(["--snr".into(), snr.into()]);
             }
         }
     }
-    FlashPlan {
-        tool,
-        program,
-        args,
-    }
+    FlashPlan { tool, program, args }
 }
 
 /// Runs the programmer, streaming its output to `on_line`.
-pub fn run(
-    env: &ToolEnv,
-    plan: &FlashPlan,
-    on_line: &mut dyn FnMut(OutputLine),
-) -> Result<(), FlashError> {
-    if let Some(hex) = plan
-        .args
-        .iter()
-        .skip_while(|a| *a != "--firmware" && *a != "--program")
-        .nth(1)
-    {
+pub fn run(env: &ToolEnv, plan: &FlashPlan, on_line: &mut dyn FnMut(OutputLine)) -> Result<(), FlashError> {
+    if let Some(hex) = plan.args.iter().skip_while(|a| *a != "--firmware" && *a != "--program").nth(1) {
         if !Path::new(hex).is_file() {
             return Err(FlashError::NoImage(hex.into()));
         }
@@ -184,26 +146,18 @@ pub fn run(
     let mut hint = String::new();
     let mut on = |l: OutputLine| {
         if hint.is_empty() {
-            hint = recognise(&l.text)
-                .map(|h| format!("; {h}"))
-                .unwrap_or_default();
+            hint = recognise(&l.text).map(|h| format!("; {h}")).unwrap_or_default();
         }
         on_line(l)
     };
     let mut cmd = env.command(&plan.program);
     cmd.args(&plan.args);
-    let status = run_streaming(cmd, &mut on).map_err(|source| FlashError::Spawn {
-        program: plan.program.clone(),
-        source,
-    })?;
+    let status =
+        run_streaming(cmd, &mut on).map_err(|source| FlashError::Spawn { program: plan.program.clone(), source })?;
     if status.success() {
         Ok(())
     } else {
-        Err(FlashError::Failed {
-            tool: plan.tool.exe(),
-            status: status.to_string(),
-            hint,
-        })
+        Err(FlashError::Failed { tool: plan.tool.exe(), status: status.to_string(), hint })
     }
 }
 
@@ -220,10 +174,7 @@ pub fn flash_and_identify(
     let port = match port {
         Some((p, name)) => {
             p.clear(serialport::ClearBuffer::Input)
-                .map_err(|e| IdentifyError::Io {
-                    port: name.to_owned(),
-                    source: e.into(),
-                })?;
+                .map_err(|e| IdentifyError::Io { port: name.to_owned(), source: e.into() })?;
             Some(Slm::new(p, name))
         }
         None => None,
@@ -238,15 +189,11 @@ pub fn flash_and_identify(
 /// Hints for programmer messages that have one obvious cause.
 fn recognise(line: &str) -> Option<&'static str> {
     let l = line.to_ascii_lowercase();
-    if l.contains("no debuggers were discovered")
-        || l.contains("no devices found")
-        || l.contains("no device found")
-    {
+    if l.contains("no debuggers were discovered") || l.contains("no devices found") || l.contains("no device found") {
         Some("no board found: connect the DK's J-Link USB port (not the nRF USB) and switch it on")
     } else if l.contains("is not an installed command") || l.contains("no such command") {
         Some("nrfutil's `device` command is missing: run `nrfutil install device`")
-    } else if l.contains("more than one") || (l.contains("multiple") && l.contains("serial number"))
-    {
+    } else if l.contains("more than one") || (l.contains("multiple") && l.contains("serial number")) {
         Some("several boards are connected: choose one with --snr")
     } else {
         None
@@ -265,10 +212,7 @@ mod tests {
     }
 
     fn env(dir: &Path) -> ToolEnv {
-        ToolEnv {
-            path: format!("{}:/usr/bin:/bin", dir.display()).into(),
-            ..ToolEnv::default()
-        }
+        ToolEnv { path: format!("{}:/usr/bin:/bin", dir.display()).into(), ..ToolEnv::default() }
     }
 
     #[test]
@@ -276,65 +220,31 @@ mod tests {
         let bin = tempfile::tempdir().unwrap();
         fake(bin.path(), "nrfjprog", "exit 0");
         assert_eq!(choose(&env(bin.path()), None).unwrap().0, Tool::Nrfjprog);
-        fake(
-            bin.path(),
-            "nrfutil",
-            "[ \"$1\" = device ] && echo 'nrfutil-device 2.7.10'",
-        );
+        fake(bin.path(), "nrfutil", "[ \"$1\" = device ] && echo 'nrfutil-device 2.7.10'");
         assert_eq!(choose(&env(bin.path()), None).unwrap().0, Tool::Nrfutil);
         fake(bin.path(), "nrfutil", "exit 1");
         assert_eq!(choose(&env(bin.path()), None).unwrap().0, Tool::Nrfjprog);
-        assert_eq!(
-            choose(&env(bin.path()), Some(Tool::Nrfutil)).unwrap().0,
-            Tool::Nrfutil
-        );
+        assert_eq!(choose(&env(bin.path()), Some(Tool::Nrfutil)).unwrap().0, Tool::Nrfutil);
     }
 
     #[test]
     fn nothing_installed_says_how_to_get_either() {
         let bin = tempfile::tempdir().unwrap();
         let err = choose(&env(bin.path()), None).unwrap_err().to_string();
-        assert!(
-            err.contains("nrfutil install device") && err.contains("nRF-Command-Line-Tools"),
-            "{err}"
-        );
-        let err = choose(&env(bin.path()), Some(Tool::Nrfjprog))
-            .unwrap_err()
-            .to_string();
+        assert!(err.contains("nrfutil install device") && err.contains("nRF-Command-Line-Tools"), "{err}");
+        let err = choose(&env(bin.path()), Some(Tool::Nrfjprog)).unwrap_err().to_string();
         assert!(err.starts_with("nrfjprog not found on PATH"), "{err}");
     }
 
     #[test]
     fn command_lines_program_verify_and_reset() {
-        let opts = FlashOptions {
-            hex: "/b/merged.hex".into(),
-            snr: Some("960012345".into()),
-            keep_settings: false,
-        };
+        let opts = FlashOptions { hex: "/b/merged.hex".into(), snr: Some("960012345".into()), keep_settings: false };
         let p = plan(Tool::Nrfjprog, "nrfjprog".into(), &opts);
         assert_eq!(
             p.args,
-            [
-                "--program",
-                "/b/merged.hex",
-                "--chiperase",
-                "--verify",
-                "--reset",
-                "-f",
-                "NRF91",
-                "--snr",
-                "960012345"
-            ]
+            ["--program", "/b/merged.hex", "--chiperase", "--verify", "--reset", "-f", "NRF91", "--snr", "960012345"]
         );
-        let p = plan(
-            Tool::Nrfutil,
-            "nrfutil".into(),
-            &FlashOptions {
-                snr: None,
-                keep_settings: true,
-                ..opts
-            },
-        );
+        let p = plan(Tool::Nrfutil, "nrfutil".into(), &FlashOptions { snr: None, keep_settings: true, ..opts });
         assert_eq!(
             p.args,
             [
@@ -351,37 +261,20 @@ mod tests {
     #[test]
     fn a_failing_programmer_is_reported_with_a_hint() {
         let bin = tempfile::tempdir().unwrap();
-        fake(
-            bin.path(),
-            "nrfjprog",
-            "echo 'ERROR: No debuggers were discovered.' >&2; exit 41",
-        );
+        fake(bin.path(), "nrfjprog", "echo 'ERROR: No debuggers were discovered.' >&2; exit 41");
         let hex = bin.path().join("merged.hex");
         std::fs::write(&hex, ":00000001FF\n").unwrap();
-        let opts = FlashOptions {
-            hex,
-            snr: None,
-            keep_settings: false,
-        };
+        let opts = FlashOptions { hex, snr: None, keep_settings: false };
         let p = plan(Tool::Nrfjprog, bin.path().join("nrfjprog"), &opts);
         let mut lines = Vec::new();
-        let err = run(&env(bin.path()), &p, &mut |l| lines.push(l.text))
-            .unwrap_err()
-            .to_string();
+        let err = run(&env(bin.path()), &p, &mut |l| lines.push(l.text)).unwrap_err().to_string();
         assert_eq!(lines, ["ERROR: No debuggers were discovered."]);
-        assert!(
-            err.contains("exit status: 41") && err.contains("J-Link USB"),
-            "{err}"
-        );
+        assert!(err.contains("exit status: 41") && err.contains("J-Link USB"), "{err}");
     }
 
     #[test]
     fn a_missing_image_is_caught_before_the_programmer_runs() {
-        let opts = FlashOptions {
-            hex: "/nonexistent/merged.hex".into(),
-            snr: None,
-            keep_settings: false,
-        };
+        let opts = FlashOptions { hex: "/nonexistent/merged.hex".into(), snr: None, keep_settings: false };
         let p = plan(Tool::Nrfutil, "/nonexistent/nrfutil".into(), &opts);
         let err = run(&ToolEnv::default(), &p, &mut |_| {}).unwrap_err();
         assert!(matches!(err, FlashError::NoImage(_)), "{err}");

@@ -138,10 +138,7 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts {
-            ready: Some(Duration::from_secs(10)),
-            command: Duration::from_secs(3),
-        }
+        Timeouts { ready: Some(Duration::from_secs(10)), command: Duration::from_secs(3) }
     }
 }
 
@@ -151,10 +148,7 @@ pub fn open_port(port: &str, baud: u32) -> Result<Box<dyn serialport::SerialPort
     serialport::new(port, baud)
         .timeout(Duration::from_millis(50))
         .open()
-        .map_err(|source| IdentifyError::Open {
-            port: port.to_owned(),
-            source,
-        })
+        .map_err(|source| IdentifyError::Open { port: port.to_owned(), source })
 }
 
 /// A conversation with an SLM over any byte stream whose reads time out
@@ -168,11 +162,7 @@ pub struct Slm<P: Read + Write> {
 impl<P: Read + Write> Slm<P> {
     /// Wraps `port`; `name` is used in errors.
     pub fn new(port: P, name: impl Into<String>) -> Self {
-        Slm {
-            port,
-            name: name.into(),
-            buf: Vec::new(),
-        }
+        Slm { port, name: name.into(), buf: Vec::new() }
     }
 
     /// Gives the port back.
@@ -181,10 +171,7 @@ impl<P: Read + Write> Slm<P> {
     }
 
     fn io(&self, source: std::io::Error) -> IdentifyError {
-        IdentifyError::Io {
-            port: self.name.clone(),
-            source,
-        }
+        IdentifyError::Io { port: self.name.clone(), source }
     }
 
     /// Reads what is there into the buffer; false if nothing came before the port's timeout.
@@ -200,12 +187,7 @@ impl<P: Read + Write> Slm<P> {
                 self.buf.extend_from_slice(&chunk[..n]);
                 Ok(true)
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::TimedOut | ErrorKind::WouldBlock | ErrorKind::Interrupted
-                ) =>
-            {
+            Err(e) if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
                 Ok(false)
             }
             Err(e) => Err(self.io(e)),
@@ -221,9 +203,7 @@ impl<P: Read + Write> Slm<P> {
                 return Ok(());
             }
             if find(&self.buf, b"INIT ERROR\r\n").is_some() {
-                return Err(IdentifyError::InitError {
-                    port: self.name.clone(),
-                });
+                return Err(IdentifyError::InitError { port: self.name.clone() });
             }
             if Instant::now() >= deadline {
                 let keep = self.buf.len().saturating_sub(64);
@@ -239,14 +219,8 @@ impl<P: Read + Write> Slm<P> {
 
     /// Sends `command` (without its line end) and collects the non-empty lines before its final
     /// result. `OK` returns them; `ERROR` / `+CME ERROR` / `+CMS ERROR` is an error.
-    pub fn command(
-        &mut self,
-        command: &str,
-        timeout: Duration,
-    ) -> Result<Vec<String>, IdentifyError> {
-        self.port
-            .write_all(format!("{command}\r\n").as_bytes())
-            .map_err(|e| self.io(e))?;
+    pub fn command(&mut self, command: &str, timeout: Duration) -> Result<Vec<String>, IdentifyError> {
+        self.port.write_all(format!("{command}\r\n").as_bytes()).map_err(|e| self.io(e))?;
         self.port.flush().map_err(|e| self.io(e))?;
         let deadline = Instant::now() + timeout;
         let mut lines = Vec::new();
@@ -257,10 +231,7 @@ impl<P: Read + Write> Slm<P> {
                 match line.as_str() {
                     "" => {}
                     "OK" => return Ok(lines),
-                    l if l == "ERROR"
-                        || l.starts_with("+CME ERROR")
-                        || l.starts_with("+CMS ERROR") =>
-                    {
+                    l if l == "ERROR" || l.starts_with("+CME ERROR") || l.starts_with("+CMS ERROR") => {
                         return Err(IdentifyError::Unexpected {
                             port: self.name.clone(),
                             command: command.to_owned(),
@@ -271,11 +242,7 @@ impl<P: Read + Write> Slm<P> {
                 }
             }
             if Instant::now() >= deadline {
-                return Err(IdentifyError::NoAnswer {
-                    port: self.name.clone(),
-                    command: command.to_owned(),
-                    timeout,
-                });
+                return Err(IdentifyError::NoAnswer { port: self.name.clone(), command: command.to_owned(), timeout });
             }
             self.fill()?;
         }
@@ -305,17 +272,15 @@ impl<P: Read + Write> Slm<P> {
             .iter()
             .find_map(|l| l.strip_prefix("#XSLMVER:"))
             .ok_or_else(|| unexpected("AT#XSLMVER", format!("no #XSLMVER line in {ver:?}")))?;
-        let fields = parse_slmver(line)
-            .ok_or_else(|| unexpected("AT#XSLMVER", format!("cannot read #XSLMVER:{line}")))?;
+        let fields =
+            parse_slmver(line).ok_or_else(|| unexpected("AT#XSLMVER", format!("cannot read #XSLMVER:{line}")))?;
         let cgmr = self.command("AT+CGMR", timeouts.command)?;
         // The answer is bare text; anything with a +, % or # prefix is a URC that slipped in.
         let modem = cgmr
             .iter()
             .rev()
             .find(|l| !l.starts_with(['+', '%', '#']))
-            .ok_or_else(|| {
-                unexpected("AT+CGMR", "no modem firmware version in the answer".into())
-            })?;
+            .ok_or_else(|| unexpected("AT+CGMR", "no modem firmware version in the answer".into()))?;
         let mut fields = fields.into_iter();
         Ok(Identity {
             slm_version: fields.next().unwrap_or_default(),
@@ -364,19 +329,13 @@ pub fn identify_port(port: &str, baud: u32, timeouts: Timeouts) -> Result<Identi
 /// Where the last identity is kept: `$XDG_STATE_HOME/atscope/identity.json`, else
 /// `$HOME/.local/state/atscope/identity.json`.
 pub fn default_state_file(env: &ToolEnv) -> Option<PathBuf> {
-    let base = env
-        .xdg_state_home
-        .clone()
-        .or_else(|| env.home.as_ref().map(|h| h.join(".local/state")))?;
+    let base = env.xdg_state_home.clone().or_else(|| env.home.as_ref().map(|h| h.join(".local/state")))?;
     Some(base.join("atscope/identity.json"))
 }
 
 /// Saves `id` as the last identity (written to a temporary file, then renamed into place).
 pub fn save_last(path: &Path, id: &Identity) -> Result<(), IdentifyError> {
-    let err = |source| IdentifyError::State {
-        path: path.to_owned(),
-        source,
-    };
+    let err = |source| IdentifyError::State { path: path.to_owned(), source };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
@@ -391,17 +350,12 @@ pub fn save_last(path: &Path, id: &Identity) -> Result<(), IdentifyError> {
 /// The last saved identity, or `None` if there is none.
 pub fn load_last(path: &Path) -> Result<Option<Identity>, IdentifyError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| IdentifyError::State {
-                path: path.to_owned(),
-                source: std::io::Error::new(ErrorKind::InvalidData, e),
-            }),
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(IdentifyError::State {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| IdentifyError::State {
             path: path.to_owned(),
-            source,
+            source: std::io::Error::new(ErrorKind::InvalidData, e),
         }),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(IdentifyError::State { path: path.to_owned(), source }),
     }
 }
 
@@ -415,10 +369,7 @@ mod tests {
         assert_eq!(p(" \"2.1.2\""), ["2.1.2"]);
         assert_eq!(p(" \"2.1.2\"-CUSTOMIZED"), ["2.1.2-CUSTOMIZED"]);
         assert_eq!(p(" \"2.3.0\",\"2.3.0\""), ["2.3.0", "2.3.0"]);
-        assert_eq!(
-            p(" \"2.6.0\",\"2.5.0\",\"lab-7\""),
-            ["2.6.0", "2.5.0", "lab-7"]
-        );
+        assert_eq!(p(" \"2.6.0\",\"2.5.0\",\"lab-7\""), ["2.6.0", "2.5.0", "lab-7"]);
         assert_eq!(parse_slmver(" 2.1.2"), None);
         assert_eq!(parse_slmver(" \"\""), None);
     }
@@ -446,21 +397,9 @@ mod tests {
 
     #[test]
     fn state_file_follows_xdg() {
-        let env = ToolEnv {
-            home: Some("/home/u".into()),
-            ..ToolEnv::default()
-        };
-        assert_eq!(
-            default_state_file(&env).unwrap(),
-            Path::new("/home/u/.local/state/atscope/identity.json")
-        );
-        let env = ToolEnv {
-            xdg_state_home: Some("/s".into()),
-            ..env
-        };
-        assert_eq!(
-            default_state_file(&env).unwrap(),
-            Path::new("/s/atscope/identity.json")
-        );
+        let env = ToolEnv { home: Some("/home/u".into()), ..ToolEnv::default() };
+        assert_eq!(default_state_file(&env).unwrap(), Path::new("/home/u/.local/state/atscope/identity.json"));
+        let env = ToolEnv { xdg_state_home: Some("/s".into()), ..env };
+        assert_eq!(default_state_file(&env).unwrap(), Path::new("/s/atscope/identity.json"));
     }
 }

@@ -65,11 +65,7 @@ pub struct ToolEnv {
 impl ToolEnv {
     /// The environment of this process.
     pub fn from_process() -> ToolEnv {
-        let var = |k| {
-            std::env::var_os(k)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
+        let var = |k| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
         ToolEnv {
             path: std::env::var_os("PATH").unwrap_or_default(),
             zephyr_base: var("ZEPHYR_BASE"),
@@ -102,9 +98,7 @@ impl ToolEnv {
 #[cfg(unix)]
 fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    p.metadata()
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
+    p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
 }
 
 #[cfg(not(unix))]
@@ -132,24 +126,13 @@ pub struct OutputLine {
 
 /// Runs `cmd` to completion, calling `on_line` on this thread for each line it prints on either
 /// stream, in the order they arrive. Returns its exit status.
-pub fn run_streaming(
-    mut cmd: Command,
-    on_line: &mut dyn FnMut(OutputLine),
-) -> std::io::Result<ExitStatus> {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+pub fn run_streaming(mut cmd: Command, on_line: &mut dyn FnMut(OutputLine)) -> std::io::Result<ExitStatus> {
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn()?;
     let (tx, rx) = mpsc::channel();
     let readers = [
-        child
-            .stdout
-            .take()
-            .map(|s| pump(Box::new(s), Stream::Stdout, tx.clone())),
-        child
-            .stderr
-            .take()
-            .map(|s| pump(Box::new(s), Stream::Stderr, tx.clone())),
+        child.stdout.take().map(|s| pump(Box::new(s), Stream::Stdout, tx.clone())),
+        child.stderr.take().map(|s| pump(Box::new(s), Stream::Stderr, tx.clone())),
     ];
     drop(tx);
     for line in rx {
@@ -161,11 +144,7 @@ pub fn run_streaming(
     child.wait()
 }
 
-fn pump(
-    src: Box<dyn Read + Send>,
-    stream: Stream,
-    tx: mpsc::Sender<OutputLine>,
-) -> std::thread::JoinHandle<()> {
+fn pump(src: Box<dyn Read + Send>, stream: Stream, tx: mpsc::Sender<OutputLine>) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut src = BufReader::new(src);
         let mut buf = Vec::new();
@@ -190,22 +169,9 @@ fn pump(
 /// Runs `program args…` and returns (success, first line of stdout, or of stderr if stdout was
 /// empty). For `--version` probes; `None` if it could not be started.
 pub fn probe(env: &ToolEnv, program: &Path, args: &[&str]) -> Option<(bool, String)> {
-    let out = env
-        .command(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .ok()?;
-    let first = |b: &[u8]| {
-        String::from_utf8_lossy(b)
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .map(str::to_owned)
-    };
-    let line = first(&out.stdout)
-        .or_else(|| first(&out.stderr))
-        .unwrap_or_default();
+    let out = env.command(program).args(args).stdin(Stdio::null()).output().ok()?;
+    let first = |b: &[u8]| String::from_utf8_lossy(b).lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_owned);
+    let line = first(&out.stdout).or_else(|| first(&out.stderr)).unwrap_or_default();
     Some((out.status.success(), line))
 }
 
@@ -221,10 +187,7 @@ pub fn display_command(program: &Path, args: &[OsString]) -> String {
 
 fn quote(s: &OsStr) -> String {
     let s = s.to_string_lossy();
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
-    {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b)) {
         s.into_owned()
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
@@ -248,10 +211,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         script(dir.path(), "west", "true");
         std::fs::write(dir.path().join("nrfjprog"), "not executable").unwrap();
-        let env = ToolEnv {
-            path: dir.path().as_os_str().to_owned(),
-            ..ToolEnv::default()
-        };
+        let env = ToolEnv { path: dir.path().as_os_str().to_owned(), ..ToolEnv::default() };
         assert_eq!(env.which("west"), Some(dir.path().join("west")));
         assert_eq!(env.which("nrfjprog"), None);
         assert_eq!(env.which("sh"), None);
@@ -260,32 +220,20 @@ mod tests {
     #[test]
     fn streaming_delivers_both_streams_and_the_exit_status() {
         let dir = tempfile::tempdir().unwrap();
-        let p = script(
-            dir.path(),
-            "tool",
-            "echo one; echo two >&2; printf 'three\\r\\n'; exit 3",
-        );
-        let env = ToolEnv {
-            path: "/usr/bin:/bin".into(),
-            ..ToolEnv::default()
-        };
+        let p = script(dir.path(), "tool", "echo one; echo two >&2; printf 'three\\r\\n'; exit 3");
+        let env = ToolEnv { path: "/usr/bin:/bin".into(), ..ToolEnv::default() };
         let mut lines = Vec::new();
         let status = run_streaming(env.command(&p), &mut |l| lines.push(l)).unwrap();
         assert_eq!(status.code(), Some(3));
         let mut texts: Vec<_> = lines.iter().map(|l| l.text.as_str()).collect();
         texts.sort();
         assert_eq!(texts, ["one", "three", "two"]);
-        assert!(lines
-            .iter()
-            .any(|l| l.stream == Stream::Stderr && l.text == "two"));
+        assert!(lines.iter().any(|l| l.stream == Stream::Stderr && l.text == "two"));
     }
 
     #[test]
     fn command_lines_are_shown_quoted() {
         let args: Vec<OsString> = vec!["build".into(), "-d".into(), "my dir".into()];
-        assert_eq!(
-            display_command(Path::new("/x/west"), &args),
-            "/x/west build -d 'my dir'"
-        );
+        assert_eq!(display_command(Path::new("/x/west"), &args), "/x/west build -d 'my dir'");
     }
 }

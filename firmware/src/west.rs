@@ -25,8 +25,10 @@ pub enum BuildError {
     #[error(transparent)]
     Workspace(#[from] WorkspaceError),
     /// The checkout is another NCS release than the profile's.
-    #[error("the NCS checkout at {top} is {found}, but profile {profile:?} is made for {want}: \
-             `cd {top}/nrf && git checkout {want} && west update`, or pass --any-ncs to build anyway")]
+    #[error(
+        "the NCS checkout at {top} is {found}, but profile {profile:?} is made for {want}: \
+             `cd {top}/nrf && git checkout {want} && west update`, or pass --any-ncs to build anyway"
+    )]
     NcsMismatch {
         /// The workspace top directory.
         top: String,
@@ -70,7 +72,9 @@ pub enum BuildError {
         status: String,
     },
     /// west succeeded but left no merged hex.
-    #[error("west build succeeded but left no merged.hex in {build_dir} (looked for merged.hex and zephyr/merged.hex)")]
+    #[error(
+        "west build succeeded but left no merged.hex in {build_dir} (looked for merged.hex and zephyr/merged.hex)"
+    )]
     NoArtifact {
         /// The build directory.
         build_dir: PathBuf,
@@ -140,11 +144,7 @@ pub struct HexSummary {
 }
 
 /// Works out the `west build` command for `profile`.
-pub fn plan(
-    env: &ToolEnv,
-    profile: &Profile,
-    opts: &BuildOptions,
-) -> Result<BuildPlan, BuildError> {
+pub fn plan(env: &ToolEnv, profile: &Profile, opts: &BuildOptions) -> Result<BuildPlan, BuildError> {
     let west = env.which("west").ok_or(ToolMissing { tool: "west" })?;
     let ws = Workspace::find(env, opts.ncs.as_deref(), profile.ncs)?;
     if let Some(found) = ws.ncs {
@@ -182,14 +182,8 @@ pub fn plan(
     }
     let mut files = Vec::new();
     for (i, f) in profile.fragments.iter().enumerate() {
-        let base = Path::new(&f.name)
-            .file_name()
-            .map(|s| s.to_string_lossy().into_owned());
-        let path = conf_dir.join(format!(
-            "{}-{}",
-            i + 1,
-            base.unwrap_or_else(|| "fragment.conf".into())
-        ));
+        let base = Path::new(&f.name).file_name().map(|s| s.to_string_lossy().into_owned());
+        let path = conf_dir.join(format!("{}-{}", i + 1, base.unwrap_or_else(|| "fragment.conf".into())));
         files.push((path.clone(), f.text.clone()));
         confs.push(path);
     }
@@ -212,32 +206,18 @@ pub fn plan(
     let modern = profile.ncs.has_extra_conf_file();
     let mut cmake = Vec::new();
     if !confs.is_empty() {
-        let var = if modern {
-            "EXTRA_CONF_FILE"
-        } else {
-            "OVERLAY_CONFIG"
-        };
+        let var = if modern { "EXTRA_CONF_FILE" } else { "OVERLAY_CONFIG" };
         cmake.push(cmake_list(var, &confs));
     }
     if !dts.is_empty() {
-        let var = if modern {
-            "EXTRA_DTC_OVERLAY_FILE"
-        } else {
-            "DTC_OVERLAY_FILE"
-        };
+        let var = if modern { "EXTRA_DTC_OVERLAY_FILE" } else { "DTC_OVERLAY_FILE" };
         cmake.push(cmake_list(var, &dts));
     }
     if !cmake.is_empty() {
         args.push("--".into());
         args.extend(cmake);
     }
-    Ok(BuildPlan {
-        west,
-        args,
-        cwd: ws.top,
-        build_dir,
-        files,
-    })
+    Ok(BuildPlan { west, args, cwd: ws.top, build_dir, files })
 }
 
 fn cmake_list(var: &str, paths: &[PathBuf]) -> OsString {
@@ -261,16 +241,9 @@ fn absolute(cwd: &Path, p: &Path) -> PathBuf {
 
 /// Writes the plan's files, runs west with its output going to `on_line`, and returns the merged
 /// hex it built.
-pub fn run(
-    env: &ToolEnv,
-    plan: &BuildPlan,
-    on_line: &mut dyn FnMut(OutputLine),
-) -> Result<Artifact, BuildError> {
+pub fn run(env: &ToolEnv, plan: &BuildPlan, on_line: &mut dyn FnMut(OutputLine)) -> Result<Artifact, BuildError> {
     for (path, text) in &plan.files {
-        let io = |source| BuildError::Io {
-            path: path.clone(),
-            source,
-        };
+        let io = |source| BuildError::Io { path: path.clone(), source };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
@@ -278,14 +251,9 @@ pub fn run(
     }
     let mut cmd = env.command(&plan.west);
     cmd.args(&plan.args).current_dir(&plan.cwd);
-    let status = run_streaming(cmd, on_line).map_err(|source| BuildError::Spawn {
-        west: plan.west.clone(),
-        source,
-    })?;
+    let status = run_streaming(cmd, on_line).map_err(|source| BuildError::Spawn { west: plan.west.clone(), source })?;
     if !status.success() {
-        return Err(BuildError::Failed {
-            status: status.to_string(),
-        });
+        return Err(BuildError::Failed { status: status.to_string() });
     }
     artifact(&plan.build_dir)
 }
@@ -297,31 +265,17 @@ pub fn artifact(build_dir: &Path) -> Result<Artifact, BuildError> {
         .iter()
         .map(|p| build_dir.join(p))
         .find(|p| p.is_file())
-        .ok_or_else(|| BuildError::NoArtifact {
-            build_dir: build_dir.to_owned(),
-        })?;
+        .ok_or_else(|| BuildError::NoArtifact { build_dir: build_dir.to_owned() })?;
     artifact_file(&path)
 }
 
 /// Describes a hex file: its (absolute) path, size, what it holds and its hash.
 pub fn artifact_file(path: &Path) -> Result<Artifact, BuildError> {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    let bytes = std::fs::read(&path).map_err(|source| BuildError::Io {
-        path: path.clone(),
-        source,
-    })?;
-    let image = summarize_hex(&bytes).map_err(|(line, why)| BuildError::BadHex {
-        path: path.clone(),
-        line,
-        why,
-    })?;
+    let bytes = std::fs::read(&path).map_err(|source| BuildError::Io { path: path.clone(), source })?;
+    let image = summarize_hex(&bytes).map_err(|(line, why)| BuildError::BadHex { path: path.clone(), line, why })?;
     let sha256 = format!("sha256:{:x}", Sha256::digest(&bytes));
-    Ok(Artifact {
-        path,
-        file_bytes: bytes.len() as u64,
-        image,
-        sha256,
-    })
+    Ok(Artifact { path, file_bytes: bytes.len() as u64, image, sha256 })
 }
 
 /// Reads an Intel HEX file: counts its data bytes and the address range they cover.
@@ -341,19 +295,13 @@ pub fn summarize_hex(text: &[u8]) -> Result<HexSummary, (usize, &'static str)> {
         if saw_eof {
             return Err((n, "data after the end-of-file record"));
         }
-        let hex = line
-            .strip_prefix(b":")
-            .ok_or((n, "a record must start with ':'"))?;
+        let hex = line.strip_prefix(b":").ok_or((n, "a record must start with ':'"))?;
         if hex.len() % 2 != 0 || hex.len() < 10 {
             return Err((n, "record too short or odd length"));
         }
         let rec: Vec<u8> = hex
             .chunks(2)
-            .map(|p| {
-                std::str::from_utf8(p)
-                    .ok()
-                    .and_then(|s| u8::from_str_radix(s, 16).ok())
-            })
+            .map(|p| std::str::from_utf8(p).ok().and_then(|s| u8::from_str_radix(s, 16).ok()))
             .collect::<Option<_>>()
             .ok_or((n, "not hexadecimal"))?;
         let len = rec[0] as usize;
@@ -384,15 +332,7 @@ pub fn summarize_hex(text: &[u8]) -> Result<HexSummary, (usize, &'static str)> {
     if !saw_eof {
         return Err((text.split(|&b| b == b'\n').count(), "no end-of-file record"));
     }
-    Ok(if data_bytes == 0 {
-        HexSummary::default()
-    } else {
-        HexSummary {
-            data_bytes,
-            start: lo as u32,
-            end: hi,
-        }
-    })
+    Ok(if data_bytes == 0 { HexSummary::default() } else { HexSummary { data_bytes, start: lo as u32, end: hi } })
 }
 
 #[cfg(all(test, unix))]
@@ -418,11 +358,7 @@ mod tests {
             std::fs::create_dir_all(ncs.path().join(d)).unwrap();
         }
         std::fs::create_dir_all(&app).unwrap();
-        std::fs::write(
-            app.join("overlay-native_tls.conf"),
-            "CONFIG_SLM_NATIVE_TLS=y\n",
-        )
-        .unwrap();
+        std::fs::write(app.join("overlay-native_tls.conf"), "CONFIG_SLM_NATIVE_TLS=y\n").unwrap();
         std::fs::write(ncs.path().join("nrf/VERSION"), "2.1.2\n").unwrap();
         let west = bin.path().join("west");
         std::fs::write(&west, format!("#!/bin/sh\n{west_body}\n")).unwrap();
@@ -438,32 +374,16 @@ mod tests {
     #[test]
     fn hex_summary_counts_data_and_range() {
         let s = summarize_hex(HEX.as_bytes()).unwrap();
-        assert_eq!(
-            s,
-            HexSummary {
-                data_bytes: 6,
-                start: 0,
-                end: 0x50002
-            }
-        );
-        assert_eq!(
-            summarize_hex(b":0400000001020304F3\n:00000001FF\n"),
-            Err((1, "bad checksum"))
-        );
-        assert_eq!(
-            summarize_hex(b":0400000001020304F2\n"),
-            Err((2, "no end-of-file record"))
-        );
+        assert_eq!(s, HexSummary { data_bytes: 6, start: 0, end: 0x50002 });
+        assert_eq!(summarize_hex(b":0400000001020304F3\n:00000001FF\n"), Err((1, "bad checksum")));
+        assert_eq!(summarize_hex(b":0400000001020304F2\n"), Err((2, "no end-of-file record")));
     }
 
     #[test]
     fn native_tls_plan_passes_the_slm_overlay_then_the_profile_kconfig() {
         let f = fixture("exit 0");
         let profile = Profiles::builtin().resolve("native-tls").unwrap();
-        let opts = BuildOptions {
-            build_dir: "build/native-tls".into(),
-            ..Default::default()
-        };
+        let opts = BuildOptions { build_dir: "build/native-tls".into(), ..Default::default() };
         let p = plan(&f.env, &profile, &opts).unwrap();
         let bd = f.ncs.path().join("build/native-tls");
         let app = f.ncs.path().join("nrf/applications/serial_lte_modem");
@@ -478,19 +398,12 @@ mod tests {
             "auto".into(),
             app.clone().into(),
             "--".into(),
-            format!(
-                "-DOVERLAY_CONFIG={};{}",
-                app.join("overlay-native_tls.conf").display(),
-                conf.display()
-            )
-            .into(),
+            format!("-DOVERLAY_CONFIG={};{}", app.join("overlay-native_tls.conf").display(), conf.display()).into(),
         ];
         assert_eq!(p.args, want);
         assert_eq!(p.west, f.bin.path().join("west"));
         assert_eq!(p.files.len(), 1);
-        assert!(p.files[0]
-            .1
-            .contains("CONFIG_NRF_CLOUD_CLIENT_ID_SRC_INTERNAL_UUID=y"));
+        assert!(p.files[0].1.contains("CONFIG_NRF_CLOUD_CLIENT_ID_SRC_INTERNAL_UUID=y"));
     }
 
     #[test]
@@ -498,15 +411,9 @@ mod tests {
         let f = fixture("exit 0");
         std::fs::write(f.ncs.path().join("nrf/VERSION"), "2.6.0\n").unwrap();
         let profile = Profiles::builtin().resolve("default").unwrap();
-        let mut opts = BuildOptions {
-            build_dir: "b".into(),
-            ..Default::default()
-        };
+        let mut opts = BuildOptions { build_dir: "b".into(), ..Default::default() };
         let err = plan(&f.env, &profile, &opts).unwrap_err().to_string();
-        assert!(
-            err.contains("is v2.6.0") && err.contains("git checkout v2.1.2"),
-            "{err}"
-        );
+        assert!(err.contains("is v2.6.0") && err.contains("git checkout v2.1.2"), "{err}");
         opts.any_ncs = true;
         assert!(plan(&f.env, &profile, &opts).is_ok());
     }
@@ -522,10 +429,7 @@ mod tests {
             HEX.replace('\n', "\\n")
         ));
         let profile = Profiles::builtin().resolve("external-mcu").unwrap();
-        let opts = BuildOptions {
-            build_dir: "build/x".into(),
-            ..Default::default()
-        };
+        let opts = BuildOptions { build_dir: "build/x".into(), ..Default::default() };
         let p = plan(&f.env, &profile, &opts).unwrap();
         let mut lines = Vec::new();
         let a = run(&f.env, &p, &mut |l| lines.push(l.text)).unwrap();
@@ -533,9 +437,7 @@ mod tests {
         assert_eq!(a.path, f.ncs.path().join("build/x/zephyr/merged.hex"));
         assert_eq!((a.file_bytes, a.image.data_bytes), (HEX.len() as u64, 6));
         assert!(a.sha256.starts_with("sha256:") && a.sha256.len() == 71);
-        let frag =
-            std::fs::read_to_string(f.ncs.path().join("build/x.atscope/1-external-mcu.conf"))
-                .unwrap();
+        let frag = std::fs::read_to_string(f.ncs.path().join("build/x.atscope/1-external-mcu.conf")).unwrap();
         assert!(frag.contains("CONFIG_SLM_CONNECT_UART_2=y"));
     }
 
@@ -543,38 +445,19 @@ mod tests {
     fn a_failing_build_streams_its_output_and_says_so() {
         let f = fixture("echo 'CMake Error: oops' >&2; exit 1");
         let profile = Profiles::builtin().resolve("default").unwrap();
-        let p = plan(
-            &f.env,
-            &profile,
-            &BuildOptions {
-                build_dir: "b".into(),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let p = plan(&f.env, &profile, &BuildOptions { build_dir: "b".into(), ..Default::default() }).unwrap();
         let mut lines = Vec::new();
         let err = run(&f.env, &p, &mut |l| lines.push(l.text)).unwrap_err();
         assert_eq!(lines, ["CMake Error: oops"]);
-        assert_eq!(
-            err.to_string(),
-            "west build failed (exit status: 1); its output is above"
-        );
+        assert_eq!(err.to_string(), "west build failed (exit status: 1); its output is above");
     }
 
     #[test]
     fn west_missing_is_a_clear_error() {
         let f = fixture("exit 0");
-        let env = ToolEnv {
-            path: f.ncs.path().as_os_str().to_owned(),
-            ..f.env.clone()
-        };
+        let env = ToolEnv { path: f.ncs.path().as_os_str().to_owned(), ..f.env.clone() };
         let profile = Profiles::builtin().resolve("default").unwrap();
-        let err = plan(&env, &profile, &BuildOptions::default())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("west not found on PATH: install it with `pip install west`"),
-            "{err}"
-        );
+        let err = plan(&env, &profile, &BuildOptions::default()).unwrap_err().to_string();
+        assert!(err.starts_with("west not found on PATH: install it with `pip install west`"), "{err}");
     }
 }

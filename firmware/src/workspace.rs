@@ -13,10 +13,12 @@ use crate::tools::ToolEnv;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkspaceError {
     /// No west workspace anywhere atscope looked.
-    #[error("no nRF Connect SDK west workspace found ({looked}): get one with `west init -m \
+    #[error(
+        "no nRF Connect SDK west workspace found ({looked}): get one with `west init -m \
              https://github.com/nrfconnect/sdk-nrf --mr {want} ncs && cd ncs && west update` (or \
              `nrfutil toolchain-manager install --ncs-version {want}`), then run atscope inside it, \
-             set ZEPHYR_BASE=<ncs>/zephyr, or pass --ncs <ncs>")]
+             set ZEPHYR_BASE=<ncs>/zephyr, or pass --ncs <ncs>"
+    )]
     NotFound {
         /// Where atscope looked, for the message.
         looked: String,
@@ -50,11 +52,7 @@ pub struct Workspace {
 impl Workspace {
     /// Finds the workspace: `explicit` if given, else from `env`. `want` (the profile's NCS) only
     /// goes into the error message.
-    pub fn find(
-        env: &ToolEnv,
-        explicit: Option<&Path>,
-        want: NcsVersion,
-    ) -> Result<Workspace, WorkspaceError> {
+    pub fn find(env: &ToolEnv, explicit: Option<&Path>, want: NcsVersion) -> Result<Workspace, WorkspaceError> {
         let mut looked = Vec::new();
         let found = if let Some(dir) = explicit {
             looked.push(format!("--ncs {}", dir.display()));
@@ -62,29 +60,19 @@ impl Workspace {
         } else {
             let from_zb = env.zephyr_base.as_ref().and_then(|zb| {
                 looked.push(format!("ZEPHYR_BASE={}", zb.display()));
-                zb.parent()
-                    .filter(|p| is_workspace(p))
-                    .map(|p| (p.to_owned(), "ZEPHYR_BASE"))
+                zb.parent().filter(|p| is_workspace(p)).map(|p| (p.to_owned(), "ZEPHYR_BASE"))
             });
             from_zb.or_else(|| {
                 if env.zephyr_base.is_none() {
                     looked.push("ZEPHYR_BASE unset".to_owned());
                 }
                 looked.push(format!("{} and its parents", env.cwd.display()));
-                env.cwd
-                    .ancestors()
-                    .find(|d| d.join(".west").is_dir())
-                    .map(|d| (d.to_owned(), "current directory"))
+                env.cwd.ancestors().find(|d| d.join(".west").is_dir()).map(|d| (d.to_owned(), "current directory"))
             })
         };
-        let (top, found_by) = found.ok_or(WorkspaceError::NotFound {
-            looked: looked.join("; "),
-            want,
-        })?;
+        let (top, found_by) = found.ok_or(WorkspaceError::NotFound { looked: looked.join("; "), want })?;
         let top = std::path::absolute(&top).unwrap_or(top);
-        let ncs = std::fs::read_to_string(top.join("nrf/VERSION"))
-            .ok()
-            .and_then(|s| NcsVersion::parse(&s));
+        let ncs = std::fs::read_to_string(top.join("nrf/VERSION")).ok().and_then(|s| NcsVersion::parse(&s));
         Ok(Workspace { top, found_by, ncs })
     }
 
@@ -94,10 +82,7 @@ impl Workspace {
         if dir.is_dir() {
             Ok(dir)
         } else {
-            Err(WorkspaceError::NoApp {
-                top: self.top.display().to_string(),
-                app: app.display().to_string(),
-            })
+            Err(WorkspaceError::NoApp { top: self.top.display().to_string(), app: app.display().to_string() })
         }
     }
 }
@@ -112,11 +97,7 @@ fn is_workspace(dir: &Path) -> bool {
 mod tests {
     use super::*;
 
-    const V212: NcsVersion = NcsVersion {
-        major: 2,
-        minor: 1,
-        patch: 2,
-    };
+    const V212: NcsVersion = NcsVersion { major: 2, minor: 1, patch: 2 };
 
     fn ncs_tree(version: &str) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
@@ -130,54 +111,31 @@ mod tests {
     #[test]
     fn found_from_zephyr_base_with_its_version() {
         let ncs = ncs_tree("2.1.2\n");
-        let env = ToolEnv {
-            zephyr_base: Some(ncs.path().join("zephyr")),
-            cwd: "/".into(),
-            ..ToolEnv::default()
-        };
+        let env = ToolEnv { zephyr_base: Some(ncs.path().join("zephyr")), cwd: "/".into(), ..ToolEnv::default() };
         let ws = Workspace::find(&env, None, V212).unwrap();
         assert_eq!(ws.top, ncs.path());
         assert_eq!(ws.found_by, "ZEPHYR_BASE");
         assert_eq!(ws.ncs.unwrap().to_string(), "v2.1.2");
-        assert!(ws
-            .app_dir(Path::new("nrf/applications/serial_lte_modem"))
-            .is_ok());
-        assert!(matches!(
-            ws.app_dir(Path::new("nrf/nope")),
-            Err(WorkspaceError::NoApp { .. })
-        ));
+        assert!(ws.app_dir(Path::new("nrf/applications/serial_lte_modem")).is_ok());
+        assert!(matches!(ws.app_dir(Path::new("nrf/nope")), Err(WorkspaceError::NoApp { .. })));
     }
 
     #[test]
     fn found_from_a_subdirectory() {
         let ncs = ncs_tree("2.6.0");
-        let env = ToolEnv {
-            cwd: ncs.path().join("nrf/applications"),
-            ..ToolEnv::default()
-        };
+        let env = ToolEnv { cwd: ncs.path().join("nrf/applications"), ..ToolEnv::default() };
         let ws = Workspace::find(&env, None, V212).unwrap();
-        assert_eq!(
-            (ws.top.as_path(), ws.found_by),
-            (ncs.path(), "current directory")
-        );
+        assert_eq!((ws.top.as_path(), ws.found_by), (ncs.path(), "current directory"));
     }
 
     #[test]
     fn not_found_says_where_it_looked_and_how_to_get_one() {
         let empty = tempfile::tempdir().unwrap();
-        let env = ToolEnv {
-            cwd: empty.path().to_owned(),
-            ..ToolEnv::default()
-        };
+        let env = ToolEnv { cwd: empty.path().to_owned(), ..ToolEnv::default() };
         let msg = Workspace::find(&env, None, V212).unwrap_err().to_string();
         assert!(msg.contains("ZEPHYR_BASE unset"), "{msg}");
-        assert!(
-            msg.contains("west init -m https://github.com/nrfconnect/sdk-nrf --mr v2.1.2"),
-            "{msg}"
-        );
-        let msg = Workspace::find(&env, Some(empty.path()), V212)
-            .unwrap_err()
-            .to_string();
+        assert!(msg.contains("west init -m https://github.com/nrfconnect/sdk-nrf --mr v2.1.2"), "{msg}");
+        let msg = Workspace::find(&env, Some(empty.path()), V212).unwrap_err().to_string();
         assert!(msg.contains("--ncs"), "{msg}");
     }
 }

@@ -46,12 +46,7 @@ impl Board {
             }
             let _ = slm.serve(&mut master, &stop2);
         });
-        Board {
-            name,
-            stop,
-            sim: Some(sim),
-            _slave: slave,
-        }
+        Board { name, stop, sim: Some(sim), _slave: slave }
     }
 }
 
@@ -65,10 +60,7 @@ impl Drop for Board {
 }
 
 fn quick() -> Timeouts {
-    Timeouts {
-        ready: Some(Duration::from_secs(5)),
-        command: Duration::from_secs(5),
-    }
+    Timeouts { ready: Some(Duration::from_secs(5)), command: Duration::from_secs(5) }
 }
 
 #[test]
@@ -113,37 +105,19 @@ fn identifies_the_three_field_xslmver_of_newer_slm() {
 }
 
 fn no_ready_within_the_timeout_is_an_error_showing_what_came() {
-    let slm = FakeSlm {
-        ready: false,
-        junk: b"\xff\xffRead".to_vec(),
-        ..FakeSlm::default()
-    };
+    let slm = FakeSlm { ready: false, junk: b"\xff\xffRead".to_vec(), ..FakeSlm::default() };
     let board = Board::start(slm, || true);
-    let t = Timeouts {
-        ready: Some(Duration::from_millis(300)),
-        ..quick()
-    };
+    let t = Timeouts { ready: Some(Duration::from_millis(300)), ..quick() };
     let err = identify::identify_port(&board.name, identify::DEFAULT_BAUD, t).unwrap_err();
-    let IdentifyError::NoReady { seen, .. } = &err else {
-        panic!("{err}")
-    };
+    let IdentifyError::NoReady { seen, .. } = &err else { panic!("{err}") };
     assert_eq!(seen, b"\xff\xffRead");
-    assert!(err.to_string().starts_with(&format!(
-        "no `Ready` from the SLM on {} within 0.3 s",
-        board.name
-    )));
+    assert!(err.to_string().starts_with(&format!("no `Ready` from the SLM on {} within 0.3 s", board.name)));
 }
 
 fn an_slm_that_is_already_running_is_asked_without_waiting() {
-    let slm = FakeSlm {
-        ready: false,
-        ..FakeSlm::default()
-    };
+    let slm = FakeSlm { ready: false, ..FakeSlm::default() };
     let board = Board::start(slm, || true);
-    let t = Timeouts {
-        ready: None,
-        ..quick()
-    };
+    let t = Timeouts { ready: None, ..quick() };
     let id = identify::identify_port(&board.name, identify::DEFAULT_BAUD, t).unwrap();
     assert_eq!(id.slm_version, "2.1.2");
 }
@@ -168,40 +142,21 @@ fn flashing_with_nrfjprog_then_waits_for_ready_and_identifies() {
     let booted = bin.path().join("booted");
     // The SLM prints Ready only after the programmer has reset it.
     let board = Board::start(FakeSlm::default(), move || booted.exists());
-    let env = ToolEnv {
-        path: format!("{}:/usr/bin:/bin", bin.path().display()).into(),
-        ..ToolEnv::default()
-    };
+    let env = ToolEnv { path: format!("{}:/usr/bin:/bin", bin.path().display()).into(), ..ToolEnv::default() };
 
     let (tool, program) = flash::choose(&env, None).unwrap();
     assert_eq!(tool, Tool::Nrfjprog);
-    let plan = flash::plan(
-        tool,
-        program,
-        &FlashOptions {
-            hex: hex.clone(),
-            snr: Some("960".into()),
-            keep_settings: false,
-        },
-    );
-    let port: Box<dyn SerialPort> =
-        identify::open_port(&board.name, identify::DEFAULT_BAUD).unwrap();
+    let plan =
+        flash::plan(tool, program, &FlashOptions { hex: hex.clone(), snr: Some("960".into()), keep_settings: false });
+    let port: Box<dyn SerialPort> = identify::open_port(&board.name, identify::DEFAULT_BAUD).unwrap();
     let mut lines = Vec::new();
-    let id = flash::flash_and_identify(&env, &plan, Some((port, &board.name)), quick(), &mut |l| {
-        lines.push(l.text)
-    })
-    .unwrap()
-    .unwrap();
+    let id = flash::flash_and_identify(&env, &plan, Some((port, &board.name)), quick(), &mut |l| lines.push(l.text))
+        .unwrap()
+        .unwrap();
     assert_eq!(id.slm_version, "2.1.2");
     assert_eq!(lines, ["Parsing image file.", "Applying system reset."]);
     let args = std::fs::read_to_string(bin.path().join("args")).unwrap();
-    assert_eq!(
-        args.trim(),
-        format!(
-            "--program {} --chiperase --verify --reset -f NRF91 --snr 960",
-            hex.display()
-        )
-    );
+    assert_eq!(args.trim(), format!("--program {} --chiperase --verify --reset -f NRF91 --snr 960", hex.display()));
 }
 
 fn flashing_reports_a_board_that_never_says_ready() {
@@ -209,40 +164,16 @@ fn flashing_reports_a_board_that_never_says_ready() {
     fake_nrfjprog(bin.path(), 0);
     let hex = bin.path().join("merged.hex");
     std::fs::write(&hex, ":00000001FF\n").unwrap();
-    let board = Board::start(
-        FakeSlm {
-            ready: false,
-            junk: vec![],
-            ..FakeSlm::default()
-        },
-        || true,
-    );
-    let env = ToolEnv {
-        path: format!("{}:/usr/bin:/bin", bin.path().display()).into(),
-        ..ToolEnv::default()
-    };
+    let board = Board::start(FakeSlm { ready: false, junk: vec![], ..FakeSlm::default() }, || true);
+    let env = ToolEnv { path: format!("{}:/usr/bin:/bin", bin.path().display()).into(), ..ToolEnv::default() };
     let plan = flash::plan(
         Tool::Nrfjprog,
         bin.path().join("nrfjprog"),
-        &FlashOptions {
-            hex,
-            snr: None,
-            keep_settings: false,
-        },
+        &FlashOptions { hex, snr: None, keep_settings: false },
     );
     let port = identify::open_port(&board.name, identify::DEFAULT_BAUD).unwrap();
-    let t = Timeouts {
-        ready: Some(Duration::from_millis(300)),
-        ..quick()
-    };
-    let err = flash::flash_and_identify(&env, &plan, Some((port, &board.name)), t, &mut |_| {})
-        .unwrap_err();
-    assert!(
-        matches!(err, FlashError::Identify(IdentifyError::NoReady { .. })),
-        "{err}"
-    );
-    assert!(
-        err.to_string().starts_with("programmed, but no `Ready`"),
-        "{err}"
-    );
+    let t = Timeouts { ready: Some(Duration::from_millis(300)), ..quick() };
+    let err = flash::flash_and_identify(&env, &plan, Some((port, &board.name)), t, &mut |_| {}).unwrap_err();
+    assert!(matches!(err, FlashError::Identify(IdentifyError::NoReady { .. })), "{err}");
+    assert!(err.to_string().starts_with("programmed, but no `Ready`"), "{err}");
 }

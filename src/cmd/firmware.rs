@@ -160,10 +160,7 @@ pub fn run(cmd: FirmwareCmd) -> Result<ExitCode> {
 fn load_profiles(env: &ToolEnv, a: &ProfileArgs) -> Result<Profiles> {
     let mut p = Profiles::builtin();
     let user = a.profiles.clone().or_else(|| {
-        let base = env
-            .xdg_config_home
-            .clone()
-            .or_else(|| env.home.as_ref().map(|h| h.join(".config")))?;
+        let base = env.xdg_config_home.clone().or_else(|| env.home.as_ref().map(|h| h.join(".config")))?;
         Some(base.join("atscope/profiles.toml")).filter(|f| f.is_file())
     });
     if let Some(file) = user {
@@ -188,12 +185,7 @@ fn profiles(env: &ToolEnv, a: &ProfileArgs) -> Result<ExitCode> {
     for name in all.names() {
         let p = all.resolve(&name)?;
         println!("{name}: {}", p.description);
-        println!(
-            "    NCS {}, board {}, app {}",
-            p.ncs,
-            p.board,
-            p.app.display()
-        );
+        println!("    NCS {}, board {}, app {}", p.ncs, p.board, p.app.display());
         for o in &p.overlays {
             println!("    overlay {o}");
         }
@@ -224,23 +216,14 @@ fn doctor(env: &ToolEnv, a: &ProfileArgs) -> Result<ExitCode> {
         println!("{tag:>8}  {:<15} [{need}] {detail}", c.what);
     }
     let yes = |b| if b { "yes" } else { "no" };
-    println!(
-        "can build: {}; can flash: {}",
-        yes(report.can_build()),
-        yes(report.can_flash())
-    );
+    println!("can build: {}; can flash: {}", yes(report.can_build()), yes(report.can_flash()));
     // One programmer is enough: the other one being absent is not a problem.
     let problems = !report.can_build() || !report.can_flash();
-    Ok(if problems {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if problems { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn build_dir(arg: &Option<PathBuf>, p: &Profile) -> PathBuf {
-    arg.clone()
-        .unwrap_or_else(|| Path::new("build").join(&p.name))
+    arg.clone().unwrap_or_else(|| Path::new("build").join(&p.name))
 }
 
 fn build(env: &ToolEnv, a: &BuildArgs) -> Result<ExitCode> {
@@ -252,15 +235,8 @@ fn build(env: &ToolEnv, a: &BuildArgs) -> Result<ExitCode> {
         pristine: a.pristine,
     };
     let plan = west::plan(env, &p, &opts)?;
-    eprintln!(
-        "atscope: building profile {} (NCS {}, board {})",
-        p.name, p.ncs, p.board
-    );
-    eprintln!(
-        "atscope: in {}: {}",
-        plan.cwd.display(),
-        display_command(&plan.west, &plan.args)
-    );
+    eprintln!("atscope: building profile {} (NCS {}, board {})", p.name, p.ncs, p.board);
+    eprintln!("atscope: in {}: {}", plan.cwd.display(), display_command(&plan.west, &plan.args));
     if a.dry_run {
         for (path, text) in &plan.files {
             eprintln!("atscope: would write {}:\n{text}", path.display());
@@ -281,26 +257,15 @@ fn build(env: &ToolEnv, a: &BuildArgs) -> Result<ExitCode> {
 }
 
 fn timeouts(s: &PortArgs, wait: bool) -> Result<Timeouts> {
-    let ready = Duration::try_from_secs_f64(s.ready_timeout)
-        .context("--ready-timeout must be a number of seconds")?;
-    Ok(Timeouts {
-        ready: wait.then_some(ready),
-        ..Timeouts::default()
-    })
+    let ready = Duration::try_from_secs_f64(s.ready_timeout).context("--ready-timeout must be a number of seconds")?;
+    Ok(Timeouts { ready: wait.then_some(ready), ..Timeouts::default() })
 }
 
 fn save_identity(env: &ToolEnv, s: &PortArgs, id: &Identity) -> Result<()> {
-    match s
-        .identity_file
-        .clone()
-        .or_else(|| identify::default_state_file(env))
-    {
+    match s.identity_file.clone().or_else(|| identify::default_state_file(env)) {
         Some(path) => {
             identify::save_last(&path, id)?;
-            eprintln!(
-                "atscope: identity saved to {} (recordings made now will carry it)",
-                path.display()
-            );
+            eprintln!("atscope: identity saved to {} (recordings made now will carry it)", path.display());
         }
         None => {
             eprintln!("atscope: identity not saved: no HOME or XDG_STATE_HOME; use --identity-file")
@@ -337,10 +302,7 @@ fn flash(env: &ToolEnv, a: &FlashArgs) -> Result<ExitCode> {
             let p = profile(env, &a.common)?;
             let dir = build_dir(&a.build_dir, &p);
             let art = west::artifact(&dir).with_context(|| {
-                format!(
-                    "no image for profile {}: run `atscope firmware build --profile {}`",
-                    p.name, p.name
-                )
+                format!("no image for profile {}: run `atscope firmware build --profile {}`", p.name, p.name)
             })?;
             (art.path, Some(p.name), art.sha256)
         }
@@ -351,28 +313,14 @@ fn flash(env: &ToolEnv, a: &FlashArgs) -> Result<ExitCode> {
         ToolArg::Nrfjprog => Some(Tool::Nrfjprog),
     };
     let (tool, program) = flash::choose(env, want)?;
-    let plan = flash::plan(
-        tool,
-        program,
-        &FlashOptions {
-            hex,
-            snr: a.snr.clone(),
-            keep_settings: a.keep_settings,
-        },
-    );
+    let plan = flash::plan(tool, program, &FlashOptions { hex, snr: a.snr.clone(), keep_settings: a.keep_settings });
     // Open the port before programming, so the Ready printed right after the reset is not lost.
     let port = match (&a.port, a.no_identify) {
         (Some(name), false) => Some((identify::open_port(name, a.serial.baud)?, name.as_str())),
         _ => None,
     };
     eprintln!("atscope: {}", display_command(&plan.program, &plan.args));
-    let id = flash::flash_and_identify(
-        env,
-        &plan,
-        port,
-        timeouts(&a.serial, true)?,
-        &mut print_line,
-    )?;
+    let id = flash::flash_and_identify(env, &plan, port, timeouts(&a.serial, true)?, &mut print_line)?;
     println!("flashed with {}", tool.exe());
     if let Some(mut id) = id {
         id.profile = profile;
