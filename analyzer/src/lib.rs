@@ -14,6 +14,7 @@
 //! * [`timeline`]: exchanges, URCs, resets, data-mode sessions, in time order.
 //! * [`report`]: terminal text and JSON Lines output.
 //! * [`diff`] and [`volatile`]: the semantic diff of two sessions.
+//! * [`replay`]: a trace played back as the host or as the modem (pure state machines).
 //!
 //! Everything from the chunk stream down is pure: no I/O, no clock. Feeding the same bytes split
 //! at any points gives the same events.
@@ -26,6 +27,7 @@ pub mod chunk;
 pub mod diff;
 pub mod finding;
 pub mod redact;
+pub mod replay;
 pub mod report;
 pub mod rules;
 pub mod slm;
