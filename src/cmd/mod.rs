@@ -1,4 +1,9 @@
 //! One module per subcommand: an `…Args` struct (clap) and a `run` function.
 
 pub mod decode;
+pub mod diff;
 pub mod firmware;
+pub mod live;
+pub mod ports;
+pub mod record;
+pub mod replay;

@@ -153,6 +153,9 @@ pub struct Plan {
     pub end: Counts,
     /// The last command line of the original.
     pub last_command: Option<Vec<u8>>,
+    /// The quiet time before the first host chunk in the original (from the modem's last
+    /// output before it), ns.
+    pub lead_ns: i64,
 }
 
 impl Plan {
@@ -185,11 +188,14 @@ impl Plan {
         let mut ev = events.iter().peekable();
         let mut last_counted_t = 0i64;
         let mut last_command: Option<Vec<u8>> = None;
+        let mut last_modem_t: Option<i64> = None;
+        let mut lead_ns = 0;
         for r in records {
             let Record::Chunk(c) = r else { continue };
             let Body::Bytes(bytes) = &c.body else { continue };
             match c.dir {
                 Dir::Modem => {
+                    last_modem_t = Some(c.t_ns);
                     let last = steps.last_mut().expect("Start is always there");
                     last.outputs.push(Output { delay_ns: (c.t_ns - last.t_ns).max(0), bytes: bytes.clone() });
                 }
@@ -201,6 +207,9 @@ impl Plan {
                         if counts.add(e) && e.dir != Some(Dir::Host) {
                             last_counted_t = last_counted_t.max(e.end_ns.max(e.t_ns));
                         }
+                    }
+                    if base.is_none() {
+                        lead_ns = last_modem_t.map_or(0, |m| (c.t_ns - m).max(0));
                     }
                     let b = base.get_or_insert_with(|| counts.clone());
                     let prev_t = host.last().map_or(c.t_ns, |h| h.t_ns);
@@ -233,7 +242,7 @@ impl Plan {
             counts.add(e);
         }
         let end = counts.since(&base.unwrap_or_default());
-        Plan { steps, host, end, last_command }
+        Plan { steps, host, end, last_command, lead_ns }
     }
 }
 

@@ -1,5 +1,7 @@
 //! The host side of a replay: when to send each recorded host chunk.
 //!
+//! Before the first step the line must have been quiet for the original's lead time (at least
+//! [`MIN_QUIET`]), so that boot output still in flight (a `Ready`) is not taken for an answer.
 //! Before step *k* the pacer waits until the live modem has shown, since the first step, what
 //! the original modem had shown before step *k* ([`super::Counts`]: finished exchanges, resets,
 //! URCs by name), then waits the original think time (from the last such thing to step *k*)
@@ -56,7 +58,12 @@ pub struct Pacer {
     last_progress: i64,
     satisfied_at: Option<i64>,
     notes: Vec<String>,
+    quiet_ns: i64,
+    last_activity: i64,
 }
+
+/// The least quiet time on the line before the first step, ns.
+pub const MIN_QUIET: i64 = 100_000_000;
 
 /// How long to wait for a URC nobody promised, ms.
 const DEFAULT_URC_WAIT_MS: u64 = 10_000;
@@ -77,11 +84,16 @@ impl Pacer {
             last_progress: 0,
             satisfied_at: None,
             notes: Vec::new(),
+            quiet_ns: MIN_QUIET.max((plan.lead_ns.max(0) as f64 / opts.speed.max(f64::MIN_POSITIVE)) as i64),
+            last_activity: 0,
         }
     }
 
     /// Feeds one live event (seen at `now`).
     pub fn observe(&mut self, now: i64, e: &Event) {
+        if e.dir != Some(crate::chunk::Dir::Host) {
+            self.last_activity = now;
+        }
         if self.live.add(e) {
             self.last_progress = now;
         }
@@ -135,6 +147,10 @@ impl Pacer {
             return Action::Done;
         }
         if self.next == 0 {
+            let at = self.last_activity + self.quiet_ns;
+            if now < at {
+                return Action::Wait(at);
+            }
             self.base = Some(self.live.clone());
             self.last_progress = now;
             self.next = 1;
@@ -218,7 +234,11 @@ mod tests {
     fn the_next_command_waits_for_the_final_result_the_promised_urc_and_the_think_time() {
         let mut p = Pacer::new(&plan(), PacerOptions { speed: 10.0, wait_limit_ns: None });
         let mut a = Analysis::new(Options::default());
-        let Action::Send(first) = p.poll(0) else { panic!() };
+        // A stale `Ready` on the line: the first command waits for quiet.
+        assert_eq!(p.poll(0), Action::Wait(MIN_QUIET));
+        modem(&mut a, &mut p, 50 * MS, b"Ready\r\n");
+        assert_eq!(p.poll(MIN_QUIET), Action::Wait(50 * MS + MIN_QUIET));
+        let Action::Send(first) = p.poll(150 * MS) else { panic!() };
         a.push(&rec(0, Dir::Host, &first), &mut |e| p.observe(0, e));
         assert!(matches!(p.poll(5 * MS), Action::Wait(_)));
         modem(&mut a, &mut p, 10 * MS, b"\r\nOK\r\n");
@@ -237,7 +257,7 @@ mod tests {
     fn a_reset_ends_the_wait_and_a_missing_urc_is_given_up_on_at_the_limit() {
         let mut p = Pacer::new(&plan(), PacerOptions { speed: 10.0, wait_limit_ns: Some(2_000 * MS) });
         let mut a = Analysis::new(Options::default());
-        let Action::Send(first) = p.poll(0) else { panic!() };
+        let Action::Send(first) = p.poll(MIN_QUIET) else { panic!() };
         a.push(&rec(0, Dir::Host, &first), &mut |e| p.observe(0, e));
         modem(&mut a, &mut p, 10 * MS, b"\r\nOK\r\n");
         // No CONNACK: the wait is capped at 2 s after the last progress.

@@ -179,8 +179,11 @@ impl SharedPort {
         while !rest.is_empty() {
             match port.write(rest) {
                 Ok(n) => rest = &rest[n..],
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted)
-                    && std::time::Instant::now() < deadline => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+                    ) && std::time::Instant::now() < deadline => {}
                 Err(source) => return Err(SerialError::Io { port: self.name.clone(), source }),
             }
         }

@@ -75,7 +75,8 @@ pub fn usb_facts(sys: &Path, tty_name: &str, info: &mut PortInfo) {
 
 /// The ports `serialport` finds, with USB facts from sysfs where it has none.
 pub fn list() -> Result<Vec<PortInfo>, SerialError> {
-    let ports = serialport::available_ports().map_err(|source| SerialError::Open { port: "(listing)".into(), source })?;
+    let ports =
+        serialport::available_ports().map_err(|source| SerialError::Open { port: "(listing)".into(), source })?;
     let sys = Path::new("/sys/class/tty");
     let mut out: Vec<PortInfo> = ports
         .into_iter()
@@ -125,7 +126,13 @@ mod tests {
         let intf = usb.join("1-1:1.0");
         std::fs::create_dir_all(&intf).unwrap();
         std::fs::create_dir_all(root.join("class/ttyACM0")).unwrap();
-        for (f, v) in [("idVendor", "1366\n"), ("idProduct", "1015\n"), ("serial", "000960012345\n"), ("product", "J-Link\n"), ("manufacturer", "SEGGER\n")] {
+        for (f, v) in [
+            ("idVendor", "1366\n"),
+            ("idProduct", "1015\n"),
+            ("serial", "000960012345\n"),
+            ("product", "J-Link\n"),
+            ("manufacturer", "SEGGER\n"),
+        ] {
             std::fs::write(usb.join(f), v).unwrap();
         }
         std::os::unix::fs::symlink(&intf, root.join("class/ttyACM0/device")).unwrap();

@@ -28,7 +28,10 @@ impl HostPty {
         if let Some(l) = link {
             if let Ok(m) = std::fs::symlink_metadata(l) {
                 if !m.file_type().is_symlink() {
-                    return Err(SerialError::Pty(format!("{} exists and is not a symlink; not replacing it", l.display())));
+                    return Err(SerialError::Pty(format!(
+                        "{} exists and is not a symlink; not replacing it",
+                        l.display()
+                    )));
                 }
                 std::fs::remove_file(l).map_err(|e| SerialError::Pty(format!("removing {}: {e}", l.display())))?;
             }
