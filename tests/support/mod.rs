@@ -15,6 +15,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use std::os::fd::AsRawFd;
+
 use serialport::{SerialPort, TTYPort};
 
 /// The atscope binary under test.
@@ -36,6 +38,11 @@ pub struct Pty {
 
 pub fn pty() -> Pty {
     let (mut master, slave) = TTYPort::pair().expect("a pty pair");
+    // posix_openpt does not set close-on-exec: without it every child process started later
+    // would hold the master open, and closing it here would not hang the slave up.
+    for fd in [master.as_raw_fd(), slave.as_raw_fd()] {
+        nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC)).unwrap();
+    }
     master.set_timeout(Duration::from_millis(20)).unwrap();
     let path = slave.name().expect("pty slave path");
     Pty { master, slave, path }

@@ -1,7 +1,8 @@
 //! One reader thread per port: read, record, forward; survive the port going away.
 //!
-//! A read error other than a timeout (an unplugged USB adapter gives `EIO`, a closed pty gives a
-//! hang-up) is a lost port: the recorder gets a `mark`, the port is closed and reopened by path
+//! A read error other than a timeout (an unplugged USB adapter gives `EIO` or a hang-up), or
+//! reads that return nothing although the port said it was readable (a hung-up tty: the far end
+//! of a pty closed) is a lost port: the recorder gets a `mark`, the port is closed and reopened by path
 //! every [`RETRY_INTERVAL`] until it opens again (another `mark`) or the session stops. What the
 //! port delivered before the loss is in the trace already ([`super::recorder`]).
 
@@ -48,6 +49,7 @@ pub fn spawn_reader(
         let mut port = Some(port);
         let mut buf = vec![0u8; 4096];
         let mut lost_logged = false;
+        let mut empty_reads = 0;
         while !stop.load(Ordering::Relaxed) {
             let Some(p) = port.as_mut() else {
                 std::thread::sleep(RETRY_INTERVAL);
@@ -65,9 +67,22 @@ pub fn spawn_reader(
                 }
                 continue;
             };
-            match p.read(&mut buf) {
-                Ok(0) => std::thread::sleep(Duration::from_millis(10)),
+            let r = match p.read(&mut buf) {
+                // poll said readable, read gave nothing: end of file, the tty was hung up.
+                Ok(0) if line.path.is_some() && empty_reads >= 2 => {
+                    Err(std::io::Error::new(ErrorKind::UnexpectedEof, "hung up"))
+                }
+                Ok(0) => {
+                    empty_reads += 1;
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+                r => r,
+            };
+            match r {
+                Ok(0) => {}
                 Ok(n) => {
+                    empty_reads = 0;
                     recorder.chunk(line.dir, &buf[..n]);
                     if let Some(f) = forward.as_mut() {
                         f(&buf[..n]);
@@ -88,6 +103,7 @@ pub fn spawn_reader(
                         s.set(None);
                     }
                     port = None;
+                    empty_reads = 0;
                     if line.path.is_none() {
                         return;
                     }
