@@ -524,7 +524,7 @@ mod tests {
     fn missing_and_extra_commands_are_aligned_around() {
         let a = behaviour(&[
             (0, Dir::Host, b"AT\r\n"),
-            (1 * MS, Dir::Modem, b"\r\nOK\r\n"),
+            (MS, Dir::Modem, b"\r\nOK\r\n"),
             (2 * MS, Dir::Host, b"AT+CFUN?\r\n"),
             (3 * MS, Dir::Modem, b"\r\n+CFUN: 1\r\n\r\nOK\r\n"),
             (4 * MS, Dir::Host, b"AT+CGMR\r\n"),
@@ -532,7 +532,7 @@ mod tests {
         ]);
         let b = behaviour(&[
             (0, Dir::Host, b"AT\r\n"),
-            (1 * MS, Dir::Modem, b"\r\nOK\r\n"),
+            (MS, Dir::Modem, b"\r\nOK\r\n"),
             (4 * MS, Dir::Host, b"AT+CGMR\r\n"),
             (5 * MS, Dir::Modem, b"\r\nmfw_nrf9160_1.3.6\r\n\r\nOK\r\n"),
             (6 * MS, Dir::Host, b"AT+CGSN\r\n"),

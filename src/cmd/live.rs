@@ -108,6 +108,9 @@ pub fn stop_flag() -> Result<Arc<AtomicBool>> {
     Ok(stop)
 }
 
+/// A live consumer of timeline events (the `--serve` viewer hook).
+pub type EventSink = Box<dyn FnMut(&Event)>;
+
 /// The live timeline on the terminal, and the hook for other live consumers.
 pub struct LiveView {
     printer: TextPrinter,
@@ -115,7 +118,7 @@ pub struct LiveView {
     /// Every event of the session, when the caller wants them afterwards (replay's diff).
     pub keep: Option<Vec<Event>>,
     /// Other live consumers (the `--serve` viewer hook).
-    pub extra: Vec<Box<dyn FnMut(&Event)>>,
+    pub extra: Vec<EventSink>,
 }
 
 impl LiveView {

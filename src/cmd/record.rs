@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 use anyhow::{Context, Result};
 use atscope_analyzer::chunk::Dir;
 use atscope_analyzer::replay::script;
-use atscope_analyzer::serial::link::{spawn_reader, Line};
+use atscope_analyzer::serial::link::{spawn_reader, Forward, Line};
 use atscope_analyzer::serial::proxy::HostPty;
 use atscope_analyzer::serial::recorder::Recorder;
 use atscope_analyzer::serial::session::{self, Driver};
@@ -135,11 +135,11 @@ pub fn run(args: RecordArgs) -> Result<ExitCode> {
         host_w.set(Some(master.try_clone().context("cloning the pty handle")?));
         let to_modem = modem_w.clone();
         let host_line = Line { label: "host pseudo-terminal".into(), path: None, settings, dir: Dir::Host };
-        let fwd_host: Box<dyn FnMut(&[u8]) + Send> = Box::new(move |b| {
+        let fwd_host: Forward = Box::new(move |b| {
             let _ = to_modem.write_all(b);
         });
         readers.push(spawn_reader(host_line, master, recorder.clone(), stop.clone(), None, Some(fwd_host))?);
-        let fwd_modem: Box<dyn FnMut(&[u8]) + Send> = Box::new(move |b| {
+        let fwd_modem: Forward = Box::new(move |b| {
             let _ = host_w.write_all(b);
         });
         let line = reader_line(format!("modem port {p}"), p, Dir::Modem);
