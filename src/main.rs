@@ -23,6 +23,14 @@ enum Command {
     Decode(cmd::decode::DecodeArgs),
     /// Check recorded traces against their stored transcripts (regression for CI).
     Check(cmd::check::CheckArgs),
+    /// Serial ports, with USB VID:PID, serial number and product when known.
+    Ports(cmd::ports::PortsArgs),
+    /// Record a live link (as the host, a two-adapter tap, or a pty proxy) to an .atrace.
+    Record(cmd::record::RecordArgs),
+    /// Play a trace back over a real port, as the host (then diff) or as the modem.
+    Replay(cmd::replay::ReplayArgs),
+    /// Compare the modem behaviour of two sessions (exit 1 when it differs).
+    Diff(cmd::diff::DiffArgs),
     /// Build, flash and identify the SLM firmware (see firmware/README.md).
     Firmware {
         #[command(subcommand)]
@@ -35,6 +43,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Decode(args) => cmd::decode::run(args),
         Command::Check(args) => cmd::check::run(args),
+        Command::Ports(args) => cmd::ports::run(args),
+        Command::Record(args) => cmd::record::run(args),
+        Command::Replay(args) => cmd::replay::run(args),
+        Command::Diff(args) => cmd::diff::run(args),
         Command::Firmware { cmd } => cmd::firmware::run(cmd),
     };
     match result {

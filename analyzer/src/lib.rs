@@ -13,8 +13,11 @@
 //! * [`at`]: the push-fed AT framer and grammar for both directions.
 //! * [`timeline`]: exchanges, URCs, resets, data-mode sessions, in time order.
 //! * [`report`]: terminal text and JSON Lines output.
+//! * [`diff`] and [`volatile`]: the semantic diff of two sessions.
+//! * [`replay`]: a trace played back as the host or as the modem (pure state machines).
+//! * [`serial`]: live ports: durable recording, tap, proxy, replay I/O, port listing.
 //!
-//! Everything from the chunk stream down is pure: no I/O, no clock. Feeding the same bytes split
+//! Everything from the chunk stream down (all but [`serial`]) is pure: no I/O, no clock. Feeding the same bytes split
 //! at any points gives the same events.
 #![warn(missing_docs)]
 
@@ -23,10 +26,14 @@ pub mod at;
 pub mod capture;
 pub mod check;
 pub mod chunk;
+pub mod diff;
 pub mod finding;
 pub mod redact;
+pub mod replay;
 pub mod report;
 pub mod rules;
+pub mod serial;
 pub mod slm;
 pub mod timeline;
 pub mod trace;
+pub mod volatile;

@@ -11,7 +11,9 @@
 //! `atrace` is the format version (an integer). `meta` is an object of free-form facts about the
 //! recording; the keys atscope writes are `source` (what produced the trace), `wiring` (which
 //! capture channel was which side), `baud`, `firmware` (an object: `slm`, `modem`, `profile`,
-//! `build`), `atscope` (the version that wrote it), `started` (RFC 3339 wall time) and `title`.
+//! `build`), `atscope` (the version that wrote it), `started` (RFC 3339 wall time) and `title`;
+//! live recordings add `framing` (`8N1`) and `flow` (`none`, `rts/cts`), replays `replay_of`
+//! (the original trace) and `speed`.
 //! Readers ignore keys they do not know.
 //!
 //! Every further line is one record, in time order. `t` is integer nanoseconds since the capture

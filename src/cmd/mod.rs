@@ -2,4 +2,9 @@
 
 pub mod check;
 pub mod decode;
+pub mod diff;
 pub mod firmware;
+pub mod live;
+pub mod ports;
+pub mod record;
+pub mod replay;

@@ -1,0 +1,158 @@
+//! What `record` and `replay` share: line-setting arguments, the trace header, Ctrl-C, and the
+//! live timeline on the terminal.
+//!
+//! `--serve` hook: the live viewer (crate `atscope-web`, branch `web`) is not wired yet. Every
+//! live event already goes through [`LiveView::event`]; a viewer handle that accepts `Event`s
+//! plugs in there (see [`LiveView::extra`]).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use atscope_analyzer::report::text::TextPrinter;
+use atscope_analyzer::serial::{DataBits, FlowControl, Parity, PortSettings, StopBits};
+use atscope_analyzer::timeline::{Event, EventKind};
+use atscope_analyzer::trace::Meta;
+use clap::Args;
+
+/// Serial line settings.
+#[derive(Args, Debug, Clone)]
+pub struct LineArgs {
+    /// Baud rate.
+    #[arg(long, default_value_t = 115_200)]
+    pub baud: u32,
+    /// Data bits.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(5..=8))]
+    pub data_bits: u8,
+    /// Parity.
+    #[arg(long, default_value = "none", value_parser = ["none", "odd", "even"])]
+    pub parity: String,
+    /// Stop bits.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub stop_bits: u8,
+    /// Flow control.
+    #[arg(long, default_value = "none", value_parser = ["none", "rts-cts"])]
+    pub flow: String,
+}
+
+impl LineArgs {
+    /// The settings.
+    pub fn settings(&self) -> PortSettings {
+        PortSettings {
+            baud: self.baud,
+            data_bits: match self.data_bits {
+                5 => DataBits::Five,
+                6 => DataBits::Six,
+                7 => DataBits::Seven,
+                _ => DataBits::Eight,
+            },
+            parity: match self.parity.as_str() {
+                "odd" => Parity::Odd,
+                "even" => Parity::Even,
+                _ => Parity::None,
+            },
+            stop_bits: if self.stop_bits == 2 { StopBits::Two } else { StopBits::One },
+            flow: if self.flow == "rts-cts" { FlowControl::Hardware } else { FlowControl::None },
+        }
+    }
+}
+
+/// `started`: RFC 3339 UTC wall time, to the second.
+fn rfc3339_now() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// The header of a trace atscope records: source, wiring, line settings, atscope version, start
+/// time, and the firmware identity `atscope firmware identify` saved last (when there is one).
+pub fn meta(source: &str, wiring: &str, settings: &PortSettings, identity_file: Option<&PathBuf>) -> Meta {
+    let mut m = Meta::new();
+    m.insert("source".into(), source.into());
+    m.insert("wiring".into(), wiring.into());
+    settings.to_meta(&mut m);
+    m.insert("atscope".into(), crate::version::long_version().into());
+    m.insert("started".into(), rfc3339_now().into());
+    let env = atscope_firmware::tools::ToolEnv::from_process();
+    let file = identity_file.cloned().or_else(|| atscope_firmware::identify::default_state_file(&env));
+    if let Some(f) = file {
+        match atscope_firmware::identify::load_last(&f) {
+            Ok(Some(id)) => {
+                m.insert("firmware".into(), id.to_meta());
+            }
+            Ok(None) => {}
+            Err(e) => eprintln!("atscope: warning: {e}; the trace will have no firmware identity"),
+        }
+    }
+    m
+}
+
+/// A flag set by Ctrl-C (SIGINT) or SIGTERM.
+pub fn stop_flag() -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop)).context("installing the Ctrl-C handler")?;
+    }
+    Ok(stop)
+}
+
+/// A live consumer of timeline events (the `--serve` viewer hook).
+pub type EventSink = Box<dyn FnMut(&Event)>;
+
+/// The live timeline on the terminal, and the hook for other live consumers.
+pub struct LiveView {
+    printer: TextPrinter,
+    quiet: bool,
+    /// Every event of the session, when the caller wants them afterwards (replay's diff).
+    pub keep: Option<Vec<Event>>,
+    /// Other live consumers (the `--serve` viewer hook).
+    pub extra: Vec<EventSink>,
+}
+
+impl LiveView {
+    /// A view printing to stdout unless `quiet`.
+    pub fn new(quiet: bool, keep: bool) -> Self {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        LiveView { printer: TextPrinter { color }, quiet, keep: keep.then(Vec::new), extra: Vec::new() }
+    }
+
+    /// Shows one event.
+    pub fn event(&mut self, e: &Event) {
+        if let EventKind::Mark { text } = &e.kind {
+            eprintln!("atscope: {text}");
+        }
+        if !self.quiet {
+            let mut out = std::io::stdout().lock();
+            let _ = self.printer.write(&mut out, e, e.meaning.as_deref());
+            let _ = out.flush();
+        }
+        for f in &mut self.extra {
+            f(e);
+        }
+        if let Some(k) = self.keep.as_mut() {
+            k.push(e.clone());
+        }
+    }
+}
+
+/// `--serve`: refused until the viewer's live handle exists (crate `atscope-web`).
+pub fn serve_hook(serve: bool) -> Result<()> {
+    if serve {
+        anyhow::bail!(
+            "--serve: the live web viewer is not part of this build yet; record to a file and open it with the viewer afterwards"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! `atscope record`: record a live link to an `.atrace`, showing the decoded timeline as it
+//! goes. Three ways to be on the link:
+//!
+//! * `--port P`: atscope is the host. Type commands (interactive line mode), or `--script FILE`.
+//! * `--host-line P1 --modem-line P2`: a tap: two USB-UART adapters listening on the two wires of
+//!   a live host↔modem link; their chunks are merged in time order.
+//! * `--proxy P`: atscope opens the modem port and makes a pseudo-terminal for the host program
+//!   (path printed, `--link` makes a symlink to it), forwarding both ways unchanged.
+//!
+//! Durability: every chunk is in the trace as soon as it arrives (fsync within 200 ms); a port
+//! that goes away leaves a mark and is reopened until it is back; Ctrl-C closes the trace.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+
+use anyhow::{Context, Result};
+use atscope_analyzer::chunk::Dir;
+use atscope_analyzer::replay::script;
+use atscope_analyzer::serial::link::{spawn_reader, Forward, Line};
+use atscope_analyzer::serial::proxy::HostPty;
+use atscope_analyzer::serial::recorder::Recorder;
+use atscope_analyzer::serial::session::{self, Driver};
+use atscope_analyzer::serial::{open, SharedPort};
+use clap::Args;
+
+use super::decode::AnalysisArgs;
+use super::live::{self, LineArgs, LiveView};
+
+/// Arguments of `atscope record`.
+#[derive(Args)]
+pub struct RecordArgs {
+    /// The modem's port; atscope is the host (type commands, or --script).
+    #[arg(long, value_name = "PORT", conflicts_with_all = ["host_line", "modem_line", "proxy"])]
+    pub port: Option<String>,
+    /// Tap: the adapter listening on the host's TX wire.
+    #[arg(long, value_name = "PORT", requires = "modem_line", conflicts_with = "proxy")]
+    pub host_line: Option<String>,
+    /// Tap: the adapter listening on the modem's TX wire.
+    #[arg(long, value_name = "PORT", requires = "host_line")]
+    pub modem_line: Option<String>,
+    /// Proxy: the modem's port; the host program gets a pseudo-terminal.
+    #[arg(long, value_name = "PORT")]
+    pub proxy: Option<String>,
+    /// Proxy: make this symlink point at the host program's pseudo-terminal.
+    #[arg(long, value_name = "PATH", requires = "proxy")]
+    pub link: Option<PathBuf>,
+    /// The trace to write.
+    #[arg(short, long, value_name = "OUT.atrace")]
+    pub output: PathBuf,
+    /// With --port: run this script (`AT…` lines, `wait OK`, `wait #XMQTTEVT: 0 10s`, `sleep 2s`).
+    #[arg(long, value_name = "FILE", requires = "port")]
+    pub script: Option<PathBuf>,
+    /// Also stream the live timeline to the web viewer.
+    #[arg(long)]
+    pub serve: bool,
+    /// Do not print the live timeline (marks and the summary still go to stderr).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// The firmware identity to put in the trace header (default: the one `firmware identify` saved).
+    #[arg(long, value_name = "FILE")]
+    pub identity_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub line: LineArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+}
+
+/// Runs `atscope record`.
+pub fn run(args: RecordArgs) -> Result<ExitCode> {
+    live::serve_hook(args.serve)?;
+    let settings = args.line.settings();
+    let opts = args.analysis.options()?;
+    let driver_items = match &args.script {
+        Some(f) => {
+            let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+            Some(script::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?)
+        }
+        None => None,
+    };
+    let (source, wiring) = match (&args.port, &args.host_line, &args.modem_line, &args.proxy) {
+        (Some(p), ..) => ("serial (atscope as host)", format!("modem on {p}")),
+        (None, Some(h), Some(m), None) => ("serial tap", format!("host TX on {h}, modem TX on {m}")),
+        (None, None, None, Some(p)) => ("serial proxy", format!("modem on {p}, host on a pseudo-terminal")),
+        _ => anyhow::bail!("say where to record: --port P, --host-line P1 --modem-line P2, or --proxy P"),
+    };
+    let stop = live::stop_flag()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let meta = live::meta(source, &wiring, &settings, args.identity_file.as_ref());
+    let recorder = Recorder::create(Some(&args.output), &meta, tx)?;
+    let mut readers = Vec::new();
+    let mut _pty = None;
+    let reader_line = |label: String, path: &str, dir| Line { label, path: Some(path.to_string()), settings, dir };
+    let (driver, port) = if let Some(p) = &args.port {
+        let port = open(p, &settings)?;
+        let shared = SharedPort::new(p.clone());
+        shared.set(Some(port.try_clone().context("cloning the port handle")?));
+        let line = reader_line(format!("modem port {p}"), p, Dir::Modem);
+        readers.push(spawn_reader(line, port, recorder.clone(), stop.clone(), Some(shared.clone()), None)?);
+        let driver = match driver_items {
+            Some(items) => Driver::Script(script::ScriptRunner::new(items)),
+            None => {
+                eprintln!(
+                    "atscope: recording {p} to {}; type AT commands, Ctrl-D or Ctrl-C to stop",
+                    args.output.display()
+                );
+                let (ltx, lrx) = std::sync::mpsc::channel();
+                std::thread::spawn(move || {
+                    for line in std::io::stdin().lines().map_while(Result::ok) {
+                        if ltx.send(line).is_err() {
+                            break;
+                        }
+                    }
+                });
+                Driver::Interactive(lrx)
+            }
+        };
+        (driver, Some(shared))
+    } else if let (Some(h), Some(m)) = (&args.host_line, &args.modem_line) {
+        for (path, dir, what) in [(h, Dir::Host, "host line"), (m, Dir::Modem, "modem line")] {
+            let port = open(path, &settings)?;
+            let line = reader_line(format!("{what} {path}"), path, dir);
+            readers.push(spawn_reader(line, port, recorder.clone(), stop.clone(), None, None)?);
+        }
+        eprintln!("atscope: tapping {h} (host) and {m} (modem) into {}; Ctrl-C to stop", args.output.display());
+        (Driver::Passive, None)
+    } else {
+        let p = args.proxy.as_deref().expect("checked above");
+        let modem = open(p, &settings)?;
+        let modem_w = SharedPort::new(p);
+        modem_w.set(Some(modem.try_clone().context("cloning the port handle")?));
+        let mut pty = HostPty::create(args.link.as_deref())?;
+        let master = pty.take_master().context("the pty master")?;
+        let host_w = SharedPort::new("host pseudo-terminal");
+        host_w.set(Some(master.try_clone().context("cloning the pty handle")?));
+        let to_modem = modem_w.clone();
+        let host_line = Line { label: "host pseudo-terminal".into(), path: None, settings, dir: Dir::Host };
+        let fwd_host: Forward = Box::new(move |b| {
+            let _ = to_modem.write_all(b);
+        });
+        readers.push(spawn_reader(host_line, master, recorder.clone(), stop.clone(), None, Some(fwd_host))?);
+        let fwd_modem: Forward = Box::new(move |b| {
+            let _ = host_w.write_all(b);
+        });
+        let line = reader_line(format!("modem port {p}"), p, Dir::Modem);
+        readers.push(spawn_reader(line, modem, recorder.clone(), stop.clone(), Some(modem_w), Some(fwd_modem))?);
+        let link = pty.link().map(|l| format!(" (symlink {})", l.display())).unwrap_or_default();
+        eprintln!(
+            "atscope: proxy: point the host program at {}{link}; recording to {}; Ctrl-C to stop",
+            pty.path(),
+            args.output.display()
+        );
+        _pty = Some(pty);
+        (Driver::Passive, None)
+    };
+    let mut view = LiveView::new(args.quiet, false);
+    let outcome = session::run(rx, &recorder, port.as_ref(), driver, opts, &stop, &mut |e| view.event(e));
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        let _ = r.join();
+    }
+    if let Some(e) = recorder.error() {
+        eprintln!("atscope: error: {e}");
+    }
+    recorder.close()?;
+    eprintln!("atscope: {} written; {}", args.output.display(), outcome.summary.line());
+    for n in &outcome.notes {
+        eprintln!("note: {n}");
+    }
+    if let Some(f) = outcome.failure {
+        eprintln!("atscope: script failed: {f}");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
