@@ -6,10 +6,63 @@
 //! use atscope_analyzer::volatile::normalize;
 //! assert_eq!(normalize("+CGPADDR: 0,\"10.160.77.12\""), "+CGPADDR: 0,\"<ipv4>\"");
 //! assert_eq!(normalize("#XSOCKET: 3,1,6"), "#XSOCKET: <h>,1,6");
+//! assert_eq!(normalize("#XSOCKET: 0,\"closed\""), "#XSOCKET: 0,\"closed\"");
 //! ```
 //!
 //! Pure text in, text out; used by [`crate::diff`] and by the replay responder's fuzzy command
 //! matching ([`crate::replay::responder`]).
+
+/// What kind of volatile value a span is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A date and/or time.
+    Time,
+    /// A UUID (device id).
+    Uuid,
+    /// A sha256 digest (`%CMNG` listings).
+    Sha256,
+    /// An IPv4 address.
+    Ipv4,
+    /// An IPv6 address.
+    Ipv6,
+    /// A 15-digit IMEI.
+    Imei,
+    /// A 19/20-digit ICCID.
+    Iccid,
+    /// A socket handle.
+    Handle,
+    /// A whole measurement line's value (signal levels, temperature, clock).
+    Measurement,
+    /// A GNSS fix.
+    Fix,
+    /// A ping time.
+    Secs,
+}
+
+impl Kind {
+    /// The placeholder [`normalize`] writes.
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            Kind::Time => "<time>",
+            Kind::Uuid => "<uuid>",
+            Kind::Sha256 => "<sha256>",
+            Kind::Ipv4 => "<ipv4>",
+            Kind::Ipv6 => "<ipv6>",
+            Kind::Imei => "<imei>",
+            Kind::Iccid => "<iccid>",
+            Kind::Handle => "<h>",
+            Kind::Measurement => "<measurement>",
+            Kind::Fix => "<fix>",
+            Kind::Secs => "<secs>",
+        }
+    }
+
+    /// Whether the value identifies something (a device, an address, a handle, a moment) rather
+    /// than measuring it: what a snapshot transcript aliases.
+    pub fn is_identity(self) -> bool {
+        !matches!(self, Kind::Measurement | Kind::Fix | Kind::Secs)
+    }
+}
 
 /// Information lines and URCs whose first field is a socket handle (slm-protocol.md §4.2–§4.3).
 const HANDLE_FIRST: &[&str] = &[
@@ -33,6 +86,13 @@ const MEASUREMENTS: &[&str] = &["%CESQ", "+CESQ", "+CSQ", "%XMONITOR", "%NCELLME
 
 /// Replaces the volatile values of one AT line (command or modem line) with placeholders.
 pub fn normalize(line: &str) -> String {
+    rewrite(line, &mut |k, _| k.placeholder().to_string())
+}
+
+/// Finds the volatile values of one AT line and replaces each with what `with(kind, value)`
+/// returns (return the value itself to keep it). [`normalize`] and the snapshot transcript's
+/// counted aliases are both this.
+pub fn rewrite(line: &str, with: &mut dyn FnMut(Kind, &str) -> String) -> String {
     let line = line.trim_end_matches(['\r', '\n']);
     // A command: AT<name>=<params>.
     if line.len() > 2 && line[..2].eq_ignore_ascii_case("AT") {
@@ -40,56 +100,69 @@ pub fn normalize(line: &str) -> String {
         if let Some((name, params)) = rest.split_once('=') {
             let name_u = name.to_ascii_uppercase();
             if let Some((_, first)) = HANDLE_PARAMS.iter().find(|(n, _)| *n == name_u) {
-                let fields = alias_fields(params, |i| i >= *first);
-                return format!("{}={}", &line[..2 + name.len()], generic(&fields));
+                let fields = alias_fields(params, |i| i >= *first, with);
+                return format!("{}={}", &line[..2 + name.len()], generic(&fields, with));
             }
         }
-        return generic(line);
+        return generic(line, with);
     }
     // A prefixed modem line: NAME: fields.
     if let Some((name, fields)) = line.split_once(':') {
         let name_t = name.trim();
         if name_t.len() > 1 && name_t.starts_with(['#', '+', '%']) && !name_t.contains(' ') {
             let name_u = name_t.to_ascii_uppercase();
+            let lead = &fields[..fields.len() - fields.trim_start().len()];
             if MEASUREMENTS.contains(&name_u.as_str()) {
-                return format!("{name}: <measurement>");
+                return format!("{name}:{lead}{}", with(Kind::Measurement, fields.trim_start()));
             }
             if name_u == "#XPING" {
-                return format!("{name}:{}", ping(fields));
+                return format!("{name}:{}", ping(fields, with));
             }
             if name_u == "#XGPS" && has_datetime(fields) {
-                return format!("{name}: <fix>");
+                let fix = with(Kind::Fix, fields.trim_start());
+                // A kept fix still has its time aliased.
+                let fix = if fix == fields.trim_start() { generic(&fix, with) } else { fix };
+                return format!("{name}:{lead}{fix}");
             }
-            if HANDLE_FIRST.contains(&name_u.as_str()) {
-                let lead = &fields[..fields.len() - fields.trim_start().len()];
-                let aliased = alias_fields(fields.trim_start(), |i| i == 0);
-                return format!("{name}:{lead}{}", generic(&aliased));
+            // `#XSOCKET: <result>,"closed"`, `#XTCPCLI: <err>,"disconnected"`: a result, not a handle.
+            let result_form = ["\"closed\"", "\"disconnected\"", "\"stopped\"", "\"not started\"", "\"not connected\""]
+                .iter()
+                .any(|w| fields.contains(w));
+            if HANDLE_FIRST.contains(&name_u.as_str()) && !result_form {
+                let aliased = alias_fields(fields.trim_start(), |i| i == 0, with);
+                return format!("{name}:{lead}{}", generic(&aliased, with));
             }
-            return format!("{name}:{}", generic(fields));
+            return format!("{name}:{}", generic(fields, with));
         }
     }
-    generic(line)
+    generic(line, with)
 }
 
 /// `0.386 seconds` / `average 0.412 seconds` → `<secs> seconds`.
-fn ping(fields: &str) -> String {
+fn ping(fields: &str, with: &mut dyn FnMut(Kind, &str) -> String) -> String {
     fields
         .split(' ')
-        .map(|w| if !w.is_empty() && w.chars().all(|c| c.is_ascii_digit() || c == '.') { "<secs>" } else { w })
+        .map(|w| {
+            if !w.is_empty() && w.chars().all(|c| c.is_ascii_digit() || c == '.') {
+                with(Kind::Secs, w)
+            } else {
+                w.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
 
 /// Replaces the integer fields (comma-separated, quote-aware) whose index satisfies `which`.
-fn alias_fields(s: &str, which: impl Fn(usize) -> bool) -> String {
+fn alias_fields(s: &str, which: impl Fn(usize) -> bool, with: &mut dyn FnMut(Kind, &str) -> String) -> String {
     let mut out = String::with_capacity(s.len());
     let mut quoted = false;
     let mut field = String::new();
     let mut idx = 0;
-    let flush = |field: &mut String, idx: usize, out: &mut String| {
+    let mut flush = |field: &mut String, idx: usize, out: &mut String| {
         let t = field.trim();
         if which(idx) && !t.is_empty() && t.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()) {
-            out.push_str("<h>");
+            out.push_str(&with(Kind::Handle, t));
         } else {
             out.push_str(field);
         }
@@ -167,29 +240,29 @@ fn is_word(c: u8) -> bool {
 }
 
 /// Generic volatile values anywhere in the text.
-fn generic(s: &str) -> String {
+fn generic(s: &str, with: &mut dyn FnMut(Kind, &str) -> String) -> String {
     let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
     let mut plain_from = 0;
     while i < b.len() {
         let boundary = i == 0 || !is_word(b[i - 1]);
-        let hit: Option<(usize, &str)> = if boundary {
+        let hit: Option<(usize, Kind)> = if boundary {
             datetime_len(&b[i..])
-                .map(|n| (n, "<time>"))
-                .or_else(|| uuid_len(&b[i..]).map(|n| (n, "<uuid>")))
-                .or_else(|| hex_run(&b[i..], 64).map(|n| (n, "<sha256>")))
-                .or_else(|| ipv4_len(&b[i..]).map(|n| (n, "<ipv4>")))
-                .or_else(|| ipv6_len(&b[i..]).map(|n| (n, "<ipv6>")))
-                .or_else(|| digit_run(&b[i..], 15).map(|n| (n, "<imei>")))
-                .or_else(|| digit_run(&b[i..], 19).or_else(|| digit_run(&b[i..], 20)).map(|n| (n, "<iccid>")))
+                .map(|n| (n, Kind::Time))
+                .or_else(|| uuid_len(&b[i..]).map(|n| (n, Kind::Uuid)))
+                .or_else(|| hex_run(&b[i..], 64).map(|n| (n, Kind::Sha256)))
+                .or_else(|| ipv4_len(&b[i..]).map(|n| (n, Kind::Ipv4)))
+                .or_else(|| ipv6_len(&b[i..]).map(|n| (n, Kind::Ipv6)))
+                .or_else(|| digit_run(&b[i..], 15).map(|n| (n, Kind::Imei)))
+                .or_else(|| digit_run(&b[i..], 19).or_else(|| digit_run(&b[i..], 20)).map(|n| (n, Kind::Iccid)))
         } else {
             None
         };
         match hit {
-            Some((n, placeholder)) => {
+            Some((n, kind)) => {
                 out.push_str(&s[plain_from..i]);
-                out.push_str(placeholder);
+                out.push_str(&with(kind, &s[i..i + n]));
                 i += n;
                 plain_from = i;
             }

@@ -55,12 +55,12 @@ impl AnalysisArgs {
             }
             None => None,
         };
-        Ok(Options {
-            decoder: Config { version, ..Default::default() },
-            rules,
-            redact: !self.no_redact,
-            ..Default::default()
-        })
+        let terminator = match self.terminator.as_str() {
+            "cr" => Terminator::Cr,
+            "lf" => Terminator::Lf,
+            _ => Terminator::CrLf,
+        };
+        Ok(Options { decoder: Config { version, terminator }, rules, redact: !self.no_redact, ..Default::default() })
     }
 }
 

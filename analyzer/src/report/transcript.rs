@@ -10,9 +10,8 @@
 
 use std::collections::HashMap;
 
-use regex::Regex;
-
-use crate::timeline::{Event, EventKind};
+use crate::timeline::{Bytes, Event, EventKind};
+use crate::volatile::{self, Kind};
 
 use super::text::TextPrinter;
 
@@ -23,8 +22,6 @@ pub struct Transcript {
     last_t: Option<i64>,
     aliases: HashMap<(&'static str, String), usize>,
     counters: HashMap<&'static str, usize>,
-    patterns: Vec<(&'static str, Regex)>,
-    handles: Vec<Regex>,
 }
 
 /// The rounding the bundled snapshots use.
@@ -36,96 +33,82 @@ impl Default for Transcript {
     }
 }
 
+/// The alias family of a volatile kind (`<IP#n>` for both address families).
+fn family(k: Kind) -> Option<&'static str> {
+    Some(match k {
+        Kind::Time => "TIME",
+        Kind::Uuid => "UUID",
+        Kind::Sha256 => "SHA",
+        Kind::Ipv4 | Kind::Ipv6 => "IP",
+        Kind::Imei => "IMEI",
+        Kind::Iccid => "ICCID",
+        Kind::Handle => "HANDLE",
+        Kind::Measurement | Kind::Fix | Kind::Secs => return None,
+    })
+}
+
 impl Transcript {
     /// A transcript with the given time rounding.
     pub fn new(tolerance_ms: i64) -> Self {
-        let re = |s: &str| Regex::new(s).expect("static pattern");
         Transcript {
             tolerance_ms: tolerance_ms.max(1),
             last_t: None,
             aliases: HashMap::new(),
             counters: HashMap::new(),
-            patterns: vec![
-                ("UUID", re(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")),
-                ("SHA", re(r"\b[0-9a-fA-F]{64}\b")),
-                (
-                    "TIME",
-                    re(
-                        r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}| UTC[+-]\d{2}:\d{2})?",
-                    ),
-                ),
-                ("TIME", re(r"\b\d{2}/\d{2}/\d{2},\d{2}:\d{2}:\d{2}(?:[+-]\d+)?")),
-                ("IP", re(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")),
-                ("IP", re(r"\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b")),
-                ("ICCID", re(r"\b89\d{16,18}\b")),
-                ("IMEI", re(r"\b\d{15}\b")),
-            ],
-            // A socket handle: `#XSOCKET: <h>,<type>,<proto>`, `#XTCPCLI: <h>,"connected"`, …
-            handles: vec![
-                re(r#"(#X(?:SOCKET|SSOCKET): )(\d+)(,\d+,\d+)"#),
-                re(r#"(#X(?:TCPCLI|UDPCLI|TCPSVR|UDPSVR): )(\d+)(,"(?:connected|started)")"#),
-                re(r#"(#X(?:ACCEPT|SOCKETSELECT): )(\d+)(,|$)"#),
-            ],
         }
     }
 
-    fn alias(&mut self, kind: &'static str, value: &str) -> String {
-        let key = (kind, value.to_string());
-        let n = match self.aliases.get(&key) {
-            Some(n) => *n,
-            None => {
-                let c = self.counters.entry(kind).or_insert(0);
-                *c += 1;
-                self.aliases.insert(key, *c);
-                *c
-            }
-        };
-        format!("<{kind}#{n}>")
+    fn alias(&mut self, fam: &'static str, value: &str) -> String {
+        let next = self.counters.get(fam).copied().unwrap_or(0) + 1;
+        let n = *self.aliases.entry((fam, value.to_string())).or_insert(next);
+        if n == next {
+            self.counters.insert(fam, next);
+        }
+        format!("<{fam}#{n}>")
     }
 
-    /// Replaces volatile values in `text` with their aliases.
+    /// Replaces the identifying volatile values of one AT line (or any text) with counted
+    /// aliases; measurements are kept, since a recorded trace does not change.
     pub fn scrub(&mut self, text: &str) -> String {
-        let mut s = text.to_string();
-        for i in 0..self.handles.len() {
-            let re = self.handles[i].clone();
-            if let Some(c) = re.captures(&s) {
-                let (whole, pre, h, post) =
-                    (c.get(0).map(|m| m.range()).unwrap_or(0..0), c[1].to_string(), c[2].to_string(), c[3].to_string());
-                let a = self.alias("HANDLE", &h);
-                s = format!("{}{pre}{a}{post}{}", &s[..whole.start], &s[whole.end..]);
-            }
+        volatile::rewrite(text, &mut |k, v| match family(k) {
+            Some(fam) => self.alias(fam, v),
+            None => v.to_string(),
+        })
+    }
+
+    fn scrub_bytes(&mut self, b: &mut Bytes) {
+        if let Ok(s) = std::str::from_utf8(&b.0) {
+            b.0 = self.scrub(s).into_bytes();
         }
-        for i in 0..self.patterns.len() {
-            let (kind, re) = (self.patterns[i].0, self.patterns[i].1.clone());
-            let mut out = String::with_capacity(s.len());
-            let mut last = 0;
-            for m in re.find_iter(&s) {
-                out.push_str(&s[last..m.start()]);
-                out.push_str(&self.alias(kind, m.as_str()));
-                last = m.end();
-            }
-            out.push_str(&s[last..]);
-            s = out;
-        }
-        s
     }
 
     /// The transcript line(s) of an event, or `None` for events it leaves out.
     pub fn lines(&mut self, e: &Event) -> Option<String> {
-        let body = TextPrinter { color: false }.render(e, e.meaning.as_deref())?;
+        let mut e = e.clone();
+        match &mut e.kind {
+            EventKind::Command { line, .. }
+            | EventKind::Info { line, .. }
+            | EventKind::Urc { line, .. }
+            | EventKind::Text { line }
+            | EventKind::Exchange { line, .. } => self.scrub_bytes(line),
+            EventKind::Finding(f) => {
+                f.message = self.scrub(&f.message);
+                f.help = self.scrub(&f.help);
+            }
+            _ => {}
+        }
+        let body = TextPrinter { color: false }.render(&e, e.meaning.as_deref())?;
         // Drop the absolute time column: the transcript gives offsets.
         let body = body.get(13..).unwrap_or("").to_string();
-        let t = super::text::shown_time(e);
+        let t = super::text::shown_time(&e);
         // Findings settled late (a deadline passed) are shown in emission order: no negative offsets.
         let dt = (t - self.last_t.unwrap_or(t)).max(0);
         self.last_t = Some(t.max(self.last_t.unwrap_or(t)));
         let step = self.tolerance_ms * 1_000_000;
         let rounded = (dt as f64 / step as f64).round() as i64 * self.tolerance_ms;
-        let sign = if rounded < 0 { "-" } else { "+" };
-        let r = rounded.unsigned_abs();
-        let mut line = format!("{sign}{}.{:03}s {}", r / 1000, r % 1000, self.scrub(&body));
+        let mut line = format!("+{}.{:03}s {body}", rounded / 1000, rounded % 1000);
         if let EventKind::Finding(f) = &e.kind {
-            line.push_str(&format!("\n          {}", self.scrub(&f.help)));
+            line.push_str(&format!("\n          {}", f.help));
         }
         Some(line)
     }
@@ -140,9 +123,9 @@ mod tests {
         let mut t = Transcript::default();
         assert_eq!(t.scrub("+CGSN: \"352656100000001\""), "+CGSN: \"<IMEI#1>\"");
         assert_eq!(t.scrub("+CGPADDR: 0,\"10.0.0.7\",\"10.0.0.8\""), "+CGPADDR: 0,\"<IP#1>\",\"<IP#2>\"");
-        assert_eq!(t.scrub("ip 10.0.0.7"), "ip <IP#1>");
-        assert_eq!(t.scrub("modem INFO #3 #XSOCKET: 3,1,6"), "modem INFO #3 #XSOCKET: <HANDLE#1>,1,6");
-        assert_eq!(t.scrub("#XSOCKET: 0,\"closed\""), "#XSOCKET: 0,\"closed\"");
+        assert_eq!(t.scrub("+CGPADDR: 1,\"10.0.0.7\""), "+CGPADDR: 1,\"<IP#1>\"", "same value, same alias");
+        assert_eq!(t.scrub("%CESQ: 54,2,20,3"), "%CESQ: 54,2,20,3", "measurements stay in a transcript");
+        assert_eq!(t.scrub("#XSOCKET: 3,1,6"), "#XSOCKET: <HANDLE#1>,1,6");
         assert_eq!(t.scrub("#XTCPCLI: 3,\"connected\""), "#XTCPCLI: <HANDLE#1>,\"connected\"");
         assert_eq!(t.scrub("\"2026-11-25 09:41:07\""), "\"<TIME#1>\"");
         let sha = "A".repeat(64);
