@@ -13,6 +13,7 @@
 //! * [`at`]: the push-fed AT framer and grammar for both directions.
 //! * [`timeline`]: exchanges, URCs, resets, data-mode sessions, in time order.
 //! * [`report`]: terminal text and JSON Lines output.
+//! * [`uart`]: the UART decoder for waveform captures (logic analyzers), with baud detection.
 //!
 //! Everything from the chunk stream down is pure: no I/O, no clock. Feeding the same bytes split
 //! at any points gives the same events.
@@ -24,3 +25,4 @@ pub mod chunk;
 pub mod report;
 pub mod timeline;
 pub mod trace;
+pub mod uart;

@@ -10,7 +10,14 @@
 pub mod assign;
 pub mod detect;
 pub mod saleae_csv;
+pub mod raw_csv;
+pub mod sal;
+pub mod saleae_bin;
+pub mod sr;
 pub mod trace_source;
+pub mod vcd;
+pub mod wave;
+pub mod zipread;
 
 use std::path::{Path, PathBuf};
 
@@ -60,6 +67,10 @@ pub trait ChannelSource: Iterator<Item = Result<ChannelItem, CaptureError>> + Se
     /// Non-fatal problems met so far (e.g. a truncated last line); drained by the caller.
     fn take_warnings(&mut self) -> Vec<String> {
         Vec::new()
+    }
+    /// Input bytes read so far and in all, for a progress bar (`None`: not known).
+    fn progress(&self) -> Option<(u64, u64)> {
+        None
     }
 }
 
@@ -112,8 +123,10 @@ impl CaptureError {
 /// UART framing settings for waveform inputs; `None` fields mean "from the file, else auto".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UartOverrides {
-    /// Baud rate; `None` = auto-detect.
+    /// Baud rate; `None` = what the file says, else auto-detect.
     pub baud: Option<u32>,
+    /// `--baud auto`: detect the baud rate even if the file names one.
+    pub auto_baud: bool,
     /// 5..=9 data bits.
     pub data_bits: Option<u8>,
     /// `none`, `even` or `odd`.
@@ -126,6 +139,8 @@ pub struct UartOverrides {
     pub invert_modem: bool,
     /// Most significant bit first.
     pub msb_first: bool,
+    /// Ignore pulses shorter than this many nanoseconds (glitch filter); `None` = off.
+    pub glitch_ns: Option<u64>,
 }
 
 /// Everything a user can say about how to import a capture.
@@ -141,11 +156,15 @@ pub struct ImportOptions {
 
 /// Opens `path`, detects its format from the content and returns a channel stream.
 pub fn open(path: &Path, opts: &ImportOptions) -> Result<Box<dyn ChannelSource>, CaptureError> {
-    let _ = opts;
     match detect::detect(path)? {
         detect::Format::Atrace => Ok(Box::new(trace_source::TraceSource::open(path)?)),
         detect::Format::SaleaeTable => Ok(Box::new(saleae_csv::TableSource::open(path)?)),
         detect::Format::SaleaeLegacy => Ok(Box::new(saleae_csv::LegacySource::open(path)?)),
+        detect::Format::SigrokSession => Ok(Box::new(sr::open(path, opts)?)),
+        detect::Format::SaleaeSal => Ok(Box::new(sal::open(path, opts)?)),
+        detect::Format::SaleaeBinary => Ok(Box::new(saleae_bin::open(&[path.to_path_buf()], opts)?)),
+        detect::Format::SaleaeRawCsv => Ok(Box::new(raw_csv::open(path, opts)?)),
+        detect::Format::Vcd => Ok(Box::new(vcd::open(path, opts)?)),
     }
 }
 

@@ -1,0 +1,296 @@
+//! Oracle tests: the UART decoder and the waveform importers against other tools' decodes of
+//! the real captures in `shared/corpus/` (see `corpus/PROVENANCE.md`).
+//!
+//! Run with `cargo test -p atscope-analyzer --test uart_oracle`.
+//!
+//! * every `.sr` with a `.sigrok-uart.txt` beside it: the decoder's events, printed the way
+//!   `sigrok-cli -A uart=rx-data:rx-parity-err:rx-warnings:rx-break --protocol-decoder-samplenum`
+//!   prints them, equal the oracle line for line (words, sample spans, errors, breaks);
+//! * the same captures through the importer (`capture::open`): the bytes per channel equal the
+//!   oracle's words, with runs of false starts folded into one glitch condition;
+//! * `large_async_capture.sal`: all 28,434 bytes and start times equal Saleae's own export.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use atscope_analyzer::capture::sr::{read_info, SrEdges};
+use atscope_analyzer::capture::wave::{EdgeSource, Fill};
+use atscope_analyzer::capture::{self, ChannelItem, ImportOptions};
+use atscope_analyzer::chunk::{Body, Condition};
+use atscope_analyzer::uart::{Parity, UartConfig, UartDecoder, UartEvent};
+
+fn corpus() -> PathBuf {
+    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"));
+    assert!(
+        p.is_dir(),
+        "the shared corpus is expected at {}",
+        p.display()
+    );
+    p.to_path_buf()
+}
+
+/// One `=== line "NAME" (baudrate=..., parity=...)` section of an oracle file.
+#[derive(Debug)]
+struct Section {
+    line: String,
+    cfg: UartConfig,
+    output: Vec<String>,
+}
+
+fn parse_oracle(text: &str) -> Vec<Section> {
+    let mut out: Vec<Section> = Vec::new();
+    for l in text.lines() {
+        if let Some(rest) = l.strip_prefix("# === line \"") {
+            let (name, rest) = rest.split_once('"').unwrap();
+            let opts = rest
+                .trim()
+                .trim_start_matches('(')
+                .split(')')
+                .next()
+                .unwrap();
+            let mut cfg = UartConfig::default();
+            for kv in opts.split(',') {
+                let (k, v) = kv.trim().split_once('=').unwrap();
+                match k {
+                    "baudrate" => cfg.baud = v.parse().unwrap(),
+                    "parity" => cfg.parity = Parity::parse(v).unwrap(),
+                    "data_bits" => cfg.data_bits = v.parse().unwrap(),
+                    other => panic!("oracle option {other} not handled"),
+                }
+            }
+            out.push(Section {
+                line: name.to_string(),
+                cfg,
+                output: Vec::new(),
+            });
+        } else if !l.starts_with('#') && !l.trim().is_empty() {
+            out.last_mut()
+                .expect("output before a section")
+                .output
+                .push(l.trim().to_string());
+        }
+    }
+    out
+}
+
+/// Decodes one channel of a `.sr` and prints sigrok-cli's lines.
+fn decode_like_sigrok(path: &Path, line: &str, cfg: &UartConfig) -> Vec<String> {
+    let (_, info) = read_info(path).unwrap();
+    let ch = info
+        .channels
+        .iter()
+        .position(|c| c.name == line)
+        .unwrap_or_else(|| panic!("no channel {line}"));
+    let mut src = SrEdges::open(path, &info).unwrap();
+    let mut dec = UartDecoder::new(cfg.clone(), src.rate(), src.initial_levels()[ch]);
+    let mut edges = Vec::new();
+    let mut lines = Vec::new();
+    let digits = if cfg.data_bits > 8 { 3 } else { 2 };
+    loop {
+        edges.clear();
+        let fill = src.fill(&mut edges).unwrap();
+        for e in edges.iter().filter(|e| e.channel as usize == ch) {
+            dec.edge(e.sample, e.level);
+        }
+        match fill {
+            Fill::Upto(p) => dec.advance(p),
+            Fill::End(p) => dec.finish(p),
+        }
+        while let Some(ev) = dec.next_event() {
+            match ev {
+                UartEvent::Word(w) => {
+                    lines.push(format!(
+                        "{}-{} uart-1: {:0digits$X}",
+                        w.span.0, w.span.1, w.value
+                    ));
+                    if let Some((p, false)) = w.parity {
+                        let (a, b) = dec.bit_span(p);
+                        lines.push(format!("{a}-{b} uart-1: Parity error"));
+                    }
+                    if let Some((p, false)) = w.stop {
+                        let (a, b) = dec.bit_span(p);
+                        lines.push(format!("{a}-{b} uart-1: Frame error"));
+                    }
+                }
+                UartEvent::FalseStart { point, .. } => {
+                    let (a, b) = dec.bit_span(point);
+                    lines.push(format!("{a}-{b} uart-1: Frame error"));
+                }
+                UartEvent::Break { start, end } => {
+                    lines.push(format!("{start}-{end} uart-1: Break condition"))
+                }
+            }
+        }
+        if matches!(fill, Fill::End(_)) {
+            return lines;
+        }
+    }
+}
+
+fn oracle_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.to_string_lossy().ends_with(".sr.sigrok-uart.txt") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&corpus().join("sigrok-dumps"), &mut out);
+    out.sort();
+    assert!(
+        out.len() >= 12,
+        "expected the 12 sigrok oracle files, found {}",
+        out.len()
+    );
+    out
+}
+
+fn capture_of(oracle: &Path) -> PathBuf {
+    PathBuf::from(
+        oracle
+            .to_string_lossy()
+            .trim_end_matches(".sigrok-uart.txt"),
+    )
+}
+
+#[test]
+fn every_sigrok_capture_decodes_to_sigrok_clis_words_spans_and_errors() {
+    let mut checked = 0;
+    for oracle in oracle_files() {
+        let sr = capture_of(&oracle);
+        for sec in parse_oracle(&std::fs::read_to_string(&oracle).unwrap()) {
+            let ours = decode_like_sigrok(&sr, &sec.line, &sec.cfg);
+            let first_diff = ours.iter().zip(&sec.output).position(|(a, b)| a != b);
+            assert!(
+                ours == sec.output,
+                "{} line {:?}: {} lines vs sigrok's {}; first difference at {:?}: ours {:?}, sigrok {:?}",
+                sr.display(),
+                sec.line,
+                ours.len(),
+                sec.output.len(),
+                first_diff,
+                first_diff.map(|i| &ours[i]),
+                first_diff.map(|i| &sec.output[i]),
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked, 17,
+        "every line section of every oracle file was compared"
+    );
+}
+
+/// Bytes and conditions per channel name, through the importer.
+fn import(path: &Path, opts: &ImportOptions) -> BTreeMap<String, (Vec<u8>, Vec<Condition>)> {
+    let mut src = capture::open(path, opts).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<String> = src.channels().iter().map(|c| c.name.clone()).collect();
+    let mut out: BTreeMap<String, (Vec<u8>, Vec<Condition>)> = BTreeMap::new();
+    let mut last_t = i64::MIN;
+    for item in src.by_ref() {
+        let ChannelItem::Chunk(c) = item.unwrap() else {
+            continue;
+        };
+        assert!(c.t_ns >= last_t, "chunks come in time order");
+        last_t = c.t_ns;
+        let e = out.entry(names[c.channel].clone()).or_default();
+        match c.body {
+            Body::Bytes(b) => e.0.extend(b),
+            Body::Condition(k) => e.1.push(k),
+        }
+    }
+    out
+}
+
+fn oracle_words(sec: &Section) -> Vec<u8> {
+    sec.output
+        .iter()
+        .filter_map(|l| {
+            u8::from_str_radix(l.rsplit(": ").next()?, 16)
+                .ok()
+                .filter(|_| !l.contains("error"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_sr_importer_gives_sigrok_clis_bytes_on_every_channel() {
+    for oracle in oracle_files() {
+        let sr = capture_of(&oracle);
+        for sec in parse_oracle(&std::fs::read_to_string(&oracle).unwrap()) {
+            let mut opts = ImportOptions::default();
+            opts.uart.baud = Some(sec.cfg.baud as u32);
+            opts.uart.parity = Some(sec.cfg.parity.as_str().to_string());
+            let got = import(&sr, &opts);
+            let (bytes, _) = got.get(&sec.line).cloned().unwrap_or_default();
+            assert_eq!(
+                bytes,
+                oracle_words(&sec),
+                "{} line {:?}",
+                sr.display(),
+                sec.line
+            );
+        }
+    }
+}
+
+#[test]
+fn auto_detection_finds_each_captures_baud_rate() {
+    for oracle in oracle_files() {
+        let sr = capture_of(&oracle);
+        for sec in parse_oracle(&std::fs::read_to_string(&oracle).unwrap()) {
+            if oracle_words(&sec).is_empty() {
+                continue; // a silent line: nothing to measure
+            }
+            let mut opts = ImportOptions::default();
+            opts.uart.parity = Some(sec.cfg.parity.as_str().to_string());
+            let mut src = capture::open(&sr, &opts).unwrap();
+            let notes = src.notes().join("\n");
+            let want = format!("{:?} {} 8", sec.line, sec.cfg.baud);
+            assert!(
+                notes.contains(&want),
+                "{}: expected {want} in the notes:\n{notes}",
+                sr.display()
+            );
+            let names: Vec<String> = src.channels().iter().map(|c| c.name.clone()).collect();
+            let bytes: Vec<u8> = src
+                .filter_map(|i| match i.unwrap() {
+                    ChannelItem::Chunk(c) if names[c.channel] == sec.line => match c.body {
+                        Body::Bytes(b) => Some(b),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            assert_eq!(
+                bytes,
+                oracle_words(&sec),
+                "{} line {:?} with auto-detected settings",
+                sr.display(),
+                sec.line
+            );
+        }
+    }
+}
+
+#[test]
+fn a_line_toggling_at_power_up_gives_one_glitch_condition_not_a_thousand_frame_errors() {
+    // trekstor: the TX line toggles every 2-3 samples for 6.2 ms after power-up; sigrok reports
+    // 1237 "Frame error" messages there. The importer folds each run of false starts into one
+    // glitch condition and keeps sigrok's framing error and break.
+    let sr = corpus().join("sigrok-dumps/uart/trekstor_ebr30_a/trekstor_ebr30_a_uart.sr");
+    let mut opts = ImportOptions::default();
+    opts.uart.baud = Some(115_200);
+    let got = import(&sr, &opts);
+    let (bytes, conds) = &got["TX"];
+    assert_eq!(bytes.len(), 1109);
+    assert_eq!(
+        conds,
+        &[Condition::Glitch, Condition::Framing, Condition::Break]
+    );
+}
