@@ -294,3 +294,111 @@ fn a_line_toggling_at_power_up_gives_one_glitch_condition_not_a_thousand_frame_e
         &[Condition::Glitch, Condition::Framing, Condition::Break]
     );
 }
+
+#[test]
+fn the_sal_capture_gives_saleaes_own_28434_bytes_at_the_same_start_times() {
+    let dir = corpus().join("saleae-logic2-automation");
+    // Saleae's data-table export of the capture: rows of "Async 1" (channel 0, 115200 8N1).
+    let csv = std::fs::read_to_string(dir.join("large_async_capture/2_analyzers.csv")).unwrap();
+    let want: Vec<(i64, u8)> = csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("\"Async 1\""))
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let (t, _) = capture::saleae_csv::parse_time(f[2]).unwrap();
+            (
+                t,
+                u8::from_str_radix(f[4].trim_start_matches("0x"), 16).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(want.len(), 28_434);
+    let mut opts = ImportOptions::default();
+    opts.uart.baud = Some(115_200);
+    let src = capture::open(&dir.join("large_async_capture.sal"), &opts).unwrap();
+    let got: Vec<(i64, u8)> = src
+        .filter_map(|i| match i.unwrap() {
+            ChannelItem::Chunk(c) if c.channel == 0 => match c.body {
+                Body::Bytes(b) => Some((c.t_ns, b[0])),
+                Body::Condition(k) => panic!("unexpected {k:?} at {} ns", c.t_ns),
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(got.len(), want.len());
+    let first_diff = got.iter().zip(&want).position(|(a, b)| a != b);
+    assert_eq!(
+        first_diff,
+        None,
+        "first difference: ours {:?}, Saleae {:?}",
+        first_diff.map(|i| got[i]),
+        first_diff.map(|i| want[i])
+    );
+}
+
+#[test]
+fn the_sal_capture_is_decoded_without_options_too() {
+    let dir = corpus().join("saleae-logic2-automation");
+    let mut src = capture::open(
+        &dir.join("large_async_capture.sal"),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    let notes = src.notes().join("\n");
+    assert!(notes.contains("baud auto-detected: 115200"), "{notes}");
+    let n: usize = src
+        .filter_map(|i| match i.unwrap() {
+            ChannelItem::Chunk(c) if c.channel == 0 => match c.body {
+                Body::Bytes(b) => Some(b.len()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .sum();
+    assert_eq!(n, 28_434);
+}
+
+#[test]
+fn the_sal_channel_transitions_equal_saleaes_binary_export_of_the_same_capture() {
+    // cap1.sal (SWD at 50 MS/s, plus analog channels): Saleae's digital_N.bin exports hold the
+    // transition times up to the export's end time; the .sal may hold more after it.
+    let dir = corpus().join("saleae-logic2-automation");
+    let (ar, info) = {
+        let ar = capture::zipread::Archive::open(&dir.join("cap1.sal")).unwrap();
+        let info = capture::sal::read_info(&ar).unwrap();
+        (ar, info)
+    };
+    drop(ar);
+    assert!(
+        info.notes
+            .iter()
+            .any(|n| n.contains("analog channels ignored")),
+        "{:?}",
+        info.notes
+    );
+    let mut src = capture::sal::SalEdges::open(&dir.join("cap1.sal"), &info).unwrap();
+    let mut edges = Vec::new();
+    while let Fill::Upto(_) = src.fill(&mut edges).unwrap() {}
+    for ch in 0..2u32 {
+        let bin = std::fs::read(dir.join(format!("cap1/digital_bin/digital_{ch}.bin"))).unwrap();
+        let n = u64::from_le_bytes(bin[36..44].try_into().unwrap()) as usize;
+        let want: Vec<u64> = (0..n)
+            .map(|i| {
+                let t = f64::from_le_bytes(bin[44 + 8 * i..52 + 8 * i].try_into().unwrap());
+                (t * 50e6).round() as u64
+            })
+            .collect();
+        let got: Vec<u64> = edges
+            .iter()
+            .filter(|e| e.channel == ch)
+            .map(|e| e.sample)
+            .collect();
+        assert_eq!(&got[..n], &want[..], "channel {ch}");
+        assert_eq!(
+            got.len(),
+            n + 1,
+            "channel {ch}: one more transition after the export's end"
+        );
+    }
+}
