@@ -20,12 +20,18 @@ struct Cli {
 enum Command {
     /// Decode a capture into an AT timeline (text, or JSON Lines with --json).
     Decode(cmd::decode::DecodeArgs),
+    /// Decode a capture (waveform or bytes) once and write its chunks as an .atrace trace.
+    Import(cmd::import::ImportArgs),
+    /// Render a trace as a waveform capture (a sigrok session for sigrok-cli and PulseView).
+    Export(cmd::export::ExportArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => cmd::decode::run(args),
+        Command::Import(args) => cmd::import::run(args),
+        Command::Export(args) => cmd::export::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,3 +1,6 @@
 //! One module per subcommand: an `…Args` struct (clap) and a `run` function.
 
 pub mod decode;
+pub mod export;
+pub mod import;
+pub mod uart_args;

@@ -14,6 +14,7 @@ pub mod raw_csv;
 pub mod sal;
 pub mod saleae_bin;
 pub mod sr;
+pub mod sr_write;
 pub mod trace_source;
 pub mod vcd;
 pub mod wave;
@@ -70,6 +71,11 @@ pub trait ChannelSource: Iterator<Item = Result<ChannelItem, CaptureError>> + Se
     }
     /// Input bytes read so far and in all, for a progress bar (`None`: not known).
     fn progress(&self) -> Option<(u64, u64)> {
+        None
+    }
+    /// The baud rate a waveform channel is decoded at (`None` for byte-level formats).
+    fn uart_baud(&self, channel: usize) -> Option<u32> {
+        let _ = channel;
         None
     }
 }
@@ -166,6 +172,23 @@ pub fn open(path: &Path, opts: &ImportOptions) -> Result<Box<dyn ChannelSource>,
         detect::Format::SaleaeRawCsv => Ok(Box::new(raw_csv::open(path, opts)?)),
         detect::Format::Vcd => Ok(Box::new(vcd::open(path, opts)?)),
     }
+}
+
+/// Opens one capture, or several files that together are one (Saleae binary exports: one file
+/// per channel).
+pub fn open_paths(paths: &[PathBuf], opts: &ImportOptions) -> Result<Box<dyn ChannelSource>, CaptureError> {
+    match paths {
+        [] => Err(CaptureError::Unusable { path: PathBuf::new(), why: "no capture file given".into() }),
+        [one] => open(one, opts),
+        many => Ok(Box::new(saleae_bin::open(many, opts)?)),
+    }
+}
+
+/// [`open_paths`], then assigns host and modem.
+pub fn open_records_paths(paths: &[PathBuf], opts: &ImportOptions) -> Result<assign::Assigned, CaptureError> {
+    let src = open_paths(paths, opts)?;
+    let path = paths.first().cloned().unwrap_or_default();
+    assign::Assigned::new(src, &path, opts.host.as_deref(), opts.modem.as_deref())
 }
 
 /// Opens a capture and assigns host and modem: the chunk stream every surface consumes.

@@ -601,4 +601,7 @@ impl ChannelSource for WaveSource {
     fn progress(&self) -> Option<(u64, u64)> {
         Some(self.src.progress())
     }
+    fn uart_baud(&self, channel: usize) -> Option<u32> {
+        self.configs.get(channel).map(|c| c.baud.round() as u32)
+    }
 }
