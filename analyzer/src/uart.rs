@@ -235,6 +235,8 @@ pub struct UartDecoder {
     break_start: Option<u64>,
     /// The sample point read last (a falling edge there does not start a frame).
     last_point: Option<u64>,
+    /// The next sample point of the frame being read (valid in `State::Frame`).
+    next_point: u64,
     out: VecDeque<UartEvent>,
 }
 
@@ -267,6 +269,7 @@ impl UartDecoder {
             frame_start: 0,
             break_start: None,
             last_point: None,
+            next_point: 0,
             out: VecDeque::new(),
         }
     }
@@ -293,7 +296,13 @@ impl UartDecoder {
         // Same operations, same order, as libsigrokdecode's get_sample_point(), for exact equality.
         let mut p = start as f64 + (self.bit_width - 1.0) / 2.0;
         p += f64::from(bit) * self.bit_width;
-        p.ceil().max(0.0) as u64
+        // ceil() without a libm call (exact for the non-negative values met here).
+        let t = p.max(0.0) as u64;
+        if (t as f64) < p {
+            t + 1
+        } else {
+            t
+        }
     }
 
     /// Index of the (first) stop bit.
@@ -316,6 +325,7 @@ impl UartDecoder {
             // at this very sample.
             if self.state == State::Idle && self.last_point.is_none_or(|p| s > p) {
                 self.frame_start = s;
+                self.next_point = self.point(s, 0);
                 self.state = State::Frame {
                     start: s,
                     bit: 0,
@@ -421,7 +431,7 @@ impl UartDecoder {
             parity,
         } = self.state
         {
-            let p = self.point(start, bit);
+            let p = self.next_point;
             if p >= limit {
                 return;
             }
@@ -471,6 +481,9 @@ impl UartDecoder {
                 };
                 self.out.push_back(UartEvent::Word(word));
                 self.state = State::Idle;
+            }
+            if let State::Frame { start, bit, .. } = self.state {
+                self.next_point = self.point(start, bit);
             }
         }
     }

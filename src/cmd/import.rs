@@ -43,9 +43,8 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let opts = args
         .uart
         .import_options(args.host.clone(), args.modem.clone());
-    let first = args.capture[0].display().to_string();
     let mut rec = capture::open_records_paths(&args.capture, &opts)
-        .with_context(|| format!("cannot import {first}"))?;
+        .context("cannot import")?;
     let format = rec.source_mut().format_name();
     let notes = rec.source_mut().notes();
     for n in &notes {
@@ -104,7 +103,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let (mut bytes, mut conds) = ([0u64; 2], [0u64; 2]);
     let mut n = 0u64;
     while let Some(r) = rec.next() {
-        let r = r.with_context(|| format!("cannot import {first}"))?;
+        let r = r.context("cannot import")?;
         if let Record::Chunk(c) = &r {
             let i = usize::from(c.dir == Dir::Modem);
             match &c.body {

@@ -332,25 +332,44 @@ impl SrEdges {
         if self.info.unitsize == 1 {
             let m = mask as u8;
             let mut c = cur as u8;
+            const ONES: u64 = 0x0101_0101_0101_0101;
+            let mask8 = u64::from(m) * ONES;
+            let word = |i: usize| u64::from_le_bytes(data[i..i + 8].try_into().expect("8 bytes"));
             let mut i = 0;
-            while i < data.len() {
-                // Skip 64-byte blocks without a change (the common case) with a vectorisable OR.
+            while i + 8 <= data.len() {
+                let splat = u64::from(c) * ONES;
+                // Skip 64-byte blocks without a change (the common case).
                 while i + 64 <= data.len() {
-                    let acc = data[i..i + 64].iter().fold(0u8, |a, &b| a | (b ^ c)) & m;
-                    if acc != 0 {
+                    let mut acc = 0u64;
+                    for k in 0..8 {
+                        acc |= word(i + 8 * k) ^ splat;
+                    }
+                    if acc & mask8 != 0 {
                         break;
                     }
                     i += 64;
                 }
-                let end = (i + 64).min(data.len());
-                for (j, &b) in data[i..end].iter().enumerate() {
-                    let b = b & m;
-                    if b != c {
-                        changes.push((base + (i + j) as u64, u64::from(b ^ c), u64::from(b)));
-                        c = b;
+                // Then 8 bytes at a time; a changed byte is found from the lowest set bit.
+                while i + 8 <= data.len() {
+                    let x = (word(i) ^ splat) & mask8;
+                    if x == 0 {
+                        i += 8;
+                        continue;
                     }
+                    let at = i + (x.trailing_zeros() / 8) as usize;
+                    let b = data[at] & m;
+                    changes.push((base + at as u64, u64::from(b ^ c), u64::from(b)));
+                    c = b;
+                    i = at + 1;
+                    break;
                 }
-                i = end;
+            }
+            for (j, &b) in data.iter().enumerate().skip(i) {
+                let b = b & m;
+                if b != c {
+                    changes.push((base + j as u64, u64::from(b ^ c), u64::from(b)));
+                    c = b;
+                }
             }
             cur = u64::from(c);
         } else {
