@@ -217,3 +217,46 @@ fn bad_input_is_a_clear_error_with_exit_status_2() {
         "a failed import leaves no trace file"
     );
 }
+
+#[test]
+fn a_vcd_written_by_sigrok_cli_imports_to_the_same_bytes_as_its_sr() {
+    if !sigrok_cli_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sr = corpus("sigrok-dumps/uart/panasonic_pan1321/panasonic_pan1321_init.sr");
+    let vcd = dir.path().join("pan1321.vcd");
+    let out = Command::new("sigrok-cli")
+        .arg("-i")
+        .arg(&sr)
+        .args(["-O", "vcd", "-o"])
+        .arg(&vcd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (a, b) = (dir.path().join("a.atrace"), dir.path().join("b.atrace"));
+    run_ok(
+        atscope()
+            .arg("import")
+            .arg(&sr)
+            .arg("-o")
+            .arg(&a)
+            .args(["--baud", "115200"]),
+    );
+    let err = run_ok(
+        atscope()
+            .arg("import")
+            .arg(&vcd)
+            .arg("-o")
+            .arg(&b)
+            .args(["--baud", "115200"]),
+    );
+    assert!(err.contains("host = \"TX\""), "{err}");
+    let (_, h1, m1) = read_trace(&a);
+    let (_, h2, m2) = read_trace(&b);
+    assert_eq!((h1, m1), (h2, m2));
+}

@@ -43,8 +43,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let opts = args
         .uart
         .import_options(args.host.clone(), args.modem.clone());
-    let mut rec = capture::open_records_paths(&args.capture, &opts)
-        .context("cannot import")?;
+    let mut rec = capture::open_records_paths(&args.capture, &opts).context("cannot import")?;
     let format = rec.source_mut().format_name();
     let notes = rec.source_mut().notes();
     for n in &notes {

@@ -50,13 +50,15 @@ impl Archive {
             let deflated = match m.compression() {
                 zip::CompressionMethod::Stored => false,
                 zip::CompressionMethod::Deflated => true,
-                other => return Err(CaptureError::Unusable {
-                    path: path.to_path_buf(),
-                    why: format!(
+                other => {
+                    return Err(CaptureError::Unusable {
+                        path: path.to_path_buf(),
+                        why: format!(
                         "member {:?} uses compression {other:?}; only stored and deflated are read",
                         m.name()
                     ),
-                }),
+                    })
+                }
             };
             members.push(Member {
                 name: m.name().to_string(),
