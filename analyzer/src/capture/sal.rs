@@ -440,3 +440,63 @@ impl EdgeSource for SalEdges {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn sal_with_meta(meta: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        let mut z = zip::ZipWriter::new(f.reopen().unwrap());
+        let o = zip::write::SimpleFileOptions::default();
+        z.start_file("meta.json", o).unwrap();
+        z.write_all(meta.as_bytes()).unwrap();
+        z.start_file("digital-3.bin", o).unwrap();
+        z.start_file("analog-0.bin", o).unwrap();
+        z.finish().unwrap();
+        f
+    }
+
+    #[test]
+    fn an_async_serial_analyzer_in_the_capture_prefills_its_channels_uart_settings() {
+        let meta = r#"{"version": 16, "data": {
+            "captureSettings": {"connectedDevice": {"settings": {"sampleRate": {"digital": 24000000}}}},
+            "rowsSettings": [{"name": "MODEM TX", "type": "channel", "channel": {"type": "Digital", "deviceChannel": 3}}],
+            "analyzers": [{"name": "Async Serial", "settings": [
+                {"title": "Input Channel", "setting": {"value": 3}},
+                {"title": "Bit Rate (Bits/s)", "setting": {"value": 9600}},
+                {"title": "Bits per Frame", "setting": {"value": 7}},
+                {"title": "Stop Bits", "setting": {"value": 1.5}},
+                {"title": "Parity Bit", "setting": {"value": 2}},
+                {"title": "Significant Bit", "setting": {"value": 0}},
+                {"title": "Signal inversion", "setting": {"value": 1}},
+                {"title": "Mode", "setting": {"value": 0}}]}]}}"#;
+        let f = sal_with_meta(meta);
+        let info = read_info(&Archive::open(f.path()).unwrap()).unwrap();
+        assert_eq!(info.channels[0].name, "MODEM TX");
+        assert_eq!(info.rate, 24e6);
+        let h = &info.hints[0];
+        assert_eq!(h.baud, Some(9600));
+        assert_eq!(h.data_bits, Some(7));
+        assert_eq!(h.stop_half_bits, Some(3));
+        assert_eq!(h.parity, Some(Parity::Odd));
+        assert_eq!((h.msb_first, h.invert), (Some(true), Some(true)));
+        assert!(info
+            .notes
+            .iter()
+            .any(|n| n.contains("analog channels ignored")));
+    }
+
+    #[test]
+    fn an_unknown_capture_version_asks_for_an_export() {
+        let f = sal_with_meta(r#"{"version": 99, "data": {}}"#);
+        let err = read_info(&Archive::open(f.path()).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("version 99") && err.contains("export the capture"),
+            "{err}"
+        );
+    }
+}

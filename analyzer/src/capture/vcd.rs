@@ -292,3 +292,60 @@ impl EdgeSource for VcdEdges {
         (self.read, self.total)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{ChannelItem, ChannelSource, UartOverrides};
+    use crate::chunk::Body;
+
+    /// A VCD at 1 us per tick with "U" (0x55) at 100 kBd on `host` and a 1 us spike before it.
+    fn vcd_with_spike() -> tempfile::NamedTempFile {
+        let mut text = String::from("$timescale 1 us $end\n$var wire 1 ! host $end\n$enddefinitions $end\n#0 1!\n#50 0!\n#51 1!\n");
+        let mut level = true;
+        let bits = [
+            false, true, false, true, false, true, false, true, false, true,
+        ];
+        for (k, &b) in bits.iter().enumerate() {
+            if b != level {
+                text.push_str(&format!("#{} {}!\n", 200 + 10 * k, u8::from(b)));
+                level = b;
+            }
+        }
+        text.push_str("#1000\n");
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    fn decode(f: &Path, glitch_ns: Option<u64>) -> (Vec<u8>, usize) {
+        let opts = ImportOptions {
+            uart: UartOverrides {
+                baud: Some(100_000),
+                glitch_ns,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let src = open(f, &opts).unwrap();
+        let (mut bytes, mut conds) = (Vec::new(), 0);
+        for item in src {
+            if let ChannelItem::Chunk(c) = item.unwrap() {
+                match c.body {
+                    Body::Bytes(b) => bytes.extend(b),
+                    Body::Condition(_) => conds += 1,
+                }
+            }
+        }
+        (bytes, conds)
+    }
+
+    #[test]
+    fn a_spike_is_a_glitch_condition_or_filtered_away() {
+        let f = vcd_with_spike();
+        assert_eq!(decode(f.path(), None), (vec![0x55], 1));
+        assert_eq!(decode(f.path(), Some(2_000)), (vec![0x55], 0));
+        let mut src = open(f.path(), &ImportOptions::default()).unwrap();
+        assert_eq!(src.channels()[0].name, "host");
+    }
+}
