@@ -345,7 +345,7 @@ mod tests {
         let f = vcd_with_spike();
         assert_eq!(decode(f.path(), None), (vec![0x55], 1));
         assert_eq!(decode(f.path(), Some(2_000)), (vec![0x55], 0));
-        let mut src = open(f.path(), &ImportOptions::default()).unwrap();
+        let src = open(f.path(), &ImportOptions::default()).unwrap();
         assert_eq!(src.channels()[0].name, "host");
     }
 }
