@@ -36,6 +36,10 @@ enum Command {
         #[command(subcommand)]
         cmd: cmd::firmware::FirmwareCmd,
     },
+    /// Decode a capture (waveform or bytes) once and write its chunks as an .atrace trace.
+    Import(cmd::import::ImportArgs),
+    /// Render a trace as a waveform capture (a sigrok session for sigrok-cli and PulseView).
+    Export(cmd::export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +52,8 @@ fn main() -> ExitCode {
         Command::Replay(args) => cmd::replay::run(args),
         Command::Diff(args) => cmd::diff::run(args),
         Command::Firmware { cmd } => cmd::firmware::run(cmd),
+        Command::Import(args) => cmd::import::run(args),
+        Command::Export(args) => cmd::export::run(args),
     };
     match result {
         Ok(code) => code,

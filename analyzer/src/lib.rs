@@ -16,6 +16,7 @@
 //! * [`diff`] and [`volatile`]: the semantic diff of two sessions.
 //! * [`replay`]: a trace played back as the host or as the modem (pure state machines).
 //! * [`serial`]: live ports: durable recording, tap, proxy, replay I/O, port listing.
+//! * [`uart`]: the UART decoder for waveform captures (logic analyzers), with baud detection.
 //!
 //! Everything from the chunk stream down (all but [`serial`]) is pure: no I/O, no clock. Feeding the same bytes split
 //! at any points gives the same events.
@@ -36,4 +37,5 @@ pub mod serial;
 pub mod slm;
 pub mod timeline;
 pub mod trace;
+pub mod uart;
 pub mod volatile;

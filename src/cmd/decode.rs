@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use atscope_analyzer::analysis::{Analysis, Options};
 use atscope_analyzer::at::framer::Terminator;
-use atscope_analyzer::capture::{self, ImportOptions};
+use atscope_analyzer::capture;
 use atscope_analyzer::finding::Severity;
 use atscope_analyzer::report::json::write_event;
 use atscope_analyzer::report::text::TextPrinter;
@@ -67,7 +67,7 @@ impl AnalysisArgs {
 /// Arguments of `atscope decode`.
 #[derive(Args)]
 pub struct DecodeArgs {
-    /// The capture: .atrace or a Saleae CSV export (the format is detected from the content).
+    /// The capture: .atrace, Saleae CSV/binary/.sal, sigrok .sr, VCD (detected from the content).
     pub file: PathBuf,
     /// Which channel is the host (name or index).
     #[arg(long)]
@@ -86,11 +86,14 @@ pub struct DecodeArgs {
     pub fail_on: Option<String>,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+    /// UART settings for waveform captures (.sal, .sr, Saleae binary/raw CSV, VCD).
+    #[command(flatten)]
+    pub uart: super::uart_args::UartArgs,
 }
 
 /// Runs `atscope decode`.
 pub fn run(args: DecodeArgs) -> Result<ExitCode> {
-    let opts = ImportOptions { host: args.host.clone(), modem: args.modem.clone(), ..Default::default() };
+    let opts = args.uart.import_options(args.host.clone(), args.modem.clone());
     let mut analysis_opts = args.analysis.options()?;
     analysis_opts.meanings = !args.findings;
     let mut records = capture::open_records(&args.file, &opts)?;

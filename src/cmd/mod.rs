@@ -3,8 +3,11 @@
 pub mod check;
 pub mod decode;
 pub mod diff;
+pub mod export;
 pub mod firmware;
+pub mod import;
 pub mod live;
 pub mod ports;
 pub mod record;
 pub mod replay;
+pub mod uart_args;

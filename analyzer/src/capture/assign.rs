@@ -115,6 +115,11 @@ impl Assigned {
         &self.explanation
     }
 
+    /// The capture channel taken for `dir`, if any.
+    pub fn channel_of(&self, dir: Dir) -> Option<usize> {
+        self.roles.iter().position(|r| *r == Some(dir))
+    }
+
     /// The underlying source (for notes and warnings).
     pub fn source_mut(&mut self) -> &mut dyn ChannelSource {
         self.src.as_mut()

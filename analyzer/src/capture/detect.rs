@@ -14,26 +14,82 @@ pub enum Format {
     SaleaeTable,
     /// Saleae per-analyzer export (`Time [s],Value,Parity Error,Framing Error`).
     SaleaeLegacy,
+    /// sigrok session (`.sr`, a ZIP with `version` and `metadata`).
+    SigrokSession,
+    /// Saleae Logic 2 capture (`.sal`, a ZIP with `meta.json`).
+    SaleaeSal,
+    /// Saleae binary export of digital channels (`<SALEAE>`, version 0 or 1, type 0), one file or
+    /// a folder of `digital_N.bin`.
+    SaleaeBinary,
+    /// Saleae raw-data CSV of digital channels (`Time [s],Channel 0,...`).
+    SaleaeRawCsv,
+    /// Value Change Dump (`$timescale`, `$var`, ...), e.g. written by sigrok or PulseView.
+    Vcd,
 }
 
 /// Reads the start of `path` and tells its format.
 pub fn detect(path: &Path) -> Result<Format, CaptureError> {
     if path.is_dir() {
-        return Err(CaptureError::Unusable {
-            path: path.to_path_buf(),
-            why: "is a directory, not a capture file".into(),
-        });
+        return super::saleae_bin::detect_folder(path).map(|_| Format::SaleaeBinary);
     }
     let mut head = Vec::with_capacity(4096);
     std::fs::File::open(path)
         .and_then(|f| f.take(4096).read_to_end(&mut head))
         .map_err(|e| CaptureError::io(path, e))?;
-    detect_bytes(&head).ok_or_else(|| CaptureError::UnknownFormat { path: path.to_path_buf(), why: describe(&head) })
+    if let Some(f) = detect_bytes(&head) {
+        return Ok(f);
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        // A ZIP whose first member says nothing: look at all the names.
+        let ar = super::zipread::Archive::open(path)?;
+        let names: Vec<&str> = ar.members().iter().map(|m| m.name.as_str()).collect();
+        if names.iter().any(|n| zip_member_format(n) == Some(Format::SaleaeSal)) {
+            return Ok(Format::SaleaeSal);
+        }
+        if names.contains(&"metadata") {
+            return Ok(Format::SigrokSession);
+        }
+        let shown: Vec<&str> = names.iter().copied().take(8).collect();
+        return Err(CaptureError::UnknownFormat {
+            path: path.to_path_buf(),
+            why: format!(
+                "a ZIP archive that is neither a sigrok session (.sr) nor a Saleae capture (.sal); members: {}",
+                shown.join(", ")
+            ),
+        });
+    }
+    Err(CaptureError::UnknownFormat { path: path.to_path_buf(), why: describe(&head) })
+}
+
+/// What a ZIP member's name says about the archive.
+fn zip_member_format(name: &str) -> Option<Format> {
+    if name == "meta.json" || name.starts_with("digital-") || name.starts_with("analog-") && name.ends_with(".bin") {
+        Some(Format::SaleaeSal)
+    } else if name == "version" || name == "metadata" || name.starts_with("logic-1") || name.starts_with("analog-1-") {
+        Some(Format::SigrokSession)
+    } else {
+        None
+    }
 }
 
 /// Tells the format from the first bytes of a file, if known.
 pub fn detect_bytes(head: &[u8]) -> Option<Format> {
+    if head.starts_with(b"PK\x03\x04") && head.len() >= 30 {
+        let n = usize::from(u16::from_le_bytes([head[26], head[27]]));
+        let name = head.get(30..30 + n).map(String::from_utf8_lossy).unwrap_or_default();
+        return zip_member_format(&name);
+    }
+    if head.starts_with(b"<SALEAE>") {
+        // Digital and analog exports alike, any version: the reader explains what it cannot use.
+        return Some(Format::SaleaeBinary);
+    }
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if head.starts_with(b"$") {
+        let text = String::from_utf8_lossy(&head[..head.len().min(4096)]);
+        if ["$date", "$version", "$timescale", "$scope", "$var", "$comment"].iter().any(|k| text.starts_with(k)) {
+            return Some(Format::Vcd);
+        }
+    }
     let first_line = head.split(|&b| b == b'\n').next().unwrap_or(b"");
     let first = String::from_utf8_lossy(first_line);
     let first = first.trim();
@@ -51,6 +107,9 @@ pub fn detect_bytes(head: &[u8]) -> Option<Format> {
     if cols.len() >= 2 && cols[0] == "time [s]" && (cols.contains(&"value") || cols.contains(&"data")) {
         return Some(Format::SaleaeLegacy);
     }
+    if cols.len() >= 2 && (cols[0] == "time [s]" || cols[0] == "time[s]") {
+        return Some(Format::SaleaeRawCsv);
+    }
     None
 }
 
@@ -66,7 +125,7 @@ fn describe(head: &[u8]) -> String {
     }
     let line = String::from_utf8_lossy(head.split(|&b| b == b'\n').next().unwrap_or(b""));
     let line: String = line.chars().take(80).collect();
-    format!("first line {line:?} is no known header; expected an .atrace header or a Saleae CSV header")
+    format!("first line {line:?} is no known header; expected an .atrace header, a Saleae CSV header or a VCD header")
 }
 
 #[cfg(test)]

@@ -9,8 +9,16 @@
 
 pub mod assign;
 pub mod detect;
+pub mod raw_csv;
+pub mod sal;
+pub mod saleae_bin;
 pub mod saleae_csv;
+pub mod sr;
+pub mod sr_write;
 pub mod trace_source;
+pub mod vcd;
+pub mod wave;
+pub mod zipread;
 
 use std::path::{Path, PathBuf};
 
@@ -60,6 +68,15 @@ pub trait ChannelSource: Iterator<Item = Result<ChannelItem, CaptureError>> + Se
     /// Non-fatal problems met so far (e.g. a truncated last line); drained by the caller.
     fn take_warnings(&mut self) -> Vec<String> {
         Vec::new()
+    }
+    /// Input bytes read so far and in all, for a progress bar (`None`: not known).
+    fn progress(&self) -> Option<(u64, u64)> {
+        None
+    }
+    /// The baud rate a waveform channel is decoded at (`None` for byte-level formats).
+    fn uart_baud(&self, channel: usize) -> Option<u32> {
+        let _ = channel;
+        None
     }
 }
 
@@ -112,8 +129,10 @@ impl CaptureError {
 /// UART framing settings for waveform inputs; `None` fields mean "from the file, else auto".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UartOverrides {
-    /// Baud rate; `None` = auto-detect.
+    /// Baud rate; `None` = what the file says, else auto-detect.
     pub baud: Option<u32>,
+    /// `--baud auto`: detect the baud rate even if the file names one.
+    pub auto_baud: bool,
     /// 5..=9 data bits.
     pub data_bits: Option<u8>,
     /// `none`, `even` or `odd`.
@@ -126,6 +145,8 @@ pub struct UartOverrides {
     pub invert_modem: bool,
     /// Most significant bit first.
     pub msb_first: bool,
+    /// Ignore pulses shorter than this many nanoseconds (glitch filter); `None` = off.
+    pub glitch_ns: Option<u64>,
 }
 
 /// Everything a user can say about how to import a capture.
@@ -141,12 +162,33 @@ pub struct ImportOptions {
 
 /// Opens `path`, detects its format from the content and returns a channel stream.
 pub fn open(path: &Path, opts: &ImportOptions) -> Result<Box<dyn ChannelSource>, CaptureError> {
-    let _ = opts;
     match detect::detect(path)? {
         detect::Format::Atrace => Ok(Box::new(trace_source::TraceSource::open(path)?)),
         detect::Format::SaleaeTable => Ok(Box::new(saleae_csv::TableSource::open(path)?)),
         detect::Format::SaleaeLegacy => Ok(Box::new(saleae_csv::LegacySource::open(path)?)),
+        detect::Format::SigrokSession => Ok(Box::new(sr::open(path, opts)?)),
+        detect::Format::SaleaeSal => Ok(Box::new(sal::open(path, opts)?)),
+        detect::Format::SaleaeBinary => Ok(Box::new(saleae_bin::open(&[path.to_path_buf()], opts)?)),
+        detect::Format::SaleaeRawCsv => Ok(Box::new(raw_csv::open(path, opts)?)),
+        detect::Format::Vcd => Ok(Box::new(vcd::open(path, opts)?)),
     }
+}
+
+/// Opens one capture, or several files that together are one (Saleae binary exports: one file
+/// per channel).
+pub fn open_paths(paths: &[PathBuf], opts: &ImportOptions) -> Result<Box<dyn ChannelSource>, CaptureError> {
+    match paths {
+        [] => Err(CaptureError::Unusable { path: PathBuf::new(), why: "no capture file given".into() }),
+        [one] => open(one, opts),
+        many => Ok(Box::new(saleae_bin::open(many, opts)?)),
+    }
+}
+
+/// [`open_paths`], then assigns host and modem.
+pub fn open_records_paths(paths: &[PathBuf], opts: &ImportOptions) -> Result<assign::Assigned, CaptureError> {
+    let src = open_paths(paths, opts)?;
+    let path = paths.first().cloned().unwrap_or_default();
+    assign::Assigned::new(src, &path, opts.host.as_deref(), opts.modem.as_deref())
 }
 
 /// Opens a capture and assigns host and modem: the chunk stream every surface consumes.
