@@ -86,7 +86,8 @@ impl Analysis {
     fn drain(&mut self, sink: &mut dyn FnMut(&Event)) {
         self.pending.extend(self.builder.drain());
         let version = self.builder.version();
-        for mut e in std::mem::take(&mut self.pending) {
+        let mut batch = std::mem::take(&mut self.pending);
+        for mut e in batch.drain(..) {
             e.seq = self.seq;
             self.seq += 1;
             if self.meanings {
@@ -108,6 +109,8 @@ impl Analysis {
                 self.emit_finding(t0, t1, f, sink);
             }
         }
+        // Keep the buffer's capacity for the next record.
+        self.pending = batch;
     }
 
     fn emit_finding(&mut self, t0: i64, t1: i64, f: Finding, sink: &mut dyn FnMut(&Event)) {

@@ -33,7 +33,7 @@ use crate::finding::{Finding, Severity};
 use crate::slm::table::{self, From, When};
 use crate::slm::{self, SlmVersion};
 use crate::timeline::event::hex;
-use crate::timeline::{Event, EventKind, ExchangeStatus};
+use crate::timeline::{Bytes, Event, EventKind, ExchangeStatus};
 
 /// Every finding id with its default severity.
 pub const IDS: &[(&str, Severity)] = &[
@@ -134,7 +134,8 @@ struct Cmd {
     name: String,
     form: Option<Form>,
     params: Vec<Param>,
-    line: String,
+    /// The command line, kept as bytes: escaped only when a message needs it.
+    line: Bytes,
     t0: i64,
     t1: i64,
     deadline: Option<i64>,
@@ -242,14 +243,14 @@ impl Rules {
                     name: name.clone(),
                     form: *form,
                     params: params.clone(),
-                    line: line.escaped(),
+                    line: line.clone(),
                     t0: e.t_ns,
                     t1: e.end_ns,
                     deadline: timeout.map(|ms| e.end_ns + ms as i64 * 1_000_000),
                 };
                 if !pending.is_empty() && !version.allows_pipelining() {
                     let prev = pending.last().and_then(|p| self.cmds.get(p));
-                    let prev_line = prev.map(|c| c.line.clone()).unwrap_or_else(|| "another command".into());
+                    let prev_line = prev.map(|c| c.line.escaped()).unwrap_or_else(|| "another command".into());
                     let mut ev = vec![e.seq];
                     ev.extend(prev.map(|c| c.seq));
                     out.push(Draft {
@@ -548,7 +549,8 @@ impl Rules {
             }
         }
         if c.form.is_none() {
-            let why = c.line.trim();
+            let why = c.line.escaped();
+            let why = why.trim();
             cause.push(if why.is_empty() {
                 format!("an empty line fails the SLM {version} grammar check")
             } else {
