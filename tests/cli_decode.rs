@@ -115,3 +115,13 @@ fn one_side_only_still_decodes() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("RESET"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("modem = \"RX\""));
 }
+
+#[test]
+fn a_waveform_decoded_at_the_wrong_baud_is_a_baud_mismatch_finding() {
+    let sr = "../shared/corpus/sigrok-dumps/uart/hello_world/8n1/hello_world_8n1_115200.sr";
+    let wrong = String::from_utf8(atscope(&["decode", sr, "--baud", "57600", "--findings"]).stdout).unwrap();
+    assert!(wrong.contains("[uart.baud-mismatch]"), "{wrong}");
+    assert!(wrong.contains("--baud 115200"), "suggests the standard rate: {wrong}");
+    let right = String::from_utf8(atscope(&["decode", sr, "--baud", "115200", "--findings"]).stdout).unwrap();
+    assert!(!right.contains("uart.baud-mismatch"), "{right}");
+}

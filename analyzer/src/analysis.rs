@@ -127,6 +127,16 @@ impl Analysis {
         sink(&e);
     }
 
+    /// Findings the capture itself tells before any record (a configured baud rate its pulses
+    /// contradict); call once after opening it.
+    pub fn capture_checks(&mut self, records: &crate::capture::assign::Assigned, sink: &mut dyn FnMut(&Event)) {
+        for (dir, name, m) in records.baud_mismatches() {
+            for (t0, t1, f) in self.rules.baud_mismatch(dir, &name, &m) {
+                self.emit_finding(t0, t1, f, sink);
+            }
+        }
+    }
+
     /// Counts so far.
     pub fn summary(&self) -> &Summary {
         &self.summary

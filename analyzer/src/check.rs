@@ -27,6 +27,7 @@ pub fn transcript_of(path: &Path, import: &ImportOptions, opts: Options) -> Resu
             out.push('\n');
         }
     };
+    a.capture_checks(&records, &mut sink);
     for r in records.by_ref() {
         a.push(&r?, &mut sink);
     }

@@ -124,6 +124,7 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
             io_err = Some(err);
         }
     };
+    analysis.capture_checks(&records, &mut sink);
     for rec in records.by_ref() {
         let rec = rec.with_context(|| format!("reading {}", args.file.display()))?;
         analysis.push(&rec, &mut sink);

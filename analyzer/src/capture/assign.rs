@@ -125,6 +125,19 @@ impl Assigned {
         self.src.as_mut()
     }
 
+    /// Channels decoded at a configured rate their pulses contradict, with the side each is.
+    pub fn baud_mismatches(&self) -> Vec<(Option<Dir>, String, super::BaudMismatch)> {
+        let channels = self.src.channels();
+        self.src
+            .baud_mismatches()
+            .into_iter()
+            .map(|m| {
+                let name = channels.get(m.channel).map(|c| c.name.clone()).unwrap_or_default();
+                (self.roles.get(m.channel).copied().flatten(), name, m)
+            })
+            .collect()
+    }
+
     /// The file being read.
     pub fn path(&self) -> &Path {
         &self.path

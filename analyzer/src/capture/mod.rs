@@ -78,6 +78,23 @@ pub trait ChannelSource: Iterator<Item = Result<ChannelItem, CaptureError>> + Se
         let _ = channel;
         None
     }
+    /// Channels decoded at a configured rate their pulses contradict (waveform formats).
+    fn baud_mismatches(&self) -> Vec<BaudMismatch> {
+        Vec::new()
+    }
+}
+
+/// A waveform channel decoded at a configured baud rate that its measured bit time contradicts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaudMismatch {
+    /// Index into [`ChannelSource::channels`].
+    pub channel: usize,
+    /// The rate it was decoded at.
+    pub configured: u32,
+    /// The rate its shortest pulses measure.
+    pub measured: f64,
+    /// The standard rate nearest the measurement (or the measurement rounded).
+    pub suggested: u32,
 }
 
 /// What went wrong opening or reading a capture. Every variant names the file.

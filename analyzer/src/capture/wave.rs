@@ -113,7 +113,11 @@ pub struct WaveSource {
     notes: Vec<String>,
     warnings: Vec<String>,
     configs: Vec<UartConfig>,
+    mismatches: Vec<super::BaudMismatch>,
 }
+
+/// A configured rate this far from the measured one is reported as a mismatch.
+const BAUD_MISMATCH: f64 = 0.08;
 
 impl WaveSource {
     /// Builds the source. `open` opens the capture afresh (called twice when auto-detection
@@ -154,8 +158,11 @@ impl WaveSource {
             .collect();
         let mut inv: Vec<Option<bool>> = (0..channels.len()).map(|i| invert[i].or(hint(i).invert)).collect();
 
-        // Auto-detection: read the start of the capture once for pulse widths and idle levels.
-        if bauds.iter().any(Option::is_none) || inv.iter().any(Option::is_none) {
+        // Auto-detection: read the start of the capture once for pulse widths and idle levels. A
+        // configured rate is measured too, so that a wrong one is reported, not silently used.
+        let configured = bauds.clone();
+        let mut mismatches = Vec::new();
+        {
             let mut pre = open()?;
             let levels0 = pre.initial_levels().to_vec();
             let mut stats: Vec<PulseStats> = levels0.iter().map(|&l| PulseStats::new(rate, 0, l)).collect();
@@ -185,6 +192,20 @@ impl WaveSource {
             // A channel too quiet to measure takes the rate of the busiest measured one.
             let fallback = estimates.iter().flatten().max_by_key(|e| e.pulses).map(|e| e.baud);
             for i in 0..channels.len() {
+                if let (Some(want), Some(e)) = (configured[i], &estimates[i]) {
+                    if (e.measured - f64::from(want)).abs() > f64::from(want) * BAUD_MISMATCH {
+                        notes.push(format!(
+                            "channel {:?}: decoded at {want} Bd, but its pulses measure {:.0} Bd ({} pulses)",
+                            channels[i].name, e.measured, e.pulses
+                        ));
+                        mismatches.push(super::BaudMismatch {
+                            channel: i,
+                            configured: want,
+                            measured: e.measured,
+                            suggested: e.baud,
+                        });
+                    }
+                }
                 if bauds[i].is_some() {
                     continue;
                 }
@@ -302,6 +323,7 @@ impl WaveSource {
             notes,
             warnings: Vec::new(),
             configs,
+            mismatches,
         })
     }
 
@@ -515,5 +537,8 @@ impl ChannelSource for WaveSource {
     }
     fn uart_baud(&self, channel: usize) -> Option<u32> {
         self.configs.get(channel).map(|c| c.baud.round() as u32)
+    }
+    fn baud_mismatches(&self) -> Vec<super::BaudMismatch> {
+        self.mismatches.clone()
     }
 }

@@ -224,6 +224,29 @@ impl Rules {
             .collect()
     }
 
+    /// A waveform channel decoded at a rate its measured bit time contradicts.
+    pub fn baud_mismatch(
+        &self,
+        dir: Option<Dir>,
+        channel: &str,
+        m: &crate::capture::BaudMismatch,
+    ) -> Vec<(i64, i64, Finding)> {
+        let (configured, measured) = (m.configured, m.measured);
+        let side = dir.map(|d| format!("the {d} line")).unwrap_or_else(|| "an unused channel".into());
+        self.finish_drafts(vec![Draft {
+            id: "uart.baud-mismatch",
+            t0: 0,
+            t1: 0,
+            message: format!("channel {channel:?} ({side}) was decoded at {configured} Bd, but its bit time measures {measured:.0} Bd"),
+            help: format!(
+                "The shortest pulses on this line are {:.2} bit times at {configured} Bd, so the decode is likely wrong from the start. Decode again with --baud {} or --baud auto; if the device itself runs at the other rate, check #XSLMUART (v2.1.x saves it to flash) against the host's setting.",
+                f64::from(configured) / measured,
+                m.suggested
+            ),
+            events: Vec::new(),
+        }])
+    }
+
     /// The command name an exchange answers (for meanings of its lines).
     pub fn command_name(&self, exchange: u32) -> Option<&str> {
         self.cmds.get(&exchange).map(|c| c.name.as_str())
