@@ -20,12 +20,15 @@ struct Cli {
 enum Command {
     /// Decode a capture into an AT timeline (text, or JSON Lines with --json).
     Decode(cmd::decode::DecodeArgs),
+    /// Serve the web timeline viewer on captures (default: traces/).
+    Serve(cmd::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => cmd::decode::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     match result {
         Ok(code) => code,
