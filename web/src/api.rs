@@ -118,7 +118,7 @@ pub fn trace_info(t: &TraceEntry) -> TraceInfo {
 /// `GET /api/v1/traces`.
 pub async fn list_traces(State(st): State<AppState>) -> Json<Value> {
     let traces: Vec<TraceInfo> = st.store.list().iter().map(|t| trace_info(t)).collect();
-    Json(serde_json::json!({ "traces": traces }))
+    Json(serde_json::json!({ "traces": traces, "max_upload": st.max_upload }))
 }
 
 /// `GET /api/v1/traces/{id}`: the list entry plus importer notes and the names seen.

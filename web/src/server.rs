@@ -82,14 +82,20 @@ impl Bound {
 
 /// Binds `ip:port`; with `port` `None` tries [`DEFAULT_PORT`] and falls back to a free port.
 pub async fn bind(ip: IpAddr, port: Option<u16>) -> Result<Bound, ServeError> {
-    let want = SocketAddr::new(ip, port.unwrap_or(DEFAULT_PORT));
+    bind_port(ip, port.unwrap_or(DEFAULT_PORT), port.is_none()).await
+}
+
+/// Binds `ip:port`; if the port is taken and `fallback` is set, binds a free port instead and
+/// says so in [`Bound::note`].
+pub async fn bind_port(ip: IpAddr, port: u16, fallback: bool) -> Result<Bound, ServeError> {
+    let want = SocketAddr::new(ip, port);
     let (listener, note) = match TcpListener::bind(want).await {
         Ok(l) => (l, None),
-        Err(e) if port.is_none() && e.kind() == std::io::ErrorKind::AddrInUse => {
+        Err(e) if fallback && e.kind() == std::io::ErrorKind::AddrInUse => {
             let any = SocketAddr::new(ip, 0);
             let l = TcpListener::bind(any).await.map_err(|source| ServeError::Bind { addr: any, source })?;
             let got = l.local_addr()?.port();
-            (l, Some(format!("port {DEFAULT_PORT} is taken; using port {got}")))
+            (l, Some(format!("port {port} is taken; using port {got}")))
         }
         Err(source) => return Err(ServeError::Bind { addr: want, source }),
     };
