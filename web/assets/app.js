@@ -127,10 +127,12 @@
       const li = el('li');
       li.dataset.id = t.id;
       if (t.id === S.trace) li.classList.add('active');
-      li.appendChild(el('div', 'trace-name', t.name));
+      const cut = t.name.lastIndexOf('/');
+      li.appendChild(el('div', 'trace-name', t.name.slice(cut + 1)));
+      li.title = t.name;
       const f = t.findings;
       const meta = el('div', 'trace-meta',
-        `${dur(t.duration_ns)} · ${t.exchanges} exch · ${t.urcs} URC · ${t.resets} reset${t.live ? ' · live' : ''}`);
+        `${cut > 0 ? t.name.slice(0, cut) + ' · ' : ''}${dur(t.duration_ns)} · ${t.exchanges} exch · ${t.urcs} URC · ${t.resets} reset${t.live ? ' · live' : ''}`);
       ul.appendChild(li);
       li.appendChild(meta);
       const fl = el('div', 'trace-meta');
@@ -241,7 +243,7 @@
     if (to - from < min) { const c = (from + to) / 2; from = c - min / 2; to = c + min / 2; }
     if (S.info) {
       const span = Math.max(S.info.end_ns - S.info.start_ns, 1000);
-      const lo = S.info.start_ns - span * 0.5, hi = S.info.end_ns + span * 0.5;
+      const lo = S.info.start_ns - span * 0.05, hi = S.info.end_ns + span * 0.05;
       if (to - from > hi - lo) { from = lo; to = hi; }
       if (from < lo) { to += lo - from; from = lo; }
       if (to > hi) { from -= to - hi; to = hi; }
@@ -383,7 +385,7 @@
         ctx.fill();
         if (selected) { ctx.strokeStyle = COLORS.sel; ctx.lineWidth = 3; ctx.stroke(); ctx.lineWidth = 1; }
         box = [cx - 9, Math.max(cx + 9, x1), y, y + hgt];
-        labels.push({ x: cx + 11, y: mid, text: it.label, color: '#333' });
+        labels.push({ x: cx + 11, y: mid, text: it.label, color: '#333', seq: it.seq });
       } else if (it.type === 'exchange' || (it.end > it.t && x1 - x0 >= 2)) {
         const bx = x0, bw = Math.max(3, x1 - x0);
         ctx.fillStyle = c;
@@ -394,7 +396,7 @@
         if (selected) { ctx.strokeStyle = COLORS.sel; ctx.lineWidth = 3; ctx.strokeRect(bx - 1.5, mid - 10.5, bw + 3, 21); ctx.lineWidth = 1; }
         const tw = ctx.measureText(it.label).width;
         if (bw > tw + 8) labels.push({ x: bx + 4, y: mid, text: it.label, color: '#fff', inside: bx + bw });
-        else labels.push({ x: bx + bw + 3, y: mid, text: it.label, color: '#333' });
+        else labels.push({ x: bx + bw + 3, y: mid, text: it.label, color: '#333', seq: it.seq });
         box = [bx - 2, bx + bw + 2, mid - 12, mid + 12];
       } else if (it.type === 'reset') {
         ctx.strokeStyle = COLORS.reset; ctx.lineWidth = 2;
@@ -416,17 +418,29 @@
         ctx.lineWidth = 1;
         if (tall) { ctx.fillStyle = c; ctx.beginPath(); ctx.arc(x0, mid - th / 2, 3, 0, 7); ctx.fill(); }
         if (selected) { ctx.strokeStyle = COLORS.sel; ctx.lineWidth = 3; ctx.strokeRect(x0 - 4, mid - th / 2 - 4, 8, th + 8); ctx.lineWidth = 1; }
-        if (tall) labels.push({ x: x0 + 5, y: mid - th / 2 + 2, text: it.label, color: '#444' });
+        if (tall) labels.push({ x: x0 + 5, y: mid - th / 2 + 2, text: it.label, color: '#444', seq: it.seq });
         box = [x0 - 4, x0 + 4, mid - th / 2 - 4, mid + th / 2 + 2];
       }
       stats.drawn[key]++;
       hits.push({ x0: box[0], x1: box[1], y0: box[2], y1: box[3], item: it });
     }
     labels.sort((a, b) => a.x - b.x);
+    // Point markers (not spans) that a label must not cover, sorted by x.
+    // Shapes a label drawn beside its own shape must not cover (result ticks do not count).
+    const marks = hits.filter((hh) => hh.item && hh.y0 < y + hgt && hh.y1 > y && hh.item.type !== 'info' && hh.item.type !== 'final')
+      .map((hh) => [hh.x0, hh.x1, hh.item.seq]).sort((a, b) => a[0] - b[0]);
+    const covers = (x0, x1, own) => {
+      for (const m of marks) {
+        if (m[0] > x1) break;
+        if (m[2] !== own && m[1] >= x0) return true;
+      }
+      return false;
+    };
     let lastEnd = -1e9;
     for (const l of labels) {
       const tw = ctx.measureText(l.text).width;
       if (l.x < lastEnd || l.x + tw > w) continue;
+      if (l.inside === undefined && covers(l.x, l.x + tw, l.seq)) continue;
       if (l.inside === undefined) { // outside a shape: a halo keeps it legible over the lane
         ctx.strokeStyle = 'rgba(255,255,255,0.9)'; ctx.lineWidth = 3; ctx.strokeText(l.text, l.x, l.y); ctx.lineWidth = 1;
       }

@@ -397,10 +397,22 @@ impl TraceIndex {
     }
 
     /// The events that belong with `e`: its exchange's command, lines, result and summary.
+    /// For a reset: the command and summary of the exchanges it aborted and of the last command.
     pub fn related(&self, e: &Event) -> Vec<&Event> {
-        match exchange_of(e) {
-            Some(x) => self.exchanges.get(&x).into_iter().flatten().map(|&i| &self.events[i as usize]).collect(),
-            None => Vec::new(),
+        let members = |x: u32| self.exchanges.get(&x).into_iter().flatten().map(|&i| &self.events[i as usize]);
+        match (&e.kind, exchange_of(e)) {
+            (_, Some(x)) => members(x).collect(),
+            (EventKind::Reset(r), None) => {
+                let mut ids: Vec<u32> = r.aborted.iter().copied().chain(r.last_command).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids.into_iter()
+                    .flat_map(|x| {
+                        members(x).filter(|m| matches!(m.kind, EventKind::Command { .. } | EventKind::Exchange { .. }))
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
         }
     }
 

@@ -251,10 +251,13 @@ async fn an_event_detail_has_bytes_meaning_latency_and_related_findings() {
     assert_eq!(v["raw"]["hex"], "c0 ff 00");
     assert_eq!(v["raw"]["utf8"], false);
     assert!(v.get("meaning").is_some(), "meaning is always present (null until the knowledge base knows)");
+    // The reset's related events are the exchange it aborted; its findings include theirs.
+    let related: Vec<&str> = v["related"].as_array().unwrap().iter().map(|r| r["text"].as_str().unwrap()).collect();
+    assert_eq!(related, ["AT#XMQTTCON=0", "aborted by reset: AT#XMQTTCON=0"]);
     let f = v["findings"].as_array().unwrap();
-    assert_eq!(f.len(), 1);
-    assert_eq!(f[0]["id"], "test.reset.unexpected");
-    assert!(f[0]["help"].as_str().unwrap().contains("Synthetic"));
+    let ids: Vec<&str> = f.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["test.urc.missing", "test.reset.unexpected"]);
+    assert!(f[1]["help"].as_str().unwrap().contains("Synthetic"));
 
     // The command of exchange 9: its exchange's members, and both findings that name it.
     let (_, v) = get(&st, "/api/v1/traces/with-findings/events/32").await;
