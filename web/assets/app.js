@@ -28,7 +28,7 @@
     traces: [], maxUpload: 0, trace: null, info: null,
     view: { from: 0, to: 1 }, win: null, overview: null, sel: null, selItem: null,
     findings: [], filter: { q: '', name: '', type: '' },
-    rows: { total: 0, pages: new Map(), first: 0, pending: new Set(), gen: 0 },
+    rows: { total: 0, pages: new Map(), first: 0, pending: new Map(), gen: 0 },
     live: null,
   };
   // Exposed for tests and the benchmark: what was drawn, and when the first draw happened.
@@ -265,6 +265,13 @@
   let hits = []; // {x0, x1, y0, y1, item}
   function laneTop(i) { let y = RULER; for (let k = 0; k < i; k++) y += LANES[k].h; return y; }
   function draw() {
+    const t0 = performance.now();
+    drawTimeline();
+    const ms = performance.now() - t0;
+    stats.drawMs = ms;
+    stats.drawMsMax = Math.max(stats.drawMsMax || 0, ms);
+  }
+  function drawTimeline() {
     const { ctx, w, h } = canvasSize(tl);
     const v = S.view;
     const span = v.to - v.from;
@@ -770,31 +777,32 @@
     return p;
   }
   function resetRows() {
-    S.rows = { total: 0, pages: new Map(), first: 0, pending: new Set(), gen: S.rows.gen + 1 };
+    S.rows = { total: 0, pages: new Map(), first: 0, pending: new Map(), gen: S.rows.gen + 1 };
     clear(rbody);
     vp.scrollTop = 0;
     loadPage(0).then(() => { renderRows(); syncTranscriptToView(); });
   }
-  async function loadPage(p) {
+  // One request per page: a page being fetched hands out the same promise (re-rendering on an
+  // already-settled promise would loop in microtasks and freeze the page).
+  function loadPage(p) {
     const R = S.rows;
-    if (R.pages.has(p) || R.pending.has(p)) return;
-    R.pending.add(p);
+    if (R.pages.has(p)) return Promise.resolve();
+    if (R.pending.has(p)) return R.pending.get(p);
     const q = filterQuery();
     q.set('offset', String(p * PAGE));
     q.set('limit', String(PAGE));
-    try {
-      const r = await getJSON(`${API}/traces/${encodeURIComponent(S.trace)}/rows?${q}`);
+    const pr = getJSON(`${API}/traces/${encodeURIComponent(S.trace)}/rows?${q}`).then((r) => {
       if (R !== S.rows) return;
       R.total = r.total;
       R.pages.set(p, r.rows);
       const filtered = S.filter.q || S.filter.name || S.filter.type;
       $('match-count').textContent = filtered ? `${r.total} match${r.total === 1 ? '' : 'es'}` : '';
       spacer.style.height = `${Math.min(R.total * RH, MAX_SCROLL_PX)}px`;
-    } catch (e) {
+    }).catch((e) => {
       status(`Cannot load the transcript: ${e.message}`, true);
-    } finally {
-      R.pending.delete(p);
-    }
+    }).finally(() => R.pending.delete(p));
+    R.pending.set(p, pr);
+    return pr;
   }
   function visibleCount() { return Math.ceil(vp.clientHeight / RH) + 1; }
   function firstRowFromScroll() {
@@ -822,7 +830,11 @@
     const n = visibleCount();
     const need = new Set();
     for (let i = first; i < Math.min(R.total, first + n); i++) if (!rowAt(i)) need.add(Math.floor(i / PAGE));
-    if (need.size) Promise.all([...need].map(loadPage)).then(() => { if (R === S.rows) renderRows(); });
+    if (need.size) {
+      Promise.all([...need].map(loadPage)).then(() => {
+        if (R === S.rows && [...need].some((p) => R.pages.has(p))) renderRows();
+      });
+    }
     clear(rbody);
     const full = R.total * RH;
     rbody.style.top = `${full <= MAX_SCROLL_PX ? first * RH : vp.scrollTop}px`;
@@ -897,6 +909,7 @@
       else markSelectedRow();
     } catch (_) { /* not a row under this filter */ }
   }
+  window.atscope.renderRows = renderRows; // for the browser test
   window.addEventListener('resize', () => { draw(); drawOverview(); renderRows(); fetchWindow(); fetchOverview(); });
 
   // ---- search and filters --------------------------------------------------------------------

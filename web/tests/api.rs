@@ -102,7 +102,7 @@ async fn the_trace_list_has_names_durations_and_counts() {
     let (status, v) = get(&st, "/api/v1/traces").await;
     assert_eq!(status, StatusCode::OK);
     let traces = v["traces"].as_array().unwrap();
-    assert_eq!(traces.len(), 12, "10 bundled + with-findings + hostile");
+    assert_eq!(traces.len(), 13, "10 bundled + many + with-findings + hostile");
     let t = traces.iter().find(|t| t["id"] == "mqtt-disconnect-reset").unwrap();
     assert_eq!(t["name"], "slm-2.1.2/mqtt-disconnect-reset.atrace");
     assert_eq!(t["exchanges"], 10);

@@ -192,6 +192,29 @@ async fn the_viewer_works_in_a_real_browser() {
         .await;
     assert_eq!(listed, true);
 
+    // A trace with many rows and items: transcript paging, aggregation and zoom keep the page
+    // responsive (a re-render loop on a pending page once froze it).
+    open(&b, &url, "many").await;
+    b.js(
+        "const v = document.getElementById('rows-viewport'); v.scrollTop = v.scrollHeight / 2;
+         window.atscope.renderRows(); window.atscope.renderRows(); // the second while pages are pending
+         const c = document.getElementById('timeline'); const r = c.getBoundingClientRect();
+         for (let i = 0; i < 15; i++) c.dispatchEvent(new WheelEvent('wheel', {deltaY: -120,
+           clientX: r.left + r.width / 2, clientY: r.top + 80, bubbles: true, cancelable: true}));",
+        json!([]),
+    )
+    .await;
+    b.wait("window.atscope.state.win.lanes.modem.mode === 'items'", 10, "zoomed in to single items").await;
+    b.wait(
+        "[...document.querySelectorAll('#rows-body .row[data-seq]')].every(r => { const t = Number(r.dataset.t);
+           return t >= window.atscope.state.view.from - 1e6; }) && document.querySelectorAll('#rows-body .row[data-seq]').length > 5",
+        10,
+        "the transcript follows the zoom",
+    )
+    .await;
+    let total = b.js("return window.atscope.state.rows.total", json!([])).await;
+    assert_eq!(total, 5000);
+
     // The README screenshot: the real trace, a reset selected.
     if let Some(path) = std::env::var_os("ATSCOPE_SCREENSHOT") {
         screenshot(&b, &url, std::path::Path::new(&path)).await;

@@ -79,9 +79,25 @@ pub fn with_findings() -> Vec<Event> {
     ev
 }
 
-/// A store with the bundled traces, `with-findings` and `hostile`.
+/// `n` `+CSCON` URCs 1 ms apart: more transcript rows than one page, more items than pixels.
+pub fn many(n: u64) -> Vec<Event> {
+    use atscope_analyzer::chunk::Dir;
+    use atscope_analyzer::timeline::event::Bytes;
+    (0..n)
+        .map(|i| Event {
+            seq: i,
+            t_ns: i as i64 * 1_000_000,
+            end_ns: i as i64 * 1_000_000,
+            dir: Some(Dir::Modem),
+            kind: EventKind::Urc { name: "+CSCON".into(), line: Bytes(format!("+CSCON: {}", i % 2).into_bytes()) },
+        })
+        .collect()
+}
+
+/// A store with the bundled traces, `with-findings`, `hostile` and `many` (5000 URCs).
 pub fn state() -> AppState {
     let store = TraceStore::new();
+    store.add_events("many", many(5000));
     store.add_paths(&[root().join("traces")], &ImportOptions::default()).unwrap();
     store.add_events("with-findings", with_findings());
     let h = atscope_web::store::decode_file(&hostile(), &ImportOptions::default()).unwrap();

@@ -48,7 +48,11 @@ impl Browser {
     pub async fn start(width: u32, height: u32) -> Browser {
         require_browser();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let driver = Command::new(chromedriver())
+        let mut cmd = Command::new(chromedriver());
+        if let Some(log) = std::env::var_os("ATSCOPE_WEBDRIVER_LOG") {
+            cmd.arg(format!("--log-path={}", PathBuf::from(log).display())).arg("--verbose");
+        }
+        let driver = cmd
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
