@@ -87,7 +87,7 @@ async fn main() {
     // Synthetic findings (the rules are not in this crate): one per 1 000 exchanges, so that the
     // findings lane and list have something to aggregate.
     let t1 = Instant::now();
-    let mut seq = decoded.index.events().len() as u64;
+    let first_seq = decoded.index.events().len() as u64;
     let exch: Vec<(u64, i64, i64)> = decoded
         .index
         .events()
@@ -96,7 +96,7 @@ async fn main() {
         .step_by(1000)
         .map(|e| (e.seq, e.t_ns, e.end_ns))
         .collect();
-    for (i, (s, t, end)) in exch.into_iter().enumerate() {
+    for (seq, (i, (s, t, end))) in (first_seq..).zip(exch.into_iter().enumerate()) {
         let severity = [Severity::Note, Severity::Warning, Severity::Error][i % 3];
         decoded.index.push(Event {
             seq,
@@ -111,7 +111,6 @@ async fn main() {
                 events: vec![s],
             }),
         });
-        seq += 1;
     }
     let index_s = t1.elapsed().as_secs_f64();
     let n_events = decoded.index.events().len();

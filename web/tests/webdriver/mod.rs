@@ -197,13 +197,23 @@ impl Drop for Browser {
             use std::io::{Read, Write};
             let addr = self.base.trim_start_matches("http://").to_string();
             if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
-                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                let _ = s.set_read_timeout(Some(Duration::from_secs(3)));
                 let req = format!(
                     "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
                     self.session
                 );
                 let _ = s.write_all(req.as_bytes());
                 let _ = s.read_to_end(&mut Vec::new());
+            }
+        }
+        // A hung browser does not answer that, and chromedriver starts it detached: find our
+        // browser by the profile directory made for it alone, and end it by its id.
+        let flag = format!("--user-data-dir={}", self._profile.path().display());
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else { continue };
+            let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+            if cmdline.split(|&b| b == 0).any(|arg| arg == flag.as_bytes()) {
+                let _ = Command::new("kill").arg(pid.to_string()).stderr(Stdio::null()).status();
             }
         }
         let _ = self.driver.kill();
