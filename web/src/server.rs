@@ -46,12 +46,12 @@ pub enum ServeError {
     #[error(transparent)]
     Load(#[from] LoadError),
     /// The port could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {err}")]
     Bind {
         /// The address.
         addr: SocketAddr,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (in the message, so not also a `source`).
+        err: std::io::Error,
     },
     /// The server stopped with an error.
     #[error("server: {0}")]
@@ -93,11 +93,11 @@ pub async fn bind_port(ip: IpAddr, port: u16, fallback: bool) -> Result<Bound, S
         Ok(l) => (l, None),
         Err(e) if fallback && e.kind() == std::io::ErrorKind::AddrInUse => {
             let any = SocketAddr::new(ip, 0);
-            let l = TcpListener::bind(any).await.map_err(|source| ServeError::Bind { addr: any, source })?;
+            let l = TcpListener::bind(any).await.map_err(|err| ServeError::Bind { addr: any, err })?;
             let got = l.local_addr()?.port();
             (l, Some(format!("port {port} is taken; using port {got}")))
         }
-        Err(source) => return Err(ServeError::Bind { addr: want, source }),
+        Err(err) => return Err(ServeError::Bind { addr: want, err }),
     };
     let addr = listener.local_addr()?;
     Ok(Bound { listener, addr, note })

@@ -554,12 +554,12 @@ pub enum LoadError {
     #[error(transparent)]
     Capture(#[from] CaptureError),
     /// A directory could not be listed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {err}")]
     Dir {
         /// The directory.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (in the message, so not also a `source`).
+        err: std::io::Error,
     },
     /// Nothing to serve.
     #[error("no capture found in {0}")]
@@ -733,7 +733,7 @@ impl TraceStore {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let err = |source| LoadError::Dir { path: dir.to_path_buf(), source };
+    let err = |err| LoadError::Dir { path: dir.to_path_buf(), err };
     for entry in std::fs::read_dir(dir).map_err(err)? {
         let entry = entry.map_err(err)?;
         let ft = entry.file_type().map_err(err)?;
