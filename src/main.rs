@@ -40,6 +40,8 @@ enum Command {
     Import(cmd::import::ImportArgs),
     /// Render a trace as a waveform capture (a sigrok session for sigrok-cli and PulseView).
     Export(cmd::export::ExportArgs),
+    /// Serve the web timeline viewer on captures (default: traces/).
+    Serve(cmd::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Firmware { cmd } => cmd::firmware::run(cmd),
         Command::Import(args) => cmd::import::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     match result {
         Ok(code) => code,

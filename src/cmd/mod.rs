@@ -10,4 +10,5 @@ pub mod live;
 pub mod ports;
 pub mod record;
 pub mod replay;
+pub mod serve;
 pub mod uart_args;

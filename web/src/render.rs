@@ -1,0 +1,182 @@
+//! How events are shown: a short label for the timeline, a tag and text for a transcript row, and
+//! the raw bytes of an event for the detail panel. All text is the analyzer's escaped rendering
+//! (control bytes and invalid UTF-8 as `\xNN`); the page still inserts it as text, never as HTML.
+
+use atscope_analyzer::timeline::event::{escape, hex, Bytes};
+use atscope_analyzer::timeline::{Event, EventKind, ExchangeStatus};
+
+/// Longest row text; the detail panel has everything.
+const ROW_MAX: usize = 300;
+
+fn clip(s: String, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s;
+    }
+    let mut c: String = s.chars().take(max).collect();
+    c.push('…');
+    c
+}
+
+/// The short label of an item on the timeline (`+CEREG`, `OK`, `Ready`, a finding's id).
+pub fn label(e: &Event) -> String {
+    match &e.kind {
+        EventKind::Command { name, .. } | EventKind::Exchange { name, .. } => {
+            if name.is_empty() {
+                "AT".into()
+            } else {
+                name.clone()
+            }
+        }
+        EventKind::Info { name, line, .. } => name.clone().unwrap_or_else(|| clip(line.escaped(), 24)),
+        EventKind::Final { result, .. } => result.to_string(),
+        EventKind::Urc { name, .. } => name.clone(),
+        EventKind::Text { line } => clip(line.escaped(), 24),
+        EventKind::Payload { owner, len, .. } => format!("{owner} {len} B"),
+        EventKind::Garbage { data, .. } => format!("garbage {} B", data.0.len()),
+        EventKind::Reset(_) => "Ready".into(),
+        EventKind::DataMode { enter, .. } => if *enter { "data mode on" } else { "data mode off" }.into(),
+        EventKind::Condition { cond } => format!("{} error", cond.as_str()),
+        EventKind::Mark { text } => clip(escape(text.as_bytes()), 40),
+        EventKind::Finding(f) => f.id.clone(),
+    }
+}
+
+/// The status word of an item, where it has one: an exchange's status, a finding's severity, a
+/// final result's `ok`/`error`.
+pub fn status(e: &Event) -> Option<&'static str> {
+    match &e.kind {
+        EventKind::Exchange { status, .. } => Some(match status {
+            ExchangeStatus::Ok => "ok",
+            ExchangeStatus::Error => "error",
+            ExchangeStatus::Aborted => "aborted",
+            ExchangeStatus::Open => "open",
+            ExchangeStatus::Lost => "lost",
+        }),
+        EventKind::Finding(f) => Some(f.severity.as_str()),
+        EventKind::Final { result, .. } => Some(if result.is_ok() { "ok" } else { "error" }),
+        _ => None,
+    }
+}
+
+/// The tag of a transcript row, as in the terminal view (`CMD`, `URC`, `OK`, `RESET`).
+pub fn tag(e: &Event) -> &'static str {
+    match &e.kind {
+        EventKind::Command { .. } => "CMD",
+        EventKind::Info { .. } => "INFO",
+        EventKind::Final { result, .. } => {
+            if result.is_ok() {
+                "OK"
+            } else {
+                "ERROR"
+            }
+        }
+        EventKind::Urc { .. } => "URC",
+        EventKind::Text { .. } => "TEXT",
+        EventKind::Payload { .. } => "DATA",
+        EventKind::Garbage { .. } => "GARB",
+        EventKind::Reset(_) => "RESET",
+        EventKind::DataMode { .. } => "DMODE",
+        EventKind::Condition { .. } => "COND",
+        EventKind::Mark { .. } => "MARK",
+        EventKind::Finding(f) => match f.severity {
+            atscope_analyzer::finding::Severity::Error => "ERR!",
+            atscope_analyzer::finding::Severity::Warning => "WARN",
+            atscope_analyzer::finding::Severity::Note => "NOTE",
+        },
+        EventKind::Exchange { status: ExchangeStatus::Open, .. } => "OPEN",
+        EventKind::Exchange { status: ExchangeStatus::Aborted, .. } => "ABORT",
+        EventKind::Exchange { .. } => "EXCH",
+    }
+}
+
+/// The text of a transcript row (escaped, clipped).
+pub fn row_text(e: &Event) -> String {
+    let s = match &e.kind {
+        EventKind::Command { line, invalid, overflow, pending, .. } => {
+            let mut b = line.escaped();
+            if let Some(w) = invalid {
+                b.push_str(&format!("  [invalid: {w}]"));
+            }
+            if *overflow {
+                b.push_str("  [overflow]");
+            }
+            if !pending.is_empty() {
+                let p: Vec<String> = pending.iter().map(|p| format!("#{p}")).collect();
+                b.push_str(&format!("  [sent while {} pending]", p.join(", ")));
+            }
+            b
+        }
+        EventKind::Info { line, .. } | EventKind::Urc { line, .. } | EventKind::Text { line } => line.escaped(),
+        EventKind::Final { exchange, result, latency_ns } => match (exchange, latency_ns) {
+            (Some(_), Some(l)) => format!("{result}  ({:.3} ms)", *l as f64 / 1e6),
+            (Some(_), None) => result.to_string(),
+            (None, _) => format!("{result}  [no command pending]"),
+        },
+        EventKind::Payload { owner, len, data, .. } => {
+            format!("{owner}, {len} bytes: {}", clip(data.escaped(), 120))
+        }
+        EventKind::Garbage { data, why } => {
+            let shown = hex(&data.0[..data.0.len().min(32)]);
+            let more = if data.0.len() > 32 { " …" } else { "" };
+            format!("{} bytes: {shown}{more}  ({why})", data.0.len())
+        }
+        EventKind::Reset(r) => {
+            if r.garbage.0.is_empty() {
+                "Ready".into()
+            } else {
+                format!("Ready after garbage {}", hex(&r.garbage.0))
+            }
+        }
+        EventKind::DataMode { enter, result, .. } => {
+            if *enter {
+                "data mode on".into()
+            } else {
+                let r = result.map(|r| format!(" (#XDATAMODE: {r})")).unwrap_or_default();
+                format!("data mode off{r}")
+            }
+        }
+        EventKind::Condition { cond } => format!("{} error", cond.as_str()),
+        EventKind::Mark { text } => escape(text.as_bytes()),
+        EventKind::Finding(f) => format!("[{}] {}", f.id, f.message),
+        EventKind::Exchange { status, line, .. } => match status {
+            ExchangeStatus::Open => format!("no final result: {}", line.escaped()),
+            ExchangeStatus::Aborted => format!("aborted by reset: {}", line.escaped()),
+            _ => line.escaped(),
+        },
+    };
+    clip(s, ROW_MAX)
+}
+
+/// The exchange number shown in a row (`#3`), if the event belongs to one.
+pub fn exchange_label(e: &Event) -> Option<u32> {
+    crate::store::exchange_of(e)
+}
+
+/// The raw bytes an event carries (a line, a payload, garbage), if any.
+pub fn raw_bytes(e: &Event) -> Option<&Bytes> {
+    match &e.kind {
+        EventKind::Command { line, .. }
+        | EventKind::Info { line, .. }
+        | EventKind::Urc { line, .. }
+        | EventKind::Text { line }
+        | EventKind::Exchange { line, .. } => Some(line),
+        EventKind::Payload { data, .. } | EventKind::Garbage { data, .. } => Some(data),
+        EventKind::Reset(r) if !r.garbage.0.is_empty() => Some(&r.garbage),
+        _ => None,
+    }
+}
+
+/// Hex dump and escaped text of an event's bytes, at most `max` bytes (with the full length).
+pub fn raw(e: &Event, max: usize) -> Option<(String, String, usize, bool)> {
+    let b = raw_bytes(e)?;
+    let shown = &b.0[..b.0.len().min(max)];
+    Some((hex(shown), escape(shown), b.0.len(), std::str::from_utf8(&b.0).is_ok()))
+}
+
+/// The latency of an event, where it has one (final result, exchange), ns.
+pub fn latency(e: &Event) -> Option<i64> {
+    match &e.kind {
+        EventKind::Final { latency_ns, .. } | EventKind::Exchange { latency_ns, .. } => *latency_ns,
+        _ => None,
+    }
+}
