@@ -142,9 +142,11 @@ impl BinChannel {
             (_, 100 | 101) => {
                 return Err(c.bad("a channel file from inside a Logic 2 .sal capture; import the .sal itself".into()))
             }
-            _ => return Err(c.bad(format!(
+            _ => {
+                return Err(c.bad(format!(
                 "Saleae binary export version {version}, type {kind} is not supported (digital versions 0 and 1 are)"
-            ))),
+            )))
+            }
         }
         c.version = version;
         if version == 0 {
