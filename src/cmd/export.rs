@@ -168,6 +168,11 @@ fn run_events(args: &ExportArgs, format: ExportFormat) -> Result<ExitCode> {
             let o = PcapngOptions {
                 start_epoch_ns: start,
                 application: format!("atscope {}", crate::version::long_version()),
+                command_terminator: match args.analysis.terminator.as_str() {
+                    "cr" => b"\r".to_vec(),
+                    "lf" => b"\n".to_vec(),
+                    _ => b"\r\n".to_vec(),
+                },
             };
             Box::new(PcapngWriter::new(out, &o)?)
         }
@@ -199,6 +204,12 @@ fn run_events(args: &ExportArgs, format: ExportFormat) -> Result<ExitCode> {
     drop(sink);
     written.with_context(|| format!("cannot write {}", args.output.display()))?;
     tmp.persist(&args.output).with_context(|| format!("cannot write {}", args.output.display()))?;
+    // A temporary file is private (0600); an export is a document to share like any other.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&args.output, std::fs::Permissions::from_mode(0o644)).ok();
+    }
     let redacted = if args.analysis.no_redact { "not redacted" } else { "secrets redacted" };
     eprintln!("atscope: wrote {} ({format:?}); {}; {redacted}", args.output.display(), analysis.summary().line());
     Ok(ExitCode::SUCCESS)

@@ -9,10 +9,10 @@
 //!   AT lines, `data` for payloads and garbage; tag 35 (`EXP_PDU_TAG_P2P_DIRECTION`) = 0 (sent)
 //!   for the host and 1 (received) for the modem, from which the `at` dissector takes the role
 //!   (DTE/DCE); tag 0 ends the list. The bytes after the TLVs are what was on the wire.
-//! * **Packet bytes**: a command is its line plus `\r\n` (the SLM's default terminator); a modem
-//!   line (information, final result, URC, text) is `\r\n<line>\r\n` as the SLM frames it; a
-//!   reset is the glitch bytes then `Ready\r\n`; payloads and garbage are their bytes. One packet
-//!   per line, not per UART chunk or byte.
+//! * **Packet bytes**: a command is its line plus the terminator (`\r\n`, the SLM's default,
+//!   unless `--terminator` says otherwise); a modem line (information, final result, URC, text)
+//!   is `\r\n<line>\r\n` as the SLM frames it; a reset is the glitch bytes then `Ready\r\n`;
+//!   payloads and garbage are their bytes. One packet per line, not per UART chunk or byte.
 //! * **Direction** twice over: one interface per side (`host` = 0, `modem` = 1, `findings` = 2,
 //!   for comment-only packets) and the EPB flags' direction bits (host = outbound, modem =
 //!   inbound: the capture is seen from the host's side of the link).
@@ -56,6 +56,8 @@ pub struct PcapngOptions {
     pub start_epoch_ns: Option<i64>,
     /// Written as the section's `shb_userappl`.
     pub application: String,
+    /// What ends a host command line on the wire (`\r\n` when empty).
+    pub command_terminator: Vec<u8>,
 }
 
 struct Packet {
@@ -81,6 +83,7 @@ pub struct PcapngStats {
 pub struct PcapngWriter<W: Write> {
     out: W,
     start: i64,
+    terminator: Vec<u8>,
     window: VecDeque<Packet>,
     /// exchange id → `seq` of its command packet (removed when the exchange ends).
     commands: HashMap<u32, u64>,
@@ -136,7 +139,7 @@ fn pdu_header(dissector: &str, dir: Option<Dir>) -> Vec<u8> {
 
 /// The bytes an event put on the wire, and the dissector for them; `None` for events that
 /// are not wire data (exchanges, findings, conditions, marks, data-mode changes).
-fn wire(e: &Event) -> Option<(&'static str, Vec<u8>)> {
+fn wire(e: &Event, terminator: &[u8]) -> Option<(&'static str, Vec<u8>)> {
     let modem_line = |l: &[u8]| {
         let mut v = Vec::with_capacity(l.len() + 4);
         v.extend_from_slice(b"\r\n");
@@ -147,7 +150,7 @@ fn wire(e: &Event) -> Option<(&'static str, Vec<u8>)> {
     match &e.kind {
         EventKind::Command { line, .. } => {
             let mut v = line.0.clone();
-            v.extend_from_slice(b"\r\n");
+            v.extend_from_slice(terminator);
             Some(("at", v))
         }
         EventKind::Info { line, .. } | EventKind::Urc { line, .. } | EventKind::Text { line } => {
@@ -195,6 +198,11 @@ impl<W: Write> PcapngWriter<W> {
         Ok(PcapngWriter {
             out,
             start: opts.start_epoch_ns.unwrap_or(0),
+            terminator: if opts.command_terminator.is_empty() {
+                b"\r\n".to_vec()
+            } else {
+                opts.command_terminator.clone()
+            },
             window: VecDeque::new(),
             commands: HashMap::new(),
             aliases: VecDeque::new(),
@@ -276,7 +284,7 @@ impl<W: Write> ExportSink for PcapngWriter<W> {
             }
             _ => {}
         }
-        let Some((dissector, bytes)) = wire(e) else { return Ok(()) };
+        let Some((dissector, bytes)) = wire(e, &self.terminator) else { return Ok(()) };
         let iface = if e.dir == Some(Dir::Host) { IF_HOST } else { IF_MODEM };
         let mut data = pdu_header(dissector, e.dir);
         data.extend_from_slice(&bytes);
