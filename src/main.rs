@@ -38,7 +38,7 @@ enum Command {
     },
     /// Decode a capture (waveform or bytes) once and write its chunks as an .atrace trace.
     Import(cmd::import::ImportArgs),
-    /// Render a trace as a waveform capture (a sigrok session for sigrok-cli and PulseView).
+    /// Export a capture for other tools: Wireshark (pcapng), Perfetto (JSON), CSV, or a sigrok session.
     Export(cmd::export::ExportArgs),
     /// Serve the web timeline viewer on captures (default: traces/).
     Serve(cmd::serve::ServeArgs),

@@ -13,6 +13,7 @@
 //! * [`at`]: the push-fed AT framer and grammar for both directions.
 //! * [`timeline`]: exchanges, URCs, resets, data-mode sessions, in time order.
 //! * [`report`]: terminal text and JSON Lines output.
+//! * [`export`]: streaming exports for Wireshark (pcapng), Perfetto (trace-event JSON) and CSV.
 //! * [`diff`] and [`volatile`]: the semantic diff of two sessions.
 //! * [`replay`]: a trace played back as the host or as the modem (pure state machines).
 //! * [`serial`]: live ports: durable recording, tap, proxy, replay I/O, port listing.
@@ -28,6 +29,7 @@ pub mod capture;
 pub mod check;
 pub mod chunk;
 pub mod diff;
+pub mod export;
 pub mod finding;
 pub mod redact;
 pub mod replay;

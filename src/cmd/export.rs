@@ -1,46 +1,103 @@
-//! `atscope export TRACE --format sr -o OUT.sr`: render a trace as a waveform capture.
+//! `atscope export TRACE --format pcapng|perfetto|csv|sr -o OUT`: a capture for other tools.
 //!
-//! The sigrok session has probes `host` and `modem` (which `atscope import` maps back without
-//! flags) and can be opened by sigrok-cli and PulseView.
+//! * `pcapng`: Wireshark/tshark, one packet per AT line or payload, dissected by Wireshark's
+//!   `at` dissector, findings as packet comments.
+//! * `perfetto`: Chrome trace-event JSON for ui.perfetto.dev: exchanges as slices, URCs and
+//!   resets as instants, arrows from a command to the URC it promised, findings.
+//! * `csv`: one row per timeline event, for spreadsheets.
+//! * `sr`: a sigrok session with probes `host` and `modem` (which `atscope import` maps back
+//!   without flags), for sigrok-cli and PulseView.
+//!
+//! The format comes from `--format`, else from the output's extension (`.pcapng`, `.json`,
+//! `.csv`, `.sr`). The event exports decode any capture atscope reads and redact secrets unless
+//! `--no-redact`; they stream, so memory stays flat. Run with
+//! `cargo run -- export traces/slm-2.1.2/mqtt-session.atrace -o /tmp/mqtt.pcapng`.
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+use atscope_analyzer::analysis::Analysis;
 use atscope_analyzer::capture::sr_write::{write_sr, SrRender};
-use atscope_analyzer::trace::TraceReader;
+use atscope_analyzer::capture::{self, ImportOptions};
+use atscope_analyzer::export::csv::CsvWriter;
+use atscope_analyzer::export::pcapng::{PcapngOptions, PcapngWriter};
+use atscope_analyzer::export::perfetto::{PerfettoOptions, PerfettoWriter};
+use atscope_analyzer::export::{parse_rfc3339, ExportSink};
+use atscope_analyzer::timeline::Event;
+use atscope_analyzer::trace::{Meta, TraceReader};
 use clap::{Args, ValueEnum};
 
-/// Waveform formats `export` writes.
+use super::decode::AnalysisArgs;
+
+/// Formats `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
+    /// pcapng for Wireshark and tshark (`.pcapng`).
+    Pcapng,
+    /// Chrome trace-event JSON for ui.perfetto.dev (`.json`).
+    Perfetto,
+    /// One row per timeline event (`.csv`).
+    Csv,
     /// sigrok session (`.sr`), for sigrok-cli and PulseView.
     Sr,
+}
+
+impl ExportFormat {
+    /// The format an output file name implies.
+    pub fn from_extension(path: &Path) -> Option<ExportFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "pcapng" => Some(ExportFormat::Pcapng),
+            "json" => Some(ExportFormat::Perfetto),
+            "csv" => Some(ExportFormat::Csv),
+            "sr" => Some(ExportFormat::Sr),
+            _ => None,
+        }
+    }
 }
 
 /// Arguments of `atscope export`.
 #[derive(Args)]
 pub struct ExportArgs {
-    /// The trace to render (.atrace).
+    /// The capture to export (.atrace; pcapng, perfetto and csv also take any capture `decode` reads).
     pub trace: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ExportFormat::Sr)]
-    pub format: ExportFormat,
+    /// Output format (default: from the output's extension).
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
     /// The file to write.
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
-    /// Samples per second of the rendered capture.
+    /// Samples per second of the rendered capture (sr).
     #[arg(long, value_name = "HZ", default_value_t = 4_000_000)]
     pub samplerate: u64,
-    /// Baud rate of both lines (default: the trace's `baud`, else 115200).
+    /// Baud rate of both lines (sr; default: the trace's `baud`, else 115200).
     #[arg(long, value_name = "N")]
     pub baud: Option<u32>,
+    /// Which channel is the host (name or index), for waveform captures.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Which channel is the modem (name or index), for waveform captures.
+    #[arg(long)]
+    pub modem: Option<String>,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 /// Runs `atscope export`.
 pub fn run(args: ExportArgs) -> Result<ExitCode> {
+    let format = match args.format.or_else(|| ExportFormat::from_extension(&args.output)) {
+        Some(f) => f,
+        None => bail!(
+            "cannot tell the format from {}: give --format pcapng|perfetto|csv|sr (or name the file .pcapng, .json, .csv or .sr)",
+            args.output.display()
+        ),
+    };
+    if format != ExportFormat::Sr {
+        return run_events(&args, format);
+    }
     let name = args.trace.display().to_string();
     let f = File::open(&args.trace).with_context(|| format!("cannot open {name}"))?;
     let reader = TraceReader::new(std::io::BufReader::with_capacity(1 << 16, f))
@@ -50,8 +107,8 @@ pub fn run(args: ExportArgs) -> Result<ExitCode> {
         .or_else(|| reader.meta().get("baud").and_then(|b| b.as_u64()).and_then(|b| u32::try_from(b).ok()))
         .unwrap_or(115_200);
     let cfg = SrRender { samplerate: args.samplerate, baud, ..SrRender::default() };
-    match args.format {
-        ExportFormat::Sr => {
+    {
+        {
             let dir = args.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
             let tmp = tempfile::NamedTempFile::new_in(dir)
                 .with_context(|| format!("cannot create a file in {}", dir.display()))?;
@@ -81,5 +138,79 @@ pub fn run(args: ExportArgs) -> Result<ExitCode> {
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `.atrace` header of `path`, when it is a trace (for the start time and title).
+fn trace_meta(path: &Path) -> Option<Meta> {
+    let f = File::open(path).ok()?;
+    TraceReader::new(std::io::BufReader::new(f)).ok().map(|r| r.meta().clone())
+}
+
+/// Decodes the capture and streams its events into the chosen exporter.
+fn run_events(args: &ExportArgs, format: ExportFormat) -> Result<ExitCode> {
+    let opts = args.analysis.options()?;
+    let import = ImportOptions { host: args.host.clone(), modem: args.modem.clone(), ..Default::default() };
+    let mut records = capture::open_records(&args.trace, &import)?;
+    let meta = trace_meta(&args.trace).unwrap_or_default();
+    let dir = args.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp =
+        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let out = BufWriter::with_capacity(1 << 16, tmp.as_file().try_clone()?);
+    let title = meta
+        .get("title")
+        .and_then(|t| t.as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| args.trace.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    let mut sink: Box<dyn ExportSink> = match format {
+        ExportFormat::Pcapng => {
+            let start = meta.get("started").and_then(|s| s.as_str()).and_then(parse_rfc3339);
+            let o = PcapngOptions {
+                start_epoch_ns: start,
+                application: format!("atscope {}", crate::version::long_version()),
+                command_terminator: match args.analysis.terminator.as_str() {
+                    "cr" => b"\r".to_vec(),
+                    "lf" => b"\n".to_vec(),
+                    _ => b"\r\n".to_vec(),
+                },
+            };
+            Box::new(PcapngWriter::new(out, &o)?)
+        }
+        ExportFormat::Perfetto => Box::new(PerfettoWriter::new(out, &PerfettoOptions { process_name: title })?),
+        ExportFormat::Csv => Box::new(CsvWriter::new(out)?),
+        ExportFormat::Sr => unreachable!("sr is rendered from records"),
+    };
+    let mut analysis = Analysis::new(opts);
+    let mut io_err: Option<std::io::Error> = None;
+    let mut feed = |e: &Event| {
+        if io_err.is_none() {
+            if let Err(err) = sink.event(e) {
+                io_err = Some(err);
+            }
+        }
+    };
+    for rec in records.by_ref() {
+        let rec = rec.with_context(|| format!("reading {}", args.trace.display()))?;
+        analysis.push(&rec, &mut feed);
+    }
+    analysis.finish(&mut feed);
+    for w in records.source_mut().take_warnings() {
+        eprintln!("warning: {w}");
+    }
+    let written = match io_err {
+        Some(e) => Err(e),
+        None => sink.finish(),
+    };
+    drop(sink);
+    written.with_context(|| format!("cannot write {}", args.output.display()))?;
+    tmp.persist(&args.output).with_context(|| format!("cannot write {}", args.output.display()))?;
+    // A temporary file is private (0600); an export is a document to share like any other.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&args.output, std::fs::Permissions::from_mode(0o644)).ok();
+    }
+    let redacted = if args.analysis.no_redact { "not redacted" } else { "secrets redacted" };
+    eprintln!("atscope: wrote {} ({format:?}); {}; {redacted}", args.output.display(), analysis.summary().line());
     Ok(ExitCode::SUCCESS)
 }

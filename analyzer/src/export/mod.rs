@@ -1,0 +1,167 @@
+//! Exports of a timeline for the tools people already use: Wireshark ([`pcapng`]), Perfetto and
+//! chrome://tracing ([`perfetto`]), and spreadsheets ([`csv`]).
+//!
+//! Every exporter is a sink in ripgrep's sense: it is fed [`Event`]s one at a time, as
+//! [`crate::analysis::Analysis`] hands them out, writes what it can at once and keeps only a
+//! small bounded state (a window of recent packets, the exchanges and promises still open), so
+//! a trace of any size streams out with flat memory. Nothing here collects the timeline.
+//!
+//! Redaction happens before the events reach an exporter (the analysis redacts by default), so
+//! an export shows secrets only when the user turned redaction off.
+//!
+//! ```
+//! use atscope_analyzer::analysis::{Analysis, Options};
+//! use atscope_analyzer::chunk::{Chunk, Dir, Record};
+//! use atscope_analyzer::export::{csv::CsvWriter, ExportSink};
+//!
+//! let mut out = Vec::new();
+//! let mut csv = CsvWriter::new(&mut out).unwrap();
+//! let mut a = Analysis::new(Options::default());
+//! let mut sink = |e: &atscope_analyzer::timeline::Event| csv.event(e).unwrap();
+//! a.push(&Record::Chunk(Chunk::bytes(0, Dir::Host, b"AT\r\n".to_vec())), &mut sink);
+//! a.push(&Record::Chunk(Chunk::bytes(1_000_000, Dir::Modem, b"\r\nOK\r\n".to_vec())), &mut sink);
+//! a.finish(&mut sink);
+//! csv.finish().unwrap();
+//! drop(csv);
+//! assert_eq!(String::from_utf8(out).unwrap().lines().count(), 4); // header, command, final, exchange
+//! ```
+
+pub mod csv;
+pub mod pcapng;
+pub mod perfetto;
+
+use std::io;
+
+use crate::at::grammar::{split_params, Form, Param};
+use crate::slm::table::{Promise, When, PROMISES};
+use crate::timeline::Event;
+
+/// A writer fed timeline events one at a time.
+pub trait ExportSink {
+    /// Writes (or holds, within a bounded window) one event.
+    fn event(&mut self, e: &Event) -> io::Result<()>;
+    /// Writes what is still held and the format's trailer, and flushes.
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+/// Parses an RFC 3339 date-time (`2024-05-01T12:00:00.5Z`, `…+02:00`) into nanoseconds since
+/// the Unix epoch. `None` for anything else.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        if t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if b[16] != b':' || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut frac_ns = 0i64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 9 {
+                frac_ns = frac_ns * 10 + i64::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        let digits = (i - start).min(9);
+        if digits == 0 {
+            return None;
+        }
+        frac_ns *= 10i64.pow(9 - digits as u32);
+    }
+    let offset_s = match &s[i..] {
+        "Z" | "z" => 0,
+        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) && &o[3..4] == ":" => {
+            let oh: i64 = o[1..3].parse().ok()?;
+            let om: i64 = o[4..6].parse().ok()?;
+            let v = oh * 3600 + om * 60;
+            if o.starts_with('-') {
+                -v
+            } else {
+                v
+            }
+        }
+        _ => return None,
+    };
+    // Days since 1970-01-01 from a civil date (Howard Hinnant's algorithm).
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_s;
+    secs.checked_mul(1_000_000_000)?.checked_add(frac_ns)
+}
+
+/// Whether promise `p` applies to a command with these parameters and form.
+pub(crate) fn promise_applies(p: &Promise, form: Option<Form>, params: &[Param]) -> bool {
+    if !matches!(form, Some(Form::Set) | Some(Form::Exec)) {
+        return false;
+    }
+    match p.when {
+        When::Always => true,
+        When::Param(i, vals) => params.get(i).and_then(Param::as_int).is_some_and(|v| vals.contains(&v)),
+    }
+}
+
+/// The promises (`slm::table::PROMISES`) a command makes.
+pub(crate) fn promises_of<'a>(
+    name: &'a str,
+    form: Option<Form>,
+    params: &'a [Param],
+) -> impl Iterator<Item = &'static Promise> + 'a {
+    PROMISES.iter().filter(move |p| p.command.eq_ignore_ascii_case(name) && promise_applies(p, form, params))
+}
+
+/// Whether a URC line (`#XMQTTEVT: 0,0`) named `name` settles promise `p`.
+pub(crate) fn settles(p: &Promise, name: &str, line: &[u8]) -> bool {
+    if !p.urc.eq_ignore_ascii_case(name) {
+        return false;
+    }
+    if p.first.is_empty() {
+        return true;
+    }
+    let text = String::from_utf8_lossy(line);
+    let rest = text.split_once(':').map(|(_, r)| r.trim()).unwrap_or("");
+    split_params(rest).first().and_then(Param::as_int).is_some_and(|v| p.first.contains(&v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_times_become_unix_nanoseconds() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2024-05-01T12:00:00Z"), Some(1_714_564_800 * 1_000_000_000));
+        assert_eq!(parse_rfc3339("2024-05-01T14:00:00.25+02:00"), Some(1_714_564_800 * 1_000_000_000 + 250_000_000));
+        assert_eq!(parse_rfc3339("2000-02-29T00:00:00.000000001Z"), Some(951_782_400 * 1_000_000_000 + 1));
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(parse_rfc3339("2024-05-01T12:00:00"), None);
+    }
+
+    #[test]
+    fn a_connack_settles_mqtt_connect_but_a_disconnect_does_not() {
+        let con = PROMISES.iter().find(|p| p.label == "CONNACK").unwrap();
+        assert!(settles(con, "#XMQTTEVT", b"#XMQTTEVT: 0,0"));
+        assert!(!settles(con, "#XMQTTEVT", b"#XMQTTEVT: 1,0"));
+        let params = split_params("1,\"cid\",\"\",\"\",\"broker\",1883");
+        assert_eq!(promises_of("#XMQTTCON", Some(Form::Set), &params).count(), 1);
+        assert_eq!(promises_of("#XMQTTCON", Some(Form::Read), &params).count(), 0);
+    }
+}
