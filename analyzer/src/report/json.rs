@@ -1,4 +1,4 @@
-//! JSON Lines: one [`Event`](crate::timeline::Event) object per line.
+//! JSON Lines: one [`crate::timeline::Event`] object per line.
 //!
 //! The schema is the serde shape of [`crate::timeline::Event`], documented in
 //! [`crate::timeline::event`]: `seq`, `t`, `end`, `dir`, `type` and the fields of the type.

@@ -1,5 +1,5 @@
 //! The session loop: records from the reader threads go through a live
-//! [`Analysis`](crate::analysis::Analysis) to the caller's event sink (the terminal, a viewer),
+//! [`crate::analysis::Analysis`] to the caller's event sink (the terminal, a viewer),
 //! while a [`Driver`] decides what atscope itself sends: nothing (tap, proxy), the user's lines,
 //! a script, a replayed host, or a replayed modem.
 //!
