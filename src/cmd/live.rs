@@ -1,7 +1,7 @@
 //! What `record` and `replay` share: line-setting arguments, the trace header, Ctrl-C, and the
 //! live timeline on the terminal.
 //!
-//! `--serve` hook: the live viewer (crate `atscope-web`, branch `web`) is not wired yet. Every
+//! `--serve`: the live viewer (crate `atscope-web`) gets every event through [`start_viewer`]. Every
 //! live event already goes through [`LiveView::event`]; a viewer handle that accepts `Event`s
 //! plugs in there (see [`LiveView::extra`]).
 
@@ -128,6 +128,15 @@ impl LiveView {
         LiveView { printer: TextPrinter { color }, quiet, keep: keep.then(Vec::new), extra: Vec::new() }
     }
 
+    /// With `serve`, also streams every event to a live web viewer (kept running while the
+    /// returned server lives).
+    pub fn attach_viewer(&mut self, serve: bool, name: &str) -> Result<Option<LiveServer>> {
+        Ok(start_viewer(serve, name)?.map(|(sink, server)| {
+            self.extra.push(sink);
+            server
+        }))
+    }
+
     /// Shows one event.
     pub fn event(&mut self, e: &Event) {
         if let EventKind::Mark { text } = &e.kind {
@@ -147,12 +156,43 @@ impl LiveView {
     }
 }
 
-/// `--serve`: refused until the viewer's live handle exists (crate `atscope-web`).
-pub fn serve_hook(serve: bool) -> Result<()> {
-    if serve {
-        anyhow::bail!(
-            "--serve: the live web viewer is not part of this build yet; record to a file and open it with the viewer afterwards"
-        );
+/// The live web viewer of a recording (`--serve`): serves the session being recorded at a local
+/// URL while the recorder pushes events into it. Dropping it marks the recording as ended.
+pub struct LiveServer {
+    live: atscope_web::LiveTrace,
+}
+
+impl Drop for LiveServer {
+    fn drop(&mut self) {
+        self.live.finish();
     }
-    Ok(())
+}
+
+/// `--serve`: starts the viewer on 127.0.0.1 (port 8080, or a free one) in a background thread and
+/// returns the sink that feeds it.
+pub fn start_viewer(serve: bool, name: &str) -> Result<Option<(EventSink, LiveServer)>> {
+    use std::net::{IpAddr, Ipv4Addr};
+    if !serve {
+        return Ok(None);
+    }
+    let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let state = atscope_web::AppState { allowed_hosts: atscope_web::server::allowed_hosts(ip), ..Default::default() };
+    let live = state.store.add_live(name, "live recording");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("starting the viewer's runtime")?;
+    let bound = rt.block_on(atscope_web::server::bind(ip, None)).context("binding the live viewer")?;
+    if let Some(note) = &bound.note {
+        eprintln!("atscope: {note}");
+    }
+    eprintln!("atscope: live viewer at {}", bound.url());
+    std::thread::spawn(move || {
+        if let Err(e) = rt.block_on(atscope_web::server::run(bound.listener, state)) {
+            eprintln!("atscope: the live viewer stopped: {e}");
+        }
+    });
+    let feed = live.clone();
+    Ok(Some((Box::new(move |e: &Event| feed.push(e.clone())), LiveServer { live })))
 }

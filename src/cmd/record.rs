@@ -68,7 +68,6 @@ pub struct RecordArgs {
 
 /// Runs `atscope record`.
 pub fn run(args: RecordArgs) -> Result<ExitCode> {
-    live::serve_hook(args.serve)?;
     let settings = args.line.settings();
     let opts = args.analysis.options()?;
     let driver_items = match &args.script {
@@ -154,6 +153,8 @@ pub fn run(args: RecordArgs) -> Result<ExitCode> {
         (Driver::Passive, None)
     };
     let mut view = LiveView::new(args.quiet, false);
+    let name = args.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "live".into());
+    let _viewer = view.attach_viewer(args.serve, &name)?;
     let outcome = session::run(rx, &recorder, port.as_ref(), driver, opts, &stop, &mut |e| view.event(e));
     stop.store(true, Ordering::Relaxed);
     for r in readers {

@@ -81,7 +81,6 @@ pub struct ReplayArgs {
 
 /// Runs `atscope replay`.
 pub fn run(args: ReplayArgs) -> Result<ExitCode> {
-    live::serve_hook(args.serve)?;
     anyhow::ensure!(args.speed > 0.0 && args.speed.is_finite(), "--speed must be a positive number");
     let as_host = args.role == "host";
     let settings = args.line.settings();
@@ -127,6 +126,9 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
         eprintln!("atscope: playing the modem of {} on {}; Ctrl-C to stop", args.trace.display(), args.port);
     }
     let mut view = LiveView::new(args.quiet || args.json, as_host);
+    let name =
+        format!("replay of {}", args.trace.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    let _viewer = view.attach_viewer(args.serve, &name)?;
     let outcome = session::run(rx, &recorder, Some(&shared), driver, opts.clone(), &stop, &mut |e| view.event(e));
     stop.store(true, Ordering::Relaxed);
     let _ = reader.join();
