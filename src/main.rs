@@ -40,6 +40,8 @@ enum Command {
     Import(cmd::import::ImportArgs),
     /// Render a trace as a waveform capture (a sigrok session for sigrok-cli and PulseView).
     Export(cmd::export::ExportArgs),
+    /// Record a live link from a logic analyzer through libsigrok (needs the `sigrok` feature).
+    Logic(cmd::logic::LogicArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Firmware { cmd } => cmd::firmware::run(cmd),
         Command::Import(args) => cmd::import::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Logic(args) => cmd::logic::run(args),
     };
     match result {
         Ok(code) => code,
