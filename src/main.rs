@@ -42,6 +42,8 @@ enum Command {
     Export(cmd::export::ExportArgs),
     /// Serve the web timeline viewer on captures (default: traces/).
     Serve(cmd::serve::ServeArgs),
+    /// Record a live link from a logic analyzer through libsigrok (needs the `sigrok` feature).
+    Logic(cmd::logic::LogicArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Import(args) => cmd::import::run(args),
         Command::Export(args) => cmd::export::run(args),
         Command::Serve(args) => cmd::serve::run(args),
+        Command::Logic(args) => cmd::logic::run(args),
     };
     match result {
         Ok(code) => code,

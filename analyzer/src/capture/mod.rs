@@ -9,6 +9,8 @@
 
 pub mod assign;
 pub mod detect;
+#[cfg(feature = "sigrok")]
+pub mod live_sigrok;
 pub mod raw_csv;
 pub mod sal;
 pub mod saleae_bin;

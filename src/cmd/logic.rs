@@ -1,0 +1,222 @@
+//! `atscope logic DEVICE --samplerate HZ -o OUT.atrace`: record a live link from a logic analyzer
+//! through libsigrok (cargo feature `sigrok`), showing the decoded timeline as it goes.
+//!
+//! Build with `PYO3_PYTHON=/usr/bin/python3 cargo build --features sigrok` (Debian's
+//! `libsigrok-dev`; a binary built so is GPL-3.0-or-later, see `analyzer/README-sigrok.md`).
+//! `atscope logic --list` shows the devices libsigrok finds; try `atscope logic demo
+//! --samplerate 1M --host D0 --modem D1 --limit-samples 2M -o demo.atrace` without hardware.
+//!
+//! A subcommand of its own rather than `record --logic`: `record`'s `--baud`, `--data-bits`,
+//! `--parity`, `--stop-bits` are serial-port settings (5–8 data bits, no `auto`), while a logic
+//! analyzer takes the waveform UART flags of `import`/`decode` (9 data bits, `--invert-*`,
+//! `--glitch-ns`); one command cannot have both under the same names. It reuses `record`'s
+//! live view, Ctrl-C handling, trace header and analysis options, and writes the trace the
+//! way `record`'s recorder does (one write per record, fsync within 200 ms), but with the
+//! analyzer's sample times instead of the wall clock.
+
+#[cfg(feature = "sigrok")]
+pub use with_sigrok::{run, LogicArgs};
+#[cfg(not(feature = "sigrok"))]
+pub use without_sigrok::{run, LogicArgs};
+
+#[cfg(not(feature = "sigrok"))]
+mod without_sigrok {
+    use std::process::ExitCode;
+
+    use anyhow::Result;
+    use clap::Args;
+
+    /// Arguments of `atscope logic` (this build has none: it lacks the feature).
+    #[derive(Args)]
+    pub struct LogicArgs {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        rest: Vec<String>,
+    }
+
+    /// Says that this build cannot do it.
+    pub fn run(_args: LogicArgs) -> Result<ExitCode> {
+        anyhow::bail!(
+            "atscope was built without the sigrok feature; rebuild with `cargo build --features sigrok` (needs libsigrok-dev; the binary is then GPL-3.0-or-later)"
+        )
+    }
+}
+
+#[cfg(feature = "sigrok")]
+mod with_sigrok {
+    use std::fs::File;
+    use std::path::PathBuf;
+    use std::process::ExitCode;
+    use std::time::{Duration, Instant};
+
+    use anyhow::{Context, Result};
+    use atscope_analyzer::analysis::Analysis;
+    use atscope_analyzer::capture::assign::Assigned;
+    use atscope_analyzer::capture::live_sigrok::{self, LiveOptions, DEFAULT_SEGMENT_SAMPLES};
+    use atscope_analyzer::capture::sr::parse_samplerate;
+    use atscope_analyzer::serial::{DataBits, FlowControl, Parity, PortSettings, StopBits};
+    use atscope_analyzer::trace::TraceWriter;
+    use clap::Args;
+    use serde_json::json;
+
+    use crate::cmd::decode::AnalysisArgs;
+    use crate::cmd::live::{self, LiveView};
+    use crate::cmd::uart_args::{BaudArg, ParityArg, UartArgs};
+
+    /// How long after a write the trace is synced at the latest (as `record` does).
+    const SYNC_INTERVAL: Duration = Duration::from_millis(200);
+
+    fn parse_rate(s: &str) -> Result<u64, String> {
+        parse_samplerate(s).map(|r| r as u64).ok_or_else(|| format!("{s:?} is not a sample rate (1M, 24MHz, 500k)"))
+    }
+
+    fn parse_count(s: &str) -> Result<u64, String> {
+        parse_rate(s).map_err(|_| format!("{s:?} is not a sample count (2M, 500k, 100000)"))
+    }
+
+    /// Arguments of `atscope logic`.
+    #[derive(Args)]
+    pub struct LogicArgs {
+        /// The device: a libsigrok driver (`demo`, `fx2lafw`), optionally `:ID` with the
+        /// connection id, serial number or model that `--list` shows.
+        #[arg(value_name = "DRIVER[:ID]", required_unless_present = "list")]
+        pub device: Option<String>,
+        /// List the devices libsigrok finds, with their channels, and exit.
+        #[arg(long)]
+        pub list: bool,
+        /// Samples per second (at least 4× the baud rate; 8× or more is better).
+        #[arg(long, value_name = "HZ", value_parser = parse_rate, required_unless_present = "list")]
+        pub samplerate: Option<u64>,
+        /// The host's TX channel (name like D0).
+        #[arg(long, value_name = "CH")]
+        pub host: Option<String>,
+        /// The modem's TX channel (name like D1).
+        #[arg(long, value_name = "CH")]
+        pub modem: Option<String>,
+        /// Stop after this many samples (default: at Ctrl-C).
+        #[arg(long, value_name = "N", value_parser = parse_count)]
+        pub limit_samples: Option<u64>,
+        /// Samples per acquisition segment: memory held by libsigrok's wrapper, and how often
+        /// a few milliseconds go uncaptured while the acquisition restarts (marked in the trace).
+        #[arg(long, value_name = "N", value_parser = parse_count, default_value_t = DEFAULT_SEGMENT_SAMPLES)]
+        pub segment_samples: u64,
+        /// The trace to write.
+        #[arg(short, long, value_name = "OUT.atrace", required_unless_present = "list")]
+        pub output: Option<PathBuf>,
+        /// Do not print the live timeline (marks and the summary still go to stderr).
+        #[arg(short, long)]
+        pub quiet: bool,
+        /// The firmware identity to put in the trace header (default: the one `firmware identify` saved).
+        #[arg(long, value_name = "FILE")]
+        pub identity_file: Option<PathBuf>,
+        #[command(flatten)]
+        pub uart: UartArgs,
+        #[command(flatten)]
+        pub analysis: AnalysisArgs,
+    }
+
+    /// Runs `atscope logic`.
+    pub fn run(args: LogicArgs) -> Result<ExitCode> {
+        if args.list {
+            for d in live_sigrok::list_devices().context("cannot list libsigrok devices")? {
+                let logic: Vec<&str> = d.channels.iter().filter(|c| c.logic).map(|c| c.name.as_str()).collect();
+                let id =
+                    [&d.conn, &d.serial, &d.model].into_iter().find(|s| !s.is_empty()).cloned().unwrap_or_default();
+                println!("{}:{id}\t{} {}\tlogic channels: {}", d.driver, d.vendor, d.model, logic.join(" "));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        let (Some(device), Some(rate), Some(output)) = (&args.device, args.samplerate, &args.output) else {
+            anyhow::bail!("give DRIVER[:ID], --samplerate and -o OUT.atrace (or --list)");
+        };
+        let (driver, conn) = LiveOptions::parse_device(device);
+        let mut lopts = LiveOptions::new(driver, rate);
+        lopts.conn = conn;
+        lopts.limit_samples = args.limit_samples;
+        lopts.segment_samples = args.segment_samples;
+        if let (Some(h), Some(m)) = (&args.host, &args.modem) {
+            lopts.channels = vec![h.clone(), m.clone()];
+        }
+        let opts = args.uart.import_options(args.host.clone(), args.modem.clone());
+        let aopts = args.analysis.options()?;
+
+        let stop = live::stop_flag()?;
+        let src = live_sigrok::open(&lopts, &opts, stop.clone()).context("cannot start the live capture")?;
+        let stats = src.stats().clone();
+        let mut rec = Assigned::new(Box::new(src), &PathBuf::from(device), args.host.as_deref(), args.modem.as_deref())
+            .context("cannot start the live capture")?;
+        let notes = rec.source_mut().notes();
+        for n in &notes {
+            eprintln!("atscope: note: {n}");
+        }
+        let wiring = rec.explanation().to_string();
+        eprintln!("atscope: {wiring}");
+
+        let u = &args.uart;
+        let settings = PortSettings {
+            baud: match u.baud {
+                Some(BaudArg::Rate(b)) => b,
+                _ => 115_200,
+            },
+            data_bits: match u.data_bits {
+                Some(5) => DataBits::Five,
+                Some(6) => DataBits::Six,
+                Some(7) => DataBits::Seven,
+                _ => DataBits::Eight,
+            },
+            parity: match u.parity {
+                Some(ParityArg::Even) => Parity::Even,
+                Some(ParityArg::Odd) => Parity::Odd,
+                _ => Parity::None,
+            },
+            stop_bits: if u.stop_bits == Some(4) { StopBits::Two } else { StopBits::One },
+            flow: FlowControl::None,
+        };
+        let mut meta = live::meta("logic analyzer (libsigrok)", &wiring, &settings, args.identity_file.as_ref());
+        meta.insert("capture".into(), json!(format!("sigrok:{device} at {rate} samples/s")));
+        if !notes.is_empty() {
+            meta.insert("notes".into(), json!(notes));
+        }
+        let file = File::create(output).with_context(|| format!("cannot create {}", output.display()))?;
+        let mut w = TraceWriter::new(file, &meta).with_context(|| format!("cannot write {}", output.display()))?;
+        eprintln!("atscope: capturing from {device} into {}; Ctrl-C to stop", output.display());
+
+        let mut view = LiveView::new(args.quiet, false);
+        let mut analysis = Analysis::new(aopts);
+        let mut synced = Instant::now();
+        let mut dirty = false;
+        let mut result = Ok(());
+        for r in rec.by_ref() {
+            let r = match r {
+                Ok(r) => r,
+                Err(e) => {
+                    result = Err(anyhow::Error::new(e).context("the live capture failed"));
+                    break;
+                }
+            };
+            // One write of one whole line per record, as `record` does: durable against kill -9.
+            w.write(&r).and_then(|_| w.flush()).with_context(|| format!("cannot write {}", output.display()))?;
+            dirty = true;
+            if synced.elapsed() >= SYNC_INTERVAL {
+                w.get_mut().sync_data().with_context(|| format!("cannot write {}", output.display()))?;
+                (synced, dirty) = (Instant::now(), false);
+            }
+            analysis.push(&r, &mut |e| view.event(e));
+        }
+        analysis.finish(&mut |e| view.event(e));
+        if dirty {
+            w.get_mut().sync_data().with_context(|| format!("cannot write {}", output.display()))?;
+        }
+        for warn in rec.source_mut().take_warnings() {
+            eprintln!("atscope: warning: {warn}");
+        }
+        drop(rec);
+        let samples = stats.samples.load(std::sync::atomic::Ordering::Relaxed);
+        eprintln!(
+            "atscope: {} written; {samples} samples in {} segments; {}",
+            output.display(),
+            stats.segments.load(std::sync::atomic::Ordering::Relaxed),
+            analysis.summary().line()
+        );
+        result.map(|()| ExitCode::SUCCESS)
+    }
+}
