@@ -62,7 +62,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     if !notes.is_empty() {
         meta.insert("notes".into(), json!(notes));
     }
-    meta.insert("atscope".into(), json!(env!("CARGO_PKG_VERSION")));
+    meta.insert("atscope".into(), json!(crate::version::long_version()));
 
     // Write next to the target, then rename: a failed import leaves no half trace behind.
     let out_dir = args.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));

@@ -240,6 +240,17 @@ fn datamode_traps_are_flagged() {
         (2.6, M, b"\r\nERROR\r\n"),
     ]);
     assert!(has(&f, "slm.datamode.data-after-exit"), "{:?}", ids(&f));
+    // Near miss: the host waited for #XDATAMODE and sent a valid command.
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT#XNRFCLOUD=2\r\n"),
+        (1.1, M, b"\r\nOK\r\n"),
+        (2.0, H, b"{\"x\":1}"),
+        (2.1, M, b"\r\n#XDATAMODE: 0\r\n"),
+        (2.5, H, b"AT+CFUN?\r\n"),
+        (2.6, M, b"\r\n+CFUN: 1\r\n\r\nOK\r\n"),
+    ]);
+    assert!(!has(&f, "slm.datamode.data-after-exit"), "{:?}", ids(&f));
     // The SLM sending +++ (final SLM, remote close).
     let f = findings_with(
         &[
@@ -253,6 +264,19 @@ fn datamode_traps_are_flagged() {
         Some(SlmVersion::new(2, 9, 0)),
     );
     assert!(has(&f, "slm.datamode.modem-terminator"), "{:?}", ids(&f));
+    // Near miss: +++ inside the modem's received data, not at its end.
+    let f = findings_with(
+        &[
+            BOOT,
+            (1.0, H, b"AT#XSEND\r\n"),
+            (1.1, M, b"\r\nOK\r\n"),
+            (2.0, M, b"a+++b"),
+            (2.5, H, b"+++"),
+            (2.6, M, b"\r\n#XDATAMODE: 0\r\n"),
+        ],
+        Some(SlmVersion::new(2, 9, 0)),
+    );
+    assert!(!has(&f, "slm.datamode.modem-terminator"), "{:?}", ids(&f));
 }
 
 #[test]
