@@ -99,6 +99,25 @@ pub fn meta(source: &str, wiring: &str, settings: &PortSettings, identity_file: 
     m
 }
 
+/// What `record` and `replay` share: the live views, the trace header's identity, the line and
+/// the analysis.
+#[derive(clap::Args, Debug)]
+pub struct SessionArgs {
+    /// Also stream the live timeline to the web viewer.
+    #[arg(long)]
+    pub serve: bool,
+    /// Do not print the live timeline (marks and the summary still go to stderr).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// The firmware identity to put in the trace header (default: the one `firmware identify` saved).
+    #[arg(long, value_name = "FILE")]
+    pub identity_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub line: LineArgs,
+    #[command(flatten)]
+    pub analysis: super::decode::AnalysisArgs,
+}
+
 /// A flag set by Ctrl-C (SIGINT) or SIGTERM.
 pub fn stop_flag() -> Result<Arc<AtomicBool>> {
     let stop = Arc::new(AtomicBool::new(false));

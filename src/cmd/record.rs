@@ -24,8 +24,7 @@ use atscope_analyzer::serial::session::{self, Driver};
 use atscope_analyzer::serial::{open, SharedPort};
 use clap::Args;
 
-use super::decode::AnalysisArgs;
-use super::live::{self, LineArgs, LiveView};
+use super::live::{self, LiveView, SessionArgs};
 
 /// Arguments of `atscope record`.
 #[derive(Args)]
@@ -51,25 +50,14 @@ pub struct RecordArgs {
     /// With --port: run this script (`AT…` lines, `wait OK`, `wait #XMQTTEVT: 0 10s`, `sleep 2s`).
     #[arg(long, value_name = "FILE", requires = "port")]
     pub script: Option<PathBuf>,
-    /// Also stream the live timeline to the web viewer.
-    #[arg(long)]
-    pub serve: bool,
-    /// Do not print the live timeline (marks and the summary still go to stderr).
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// The firmware identity to put in the trace header (default: the one `firmware identify` saved).
-    #[arg(long, value_name = "FILE")]
-    pub identity_file: Option<PathBuf>,
     #[command(flatten)]
-    pub line: LineArgs,
-    #[command(flatten)]
-    pub analysis: AnalysisArgs,
+    pub live: SessionArgs,
 }
 
 /// Runs `atscope record`.
 pub fn run(args: RecordArgs) -> Result<ExitCode> {
-    let settings = args.line.settings();
-    let opts = args.analysis.options()?;
+    let settings = args.live.line.settings();
+    let opts = args.live.analysis.options()?;
     let driver_items = match &args.script {
         Some(f) => {
             let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
@@ -85,7 +73,7 @@ pub fn run(args: RecordArgs) -> Result<ExitCode> {
     };
     let stop = live::stop_flag()?;
     let (tx, rx) = std::sync::mpsc::channel();
-    let meta = live::meta(source, &wiring, &settings, args.identity_file.as_ref());
+    let meta = live::meta(source, &wiring, &settings, args.live.identity_file.as_ref());
     let recorder = Recorder::create(Some(&args.output), &meta, tx)?;
     let mut readers = Vec::new();
     let mut _pty = None;
@@ -152,9 +140,9 @@ pub fn run(args: RecordArgs) -> Result<ExitCode> {
         _pty = Some(pty);
         (Driver::Passive, None)
     };
-    let mut view = LiveView::new(args.quiet, false);
+    let mut view = LiveView::new(args.live.quiet, false);
     let name = args.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "live".into());
-    let _viewer = view.attach_viewer(args.serve, &name)?;
+    let _viewer = view.attach_viewer(args.live.serve, &name)?;
     let outcome = session::run(rx, &recorder, port.as_ref(), driver, opts, &stop, &mut |e| view.event(e));
     stop.store(true, Ordering::Relaxed);
     for r in readers {

@@ -28,9 +28,8 @@ use atscope_analyzer::serial::session::{self, Driver};
 use atscope_analyzer::serial::{open, SharedPort};
 use clap::Args;
 
-use super::decode::AnalysisArgs;
 use super::diff::{decode_file, print_report, read_records};
-use super::live::{self, LineArgs, LiveView};
+use super::live::{self, LiveView, SessionArgs};
 
 /// Arguments of `atscope replay`.
 #[derive(Args)]
@@ -64,27 +63,16 @@ pub struct ReplayArgs {
     /// --as modem: end after the whole trace was played (default: until Ctrl-C).
     #[arg(long)]
     pub once: bool,
-    /// Also stream the live timeline to the web viewer.
-    #[arg(long)]
-    pub serve: bool,
-    /// Do not print the live timeline.
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// The firmware identity for the new trace's header (default: the one `firmware identify` saved).
-    #[arg(long, value_name = "FILE")]
-    pub identity_file: Option<PathBuf>,
     #[command(flatten)]
-    pub line: LineArgs,
-    #[command(flatten)]
-    pub analysis: AnalysisArgs,
+    pub live: SessionArgs,
 }
 
 /// Runs `atscope replay`.
 pub fn run(args: ReplayArgs) -> Result<ExitCode> {
     anyhow::ensure!(args.speed > 0.0 && args.speed.is_finite(), "--speed must be a positive number");
     let as_host = args.role == "host";
-    let settings = args.line.settings();
-    let opts = args.analysis.options()?;
+    let settings = args.live.line.settings();
+    let opts = args.live.analysis.options()?;
     let records = read_records(&args.trace)?;
     let plan = Plan::from_records(&records, Terminator::default());
     let driver = if as_host {
@@ -111,7 +99,7 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
         source,
         &format!("{} on {}", if as_host { "modem" } else { "host" }, args.port),
         &settings,
-        args.identity_file.as_ref(),
+        args.live.identity_file.as_ref(),
     );
     meta.insert("replay_of".into(), args.trace.display().to_string().into());
     meta.insert("speed".into(), args.speed.into());
@@ -125,10 +113,10 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
     if !as_host {
         eprintln!("atscope: playing the modem of {} on {}; Ctrl-C to stop", args.trace.display(), args.port);
     }
-    let mut view = LiveView::new(args.quiet || args.json, as_host);
+    let mut view = LiveView::new(args.live.quiet || args.json, as_host);
     let name =
         format!("replay of {}", args.trace.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-    let _viewer = view.attach_viewer(args.serve, &name)?;
+    let _viewer = view.attach_viewer(args.live.serve, &name)?;
     let outcome = session::run(rx, &recorder, Some(&shared), driver, opts.clone(), &stop, &mut |e| view.event(e));
     stop.store(true, Ordering::Relaxed);
     let _ = reader.join();

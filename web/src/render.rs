@@ -92,19 +92,8 @@ pub fn tag(e: &Event) -> &'static str {
 /// The text of a transcript row (escaped, clipped).
 pub fn row_text(e: &Event) -> String {
     let s = match &e.kind {
-        EventKind::Command { line, invalid, overflow, pending, .. } => {
-            let mut b = line.escaped();
-            if let Some(w) = invalid {
-                b.push_str(&format!("  [invalid: {w}]"));
-            }
-            if *overflow {
-                b.push_str("  [overflow]");
-            }
-            if !pending.is_empty() {
-                let p: Vec<String> = pending.iter().map(|p| format!("#{p}")).collect();
-                b.push_str(&format!("  [sent while {} pending]", p.join(", ")));
-            }
-            b
+        EventKind::Command { line, .. } => {
+            format!("{}{}", line.escaped(), atscope_analyzer::report::text::command_notes(e))
         }
         EventKind::Info { line, .. } | EventKind::Urc { line, .. } | EventKind::Text { line } => line.escaped(),
         EventKind::Final { exchange, result, latency_ns } => match (exchange, latency_ns) {

@@ -21,6 +21,25 @@ pub fn shown_time(e: &Event) -> i64 {
     }
 }
 
+/// What a command line's text is followed by: `  [invalid: …]`, `  [overflow]`,
+/// `  [sent while #3 pending]` (empty for other events).
+pub fn command_notes(e: &Event) -> String {
+    let mut b = String::new();
+    if let EventKind::Command { invalid, overflow, pending, .. } = &e.kind {
+        if let Some(w) = invalid {
+            b.push_str(&format!("  [invalid: {w}]"));
+        }
+        if *overflow {
+            b.push_str("  [overflow]");
+        }
+        if !pending.is_empty() {
+            let p: Vec<String> = pending.iter().map(|p| format!("#{p}")).collect();
+            b.push_str(&format!("  [sent while {} pending]", p.join(", ")));
+        }
+    }
+    b
+}
+
 /// Prints events as text lines.
 #[derive(Debug, Default)]
 pub struct TextPrinter {
@@ -56,18 +75,8 @@ impl TextPrinter {
     pub fn render(&self, e: &Event, annotation: Option<&str>) -> Option<String> {
         let dir = e.dir.map(|d| d.as_str()).unwrap_or("");
         let (tag, colour, body) = match &e.kind {
-            EventKind::Command { exchange, line, invalid, overflow, pending, .. } => {
-                let mut b = format!("#{exchange} {}", clip(line.escaped(), line.0.len()));
-                if let Some(w) = invalid {
-                    b.push_str(&format!("  [invalid: {w}]"));
-                }
-                if *overflow {
-                    b.push_str("  [overflow]");
-                }
-                if !pending.is_empty() {
-                    let p: Vec<String> = pending.iter().map(|p| format!("#{p}")).collect();
-                    b.push_str(&format!("  [sent while {} pending]", p.join(", ")));
-                }
+            EventKind::Command { exchange, line, .. } => {
+                let b = format!("#{exchange} {}{}", clip(line.escaped(), line.0.len()), command_notes(e));
                 ("CMD", "1;36", b)
             }
             EventKind::Info { exchange, line, .. } => {
