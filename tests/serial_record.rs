@@ -208,10 +208,64 @@ fn a_script_talks_to_a_pretend_modem() {
     let _ = modem.slave.read(&mut [0u8; 64]);
 }
 
+/// Plain HTTP GET on loopback (the viewer's API), body as text.
+fn http_get(url: &str) -> String {
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    body
+}
+
+fn serve_streams_the_live_recording_to_the_viewer() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("served.atrace");
+    let script = dir.path().join("s.txt");
+    std::fs::write(&script, "AT+CFUN?\nwait OK 5s\nsleep 20s\n").unwrap();
+    let mut modem = pty();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut port = modem.master.try_clone_native().unwrap();
+    let fake = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(n) = port.read(&mut buf) {
+                    if buf[..n].ends_with(b"\r\n") {
+                        port.write_all(b"\r\n+CFUN: 1\r\n\r\nOK\r\n").unwrap();
+                    }
+                }
+            }
+        })
+    };
+    let mut cmd = atscope();
+    cmd.args(["record", "-q", "--serve", "--port", &modem.path, "--script"]).arg(&script).arg("-o").arg(&out);
+    let mut rec = Proc::spawn(cmd, "served", dir.path());
+    let mut url = String::new();
+    wait_until("the viewer's URL on stderr", Duration::from_secs(20), || {
+        url =
+            rec.stderr_text().lines().find_map(|l| l.split("live viewer at ").nth(1)).unwrap_or("").trim().to_string();
+        !url.is_empty()
+    });
+    let mut list = String::new();
+    wait_until("the command in the live trace", Duration::from_secs(20), || {
+        list = http_get(&format!("{url}api/v1/traces"));
+        list.contains("\"live\":true") && list.contains("\"exchanges\":1")
+    });
+    assert!(list.contains("served.atrace"), "{list}");
+    assert_eq!(rec.interrupt(), Some(0), "{}", rec.stderr_text());
+    stop.store(true, Ordering::Relaxed);
+    fake.join().unwrap();
+    let _ = modem.slave.read(&mut [0u8; 64]);
+}
+
 /// pty pairs are not safe to use from several tests at once, so the cases run in sequence here.
 #[test]
 fn pty_cases_in_sequence() {
     kill_9_keeps_every_chunk_written_before_it();
     a_lost_port_is_marked_reopened_and_nothing_is_lost();
     a_script_talks_to_a_pretend_modem();
+    serve_streams_the_live_recording_to_the_viewer();
 }
