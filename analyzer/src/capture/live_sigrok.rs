@@ -716,6 +716,9 @@ impl EdgeSource for LiveEdges {
     fn channels(&self) -> &[ChannelInfo] {
         &self.channels
     }
+    fn rereadable(&self) -> bool {
+        false
+    }
     fn rate(&self) -> f64 {
         self.rate
     }

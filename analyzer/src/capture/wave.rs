@@ -68,6 +68,11 @@ pub trait EdgeSource: Send {
     fn progress(&self) -> (u64, u64) {
         (0, 0)
     }
+    /// Whether opening the capture again to look ahead is cheap and harmless (a file); a live
+    /// capture is not, so it is only read once and only what the user configured is used.
+    fn rereadable(&self) -> bool {
+        true
+    }
 }
 
 /// UART settings a capture file carries for one channel (all optional).
@@ -162,7 +167,7 @@ impl WaveSource {
         // configured rate is measured too, so that a wrong one is reported, not silently used.
         let configured = bauds.clone();
         let mut mismatches = Vec::new();
-        {
+        if src.rereadable() || bauds.iter().any(Option::is_none) || inv.iter().any(Option::is_none) {
             let mut pre = open()?;
             let levels0 = pre.initial_levels().to_vec();
             let mut stats: Vec<PulseStats> = levels0.iter().map(|&l| PulseStats::new(rate, 0, l)).collect();
