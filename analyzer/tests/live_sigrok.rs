@@ -18,6 +18,29 @@ use atscope_analyzer::capture::live_sigrok::{self, LiveOptions, LiveSource};
 use atscope_analyzer::capture::{self, ChannelItem, ChannelSource, ImportOptions};
 use atscope_analyzer::chunk::{Body, Condition};
 
+/// Runs the calling test in a child process of its own and returns `false` in the parent (after
+/// checking that the child passed), `true` in the child, where the test's body runs. libsigrok
+/// (through sigrok-rs 0.1.0) is not safe to use again in a process after an aborted capture, and
+/// allows one user at a time, so every test that touches it gets a process.
+fn in_own_process(name: &str) -> bool {
+    if std::env::var("ATSCOPE_LIVE_TEST").as_deref() == Ok(name) {
+        return true;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--test-threads=1", "--nocapture"])
+        .env("ATSCOPE_LIVE_TEST", name)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "{name} in its own process: {}\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    false
+}
+
 /// libsigrok allows one user per process: the tests take turns.
 static TURN: Mutex<()> = Mutex::new(());
 
@@ -77,6 +100,9 @@ fn uart(baud: u32) -> ImportOptions {
 
 #[test]
 fn the_demo_device_is_listed_with_its_logic_channels() {
+    if !in_own_process("the_demo_device_is_listed_with_its_logic_channels") {
+        return;
+    }
     let _t = turn();
     let devices = live_sigrok::list_devices().unwrap();
     let demo = devices.iter().find(|d| d.driver == "demo").expect("libsigrok always has the demo device");
@@ -86,6 +112,9 @@ fn the_demo_device_is_listed_with_its_logic_channels() {
 
 #[test]
 fn demo_samples_flow_through_the_uart_decoder_and_end_on_the_sample_limit() {
+    if !in_own_process("demo_samples_flow_through_the_uart_decoder_and_end_on_the_sample_limit") {
+        return;
+    }
     let _t = turn();
     // 300k samples at 1 MHz in segments of 100k: three acquisitions, two gaps between them.
     let stop = Arc::new(AtomicBool::new(false));
@@ -113,6 +142,9 @@ fn demo_samples_flow_through_the_uart_decoder_and_end_on_the_sample_limit() {
 
 #[test]
 fn a_long_capture_does_not_accumulate_memory() {
+    if !in_own_process("a_long_capture_does_not_accumulate_memory") {
+        return;
+    }
     let _t = turn();
     // 3M samples in 30 segments of 100k: the peaks stay those of one segment, not of the capture.
     let stop = Arc::new(AtomicBool::new(false));
@@ -128,6 +160,9 @@ fn a_long_capture_does_not_accumulate_memory() {
 
 #[test]
 fn the_stop_flag_ends_an_unlimited_capture_cleanly() {
+    if !in_own_process("the_stop_flag_ends_an_unlimited_capture_cleanly") {
+        return;
+    }
     let _t = turn();
     let stop = Arc::new(AtomicBool::new(false));
     let mut src = live_sigrok::open(&demo(1_000_000, None, 1 << 20), &uart(115_200), stop.clone()).unwrap();
@@ -144,7 +179,10 @@ fn the_stop_flag_ends_an_unlimited_capture_cleanly() {
 }
 
 #[test]
-fn one_capture_at_a_time_and_dropping_a_running_one_frees_libsigrok() {
+fn one_capture_at_a_time_and_none_after_an_aborted_one() {
+    if !in_own_process("one_capture_at_a_time_and_none_after_an_aborted_one") {
+        return;
+    }
     let _t = turn();
     let stop = Arc::new(AtomicBool::new(false));
     let mut src = live_sigrok::open(&demo(1_000_000, None, 1 << 20), &uart(115_200), stop.clone()).unwrap();
@@ -156,13 +194,17 @@ fn one_capture_at_a_time_and_dropping_a_running_one_frees_libsigrok() {
     let t = Instant::now();
     drop(src);
     assert!(t.elapsed() < Duration::from_secs(10));
-    let mut again = live_sigrok::open(&demo(1_000_000, Some(10_000), 10_000), &uart(115_200), stop).unwrap();
-    let _ = drain(&mut again, Duration::from_secs(10));
-    assert_eq!(again.stats().samples.load(Ordering::Relaxed), 10_000);
+    // After an aborted acquisition sigrok-rs 0.1.0 is not safe to use again in this process
+    // (a use-after-free in libsigrok's thread): a clear refusal, not a crash.
+    let e = live_sigrok::open(&demo(1_000_000, Some(10_000), 10_000), &uart(115_200), stop).err().expect("refused");
+    assert!(e.to_string().contains("run atscope again"), "{e}");
 }
 
 #[test]
 fn an_unknown_device_and_auto_baud_are_refused_with_a_reason() {
+    if !in_own_process("an_unknown_device_and_auto_baud_are_refused_with_a_reason") {
+        return;
+    }
     let _t = turn();
     let stop = Arc::new(AtomicBool::new(false));
     let e = live_sigrok::open(&LiveOptions::new("no-such-driver", 1_000_000), &uart(115_200), stop.clone())
@@ -177,6 +219,9 @@ fn an_unknown_device_and_auto_baud_are_refused_with_a_reason() {
 
 #[test]
 fn an_unknown_channel_is_refused_with_the_device_channels() {
+    if !in_own_process("an_unknown_channel_is_refused_with_the_device_channels") {
+        return;
+    }
     let _t = turn();
     let stop = Arc::new(AtomicBool::new(false));
     let mut o = demo(1_000_000, Some(1000), 1000);
@@ -187,6 +232,9 @@ fn an_unknown_channel_is_refused_with_the_device_channels() {
 
 #[test]
 fn the_pure_rust_sr_reader_is_unaffected_by_the_feature() {
+    if !in_own_process("the_pure_rust_sr_reader_is_unaffected_by_the_feature") {
+        return;
+    }
     let _t = turn();
     // The same check as `uart_oracle`: with libsigrok linked in, `.sr` files are still read by
     // our own reader and decoder (sigrok-rs cannot load them).

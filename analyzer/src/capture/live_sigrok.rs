@@ -56,8 +56,19 @@ impl Drop for LibsigrokTurn {
     }
 }
 
-/// Takes libsigrok, or says that it is in use.
+/// Set once an acquisition was aborted in this process. `sigrok-rs` 0.1.0 then leaves libsigrok's
+/// acquisition thread using freed session state (seen as SIGSEGV, or "sr_session_send: session
+/// was NULL", when a later capture starts), so no further capture may start in this process.
+static LIBSIGROK_ABORTED: AtomicBool = AtomicBool::new(false);
+
+/// Takes libsigrok, or says that it is in use (or no longer safe to use).
 fn libsigrok_lock() -> Result<LibsigrokTurn, CaptureError> {
+    if LIBSIGROK_ABORTED.load(Ordering::Acquire) {
+        return Err(CaptureError::Unusable {
+            path: PathBuf::from("sigrok"),
+            why: "a live capture was stopped early in this process, and libsigrok (through sigrok-rs 0.1.0) cannot safely start another one after that: run atscope again".into(),
+        });
+    }
     match LIBSIGROK_BUSY.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed) {
         Ok(_) => Ok(LibsigrokTurn),
         Err(_) => Err(CaptureError::Unusable {
@@ -66,6 +77,11 @@ fn libsigrok_lock() -> Result<LibsigrokTurn, CaptureError> {
         }),
     }
 }
+
+/// How long an aborted acquisition may take to wind down before its session is released.
+const ABORT_WAIT: Duration = Duration::from_secs(5);
+/// Extra time after an aborted acquisition reports stopped.
+const ABORT_GRACE: Duration = Duration::from_millis(300);
 
 /// Default samples per acquisition segment (bytes of `sigrok-rs`'s own buffer per segment).
 pub const DEFAULT_SEGMENT_SAMPLES: u64 = 1 << 25;
@@ -530,10 +546,13 @@ impl Capture {
             self.carry = 0;
             let mut aborted = false;
             while session.is_running() {
-                self.drain()?;
-                if self.stopping() {
-                    self.drain()?;
-                    let _ = session.abort();
+                let drained = self.drain();
+                if drained.is_err() || self.stopping() {
+                    if drained.is_ok() {
+                        let _ = self.drain();
+                    }
+                    self.abort(&mut session);
+                    drained?;
                     aborted = true;
                     break;
                 }
@@ -569,6 +588,22 @@ impl Capture {
             last = Some((started, n));
         }
         self.send(Msg::End)
+    }
+
+    /// Aborts a running acquisition and waits for libsigrok's thread to wind down: the session
+    /// must outlive it (dropping it earlier is a use-after-free inside libsigrok, seen as
+    /// SIGSEGV), and `is_running` turns false a little before its last packet is sent. The pipe
+    /// is drained meanwhile (errors ignored: the reader may be gone).
+    fn abort(&mut self, session: &mut Session) {
+        LIBSIGROK_ABORTED.store(true, Ordering::Release);
+        let _ = session.abort();
+        let waited = Instant::now();
+        while session.is_running() && waited.elapsed() < ABORT_WAIT {
+            let _ = self.drain();
+            std::thread::sleep(POLL);
+        }
+        std::thread::sleep(ABORT_GRACE);
+        let _ = self.drain();
     }
 
     fn stopping(&self) -> bool {
