@@ -69,8 +69,8 @@ fn make_bulk_trace(path: &Path, target_bytes: u64) -> std::io::Result<()> {
     let mut w = TraceWriter::new(BufWriter::with_capacity(1 << 20, file), &meta).map_err(std::io::Error::other)?;
     let mut t = 0i64;
     let mut written = 0u64;
-    let payload: Vec<u8> =
-        (0..4096u32).map(|i| b"0123456789ABCDEF{}\":,abcdefghijklmnop\r\n"[(i as usize * 7) % 40]).collect();
+    const TEXT: &[u8] = b"0123456789ABCDEF{}\":,abcdefghijklmnop\r\n";
+    let payload: Vec<u8> = (0..4096usize).map(|i| TEXT[(i * 7) % TEXT.len()]).collect();
     let mut rec = |t: i64, d: Dir, b: &[u8]| {
         w.write(&Record::Chunk(Chunk::bytes(t, d, b.to_vec()))).map_err(std::io::Error::other)
     };

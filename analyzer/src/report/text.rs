@@ -94,8 +94,10 @@ impl TextPrinter {
             EventKind::Text { line } => ("TEXT", "0", format!("     {}", clip(line.escaped(), line.0.len()))),
             EventKind::Payload { exchange, owner, len, data } => {
                 let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
-                let preview: String = data.escaped().chars().take(120).collect();
-                let more = if data.escaped().chars().count() > 120 { "…" } else { "" };
+                // Only the start is shown: escape no more of a (possibly 64 KiB) payload than that.
+                let head = escape(&data.0[..data.0.len().min(120)]);
+                let preview: String = head.chars().take(120).collect();
+                let more = if data.0.len() > 120 || head.chars().count() > 120 { "…" } else { "" };
                 ("DATA", "35", format!("{x:<4} {owner}, {len} bytes: {preview}{more}"))
             }
             EventKind::Garbage { data, why } => {
