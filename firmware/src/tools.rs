@@ -128,7 +128,7 @@ pub struct OutputLine {
 /// stream, in the order they arrive. Returns its exit status.
 pub fn run_streaming(mut cmd: Command, on_line: &mut dyn FnMut(OutputLine)) -> std::io::Result<ExitStatus> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn()?;
+    let mut child = spawn_retrying(&mut cmd)?;
     let (tx, rx) = mpsc::channel();
     let readers = [
         child.stdout.take().map(|s| pump(Box::new(s), Stream::Stdout, tx.clone())),
@@ -142,6 +142,23 @@ pub fn run_streaming(mut cmd: Command, on_line: &mut dyn FnMut(OutputLine)) -> s
         let _ = r.join();
     }
     child.wait()
+}
+
+/// Spawns `cmd`, retrying a few times on "text file busy" (ETXTBSY): a script written just
+/// before (a freshly installed tool, or a test's fake tool) can still be open for writing in a
+/// process another thread forked meanwhile, and exec fails until that process has exec'd too.
+fn spawn_retrying(cmd: &mut Command) -> std::io::Result<std::process::Child> {
+    const ETXTBSY: i32 = 26;
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && tries < 20 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
 }
 
 fn pump(src: Box<dyn Read + Send>, stream: Stream, tx: mpsc::Sender<OutputLine>) -> std::thread::JoinHandle<()> {
@@ -169,7 +186,9 @@ fn pump(src: Box<dyn Read + Send>, stream: Stream, tx: mpsc::Sender<OutputLine>)
 /// Runs `program args…` and returns (success, first line of stdout, or of stderr if stdout was
 /// empty). For `--version` probes; `None` if it could not be started.
 pub fn probe(env: &ToolEnv, program: &Path, args: &[&str]) -> Option<(bool, String)> {
-    let out = env.command(program).args(args).stdin(Stdio::null()).output().ok()?;
+    let mut cmd = env.command(program);
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let out = spawn_retrying(&mut cmd).and_then(|c| c.wait_with_output()).ok()?;
     let first = |b: &[u8]| String::from_utf8_lossy(b).lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_owned);
     let line = first(&out.stdout).or_else(|| first(&out.stderr)).unwrap_or_default();
     Some((out.status.success(), line))
