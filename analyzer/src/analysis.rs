@@ -129,7 +129,11 @@ impl Analysis {
 
     /// Findings the capture itself tells before any record (a configured baud rate its pulses
     /// contradict); call once after opening it.
+    /// It also takes the SLM version the file declares (an `.atrace` header), unless the user gave one.
     pub fn capture_checks(&mut self, records: &crate::capture::assign::Assigned, sink: &mut dyn FnMut(&Event)) {
+        if let Some(v) = records.declared_slm().as_deref().and_then(crate::slm::SlmVersion::parse) {
+            self.builder.declare_version(v);
+        }
         for (dir, name, m) in records.baud_mismatches() {
             for (t0, t1, f) in self.rules.baud_mismatch(dir, &name, &m) {
                 self.emit_finding(t0, t1, f, sink);

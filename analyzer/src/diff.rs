@@ -104,6 +104,7 @@ fn outcome(status: ExchangeStatus, result: Option<&crate::at::grammar::FinalResu
     match (status, result) {
         (ExchangeStatus::Aborted, _) => "aborted by reset".into(),
         (ExchangeStatus::Open, _) => "no final result".into(),
+        (ExchangeStatus::TimedOut, _) => "timed out (no final result)".into(),
         (ExchangeStatus::Lost, _) => "lost (never answered)".into(),
         (_, Some(r)) => r.to_string(),
         (ExchangeStatus::Ok, None) => "OK".into(),

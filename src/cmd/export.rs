@@ -189,6 +189,7 @@ fn run_events(args: &ExportArgs, format: ExportFormat) -> Result<ExitCode> {
             }
         }
     };
+    analysis.capture_checks(&records, &mut feed);
     for rec in records.by_ref() {
         let rec = rec.with_context(|| format!("reading {}", args.trace.display()))?;
         analysis.push(&rec, &mut feed);

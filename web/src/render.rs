@@ -50,6 +50,7 @@ pub fn status(e: &Event) -> Option<&'static str> {
             ExchangeStatus::Error => "error",
             ExchangeStatus::Aborted => "aborted",
             ExchangeStatus::Open => "open",
+            ExchangeStatus::TimedOut => "timeout",
             ExchangeStatus::Lost => "lost",
         }),
         EventKind::Finding(f) => Some(f.severity.as_str()),
@@ -84,6 +85,7 @@ pub fn tag(e: &Event) -> &'static str {
             atscope_analyzer::finding::Severity::Note => "NOTE",
         },
         EventKind::Exchange { status: ExchangeStatus::Open, .. } => "OPEN",
+        EventKind::Exchange { status: ExchangeStatus::TimedOut, .. } => "TIMEO",
         EventKind::Exchange { status: ExchangeStatus::Aborted, .. } => "ABORT",
         EventKind::Exchange { .. } => "EXCH",
     }
@@ -129,6 +131,7 @@ pub fn row_text(e: &Event) -> String {
         EventKind::Finding(f) => format!("[{}] {}", f.id, f.message),
         EventKind::Exchange { status, line, .. } => match status {
             ExchangeStatus::Open => format!("no final result: {}", line.escaped()),
+            ExchangeStatus::TimedOut => format!("timed out, the host moved on: {}", line.escaped()),
             ExchangeStatus::Aborted => format!("aborted by reset: {}", line.escaped()),
             _ => line.escaped(),
         },

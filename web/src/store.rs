@@ -67,7 +67,7 @@ pub fn level(e: &Event) -> u8 {
         },
         EventKind::Exchange { status, .. } => match status {
             ExchangeStatus::Ok => 0,
-            ExchangeStatus::Open => 2,
+            ExchangeStatus::Open | ExchangeStatus::TimedOut => 2,
             ExchangeStatus::Error | ExchangeStatus::Aborted | ExchangeStatus::Lost => 3,
         },
         EventKind::Final { result, .. } if !result.is_ok() => 3,
@@ -229,7 +229,9 @@ impl TraceIndex {
         let shown = match &e.kind {
             // The command, its lines and its result are rows already; an exchange summary is a
             // row only when it tells something new (like the terminal view).
-            EventKind::Exchange { status, .. } => matches!(status, ExchangeStatus::Open | ExchangeStatus::Aborted),
+            EventKind::Exchange { status, .. } => {
+                matches!(status, ExchangeStatus::Open | ExchangeStatus::TimedOut | ExchangeStatus::Aborted)
+            }
             _ => true,
         };
         if shown {

@@ -138,6 +138,11 @@ impl Assigned {
             .collect()
     }
 
+    /// The SLM version the file declares, if it does.
+    pub fn declared_slm(&self) -> Option<String> {
+        self.src.declared_slm()
+    }
+
     /// The file being read.
     pub fn path(&self) -> &Path {
         &self.path

@@ -84,6 +84,10 @@ pub trait ChannelSource: Iterator<Item = Result<ChannelItem, CaptureError>> + Se
     fn baud_mismatches(&self) -> Vec<BaudMismatch> {
         Vec::new()
     }
+    /// The SLM version the file itself declares (an `.atrace` header's `firmware.slm`).
+    fn declared_slm(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A waveform channel decoded at a configured baud rate that its measured bit time contradicts.

@@ -53,6 +53,9 @@ impl ChannelSource for TraceSource {
     fn format_name(&self) -> &'static str {
         "atscope trace (.atrace)"
     }
+    fn declared_slm(&self) -> Option<String> {
+        self.meta().get("firmware")?.get("slm")?.as_str().map(str::to_string)
+    }
     fn take_warnings(&mut self) -> Vec<String> {
         let p = self.path.display().to_string();
         self.reader.take_warnings().into_iter().map(|w| format!("{p}: {w}")).collect()

@@ -6,7 +6,7 @@
 //! the original modem had shown before step *k* ([`super::Counts`]: finished exchanges, resets,
 //! URCs by name), then waits the original think time (from the last such thing to step *k*)
 //! divided by the speed. A wait gives up after a limit from the knowledge base: the command's
-//! timeout ([`crate::rules::timeout_ms`]) for a missing final result, the promise's window
+//! timeout ([`crate::slm::table::timeout_ms`]) for a missing final result, the promise's window
 //! ([`crate::slm::table::PROMISES`]) for a missing URC, and at least twice the original gap;
 //! `wait_limit` caps every wait. A modem that resets more often than the original did is not
 //! waited for: the session has diverged and the diff will say so.
@@ -15,7 +15,7 @@
 
 use super::{Counts, HostStep, Plan};
 use crate::at::grammar::parse_command;
-use crate::rules::timeout_ms;
+use crate::slm::table::timeout_ms;
 use crate::slm::table::PROMISES;
 use crate::timeline::Event;
 

@@ -47,7 +47,7 @@ impl Summary {
             EventKind::Exchange { status, .. } => {
                 self.exchanges += 1;
                 match status {
-                    ExchangeStatus::Open => self.open += 1,
+                    ExchangeStatus::Open | ExchangeStatus::TimedOut => self.open += 1,
                     ExchangeStatus::Aborted => self.aborted += 1,
                     ExchangeStatus::Error => self.errors += 1,
                     ExchangeStatus::Lost => self.lost += 1,

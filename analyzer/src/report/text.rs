@@ -134,6 +134,9 @@ impl TextPrinter {
             }
             EventKind::Exchange { id, status, line, .. } => match status {
                 ExchangeStatus::Open => ("OPEN", "1;31", format!("#{id}   no final result: {}", line.escaped())),
+                ExchangeStatus::TimedOut => {
+                    ("TIMEO", "1;31", format!("#{id}   timed out, the host moved on: {}", line.escaped()))
+                }
                 ExchangeStatus::Lost => (
                     "LOST",
                     "1;31",

@@ -27,6 +27,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
+pub mod catalogue;
+mod config;
+
+pub use catalogue::{FindingId, CATALOGUE};
+pub use config::RuleConfig;
+
 use crate::at::grammar::{split_params, FinalResult, Form, Param};
 use crate::chunk::{Condition, Dir};
 use crate::finding::{Finding, Severity};
@@ -35,92 +41,11 @@ use crate::slm::{self, SlmVersion};
 use crate::timeline::event::hex;
 use crate::timeline::{Bytes, Event, EventKind, ExchangeStatus};
 
-/// Every finding id with its default severity.
-pub const IDS: &[(&str, Severity)] = &[
-    ("slm.reset.unexpected", Severity::Error),
-    ("slm.reset.expected", Severity::Note),
-    ("uart.garbage", Severity::Warning),
-    ("uart.baud-mismatch", Severity::Error),
-    ("at.final.missing", Severity::Error),
-    ("at.final.late", Severity::Warning),
-    ("at.final.unsolicited", Severity::Warning),
-    ("at.error", Severity::Warning),
-    ("slm.urc.missing", Severity::Error),
-    ("slm.urc.unconfirmed", Severity::Note),
-    ("slm.host.pipelined", Severity::Warning),
-    ("slm.tls.native-mapping", Severity::Note),
-    ("slm.tls.modem-tag-unprovisioned", Severity::Error),
-    ("slm.datamode.terminator-not-last", Severity::Warning),
-    ("slm.datamode.data-after-exit", Severity::Warning),
-    ("slm.datamode.modem-terminator", Severity::Warning),
-];
-
-/// The user's severity overrides: `id` or `prefix.*` → a severity, or `None` to turn it off.
-#[derive(Debug, Clone, Default)]
-pub struct RuleConfig {
-    overrides: Vec<(String, Option<Severity>)>,
-}
-
-impl RuleConfig {
-    /// Parses `ID=LEVEL` (LEVEL: note, warning, error, off); later entries win.
-    pub fn add(&mut self, spec: &str) -> Result<(), String> {
-        let (id, level) =
-            spec.split_once('=').ok_or_else(|| format!("{spec:?}: expected ID=LEVEL, e.g. uart.garbage=note"))?;
-        let id = id.trim();
-        let sev = match level.trim() {
-            "off" | "none" => None,
-            l => {
-                Some(Severity::parse(l).ok_or_else(|| format!("{spec:?}: level must be note, warning, error or off"))?)
-            }
-        };
-        let pattern_ok = IDS.iter().any(|(known, _)| matches(id, known));
-        if !pattern_ok {
-            let all: Vec<&str> = IDS.iter().map(|(i, _)| *i).collect();
-            return Err(format!("{id:?} matches no finding id; known ids: {}", all.join(", ")));
-        }
-        self.overrides.push((id.to_string(), sev));
-        Ok(())
-    }
-
-    /// Reads a config file: lines `ID = LEVEL` (a `[severity]` header and `#` comments allowed).
-    pub fn add_file_text(&mut self, text: &str) -> Result<(), String> {
-        for (i, line) in text.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            if line.is_empty() || line.starts_with('[') {
-                continue;
-            }
-            let spec = line.replace('"', "");
-            self.add(&spec).map_err(|e| format!("line {}: {e}", i + 1))?;
-        }
-        Ok(())
-    }
-
-    /// The severity of `id` after overrides, or `None` when turned off.
-    pub fn severity(&self, id: &str, default: Severity) -> Option<Severity> {
-        let mut s = Some(default);
-        for (pat, sev) in &self.overrides {
-            if matches(pat, id) {
-                s = *sev;
-            }
-        }
-        s
-    }
-}
-
-fn matches(pattern: &str, id: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => id.starts_with(prefix),
-        None => pattern == id,
-    }
-}
-
-fn default_severity(id: &str) -> Severity {
-    IDS.iter().find(|(i, _)| *i == id).map(|(_, s)| *s).unwrap_or(Severity::Warning)
-}
-
 /// A finding about to be emitted, before severity overrides.
 struct Draft {
-    id: &'static str,
+    id: FindingId,
+    /// The severity the evidence supports, when it differs from the id's default.
+    level: Option<Severity>,
     t0: i64,
     t1: i64,
     message: String,
@@ -141,14 +66,24 @@ struct Cmd {
     deadline: Option<i64>,
 }
 
+/// A URC a command promised. It is watched from the command on (the SLM can send it before
+/// the command's `OK`); its window starts at the `OK` or at the command, as the table says.
 #[derive(Debug, Clone)]
 struct Active {
     spec: &'static table::Promise,
     cmd: Cmd,
-    from_t: i64,
-    deadline: i64,
+    /// When the window started (`None`: a promise from `OK` whose `OK` has not come yet).
+    from_t: Option<i64>,
+    /// When the window ends.
+    deadline: Option<i64>,
     /// URCs that came during the window, for context.
     seen: Vec<(i64, String)>,
+}
+
+impl Active {
+    fn overdue(&self, clock: i64) -> bool {
+        self.deadline.is_some_and(|d| d < clock)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,7 +101,6 @@ pub struct Rules {
     any_traffic: bool,
     cmds: HashMap<u32, Cmd>,
     last_cmd: Option<Cmd>,
-    waiting_ok: Vec<(&'static table::Promise, Cmd)>,
     active: Vec<Active>,
     expect_reset: Option<(ExpectReset, i64)>,
     cfun: Option<(i64, i64)>,
@@ -214,11 +148,17 @@ impl Rules {
         drafts
             .into_iter()
             .filter_map(|d| {
-                let severity = self.cfg.severity(d.id, default_severity(d.id))?;
+                let severity = self.cfg.severity_from(d.id, d.level.unwrap_or(d.id.severity()))?;
                 Some((
                     d.t0,
                     d.t1,
-                    Finding { id: d.id.to_string(), severity, message: d.message, help: d.help, events: d.events },
+                    Finding {
+                        id: d.id.as_str().to_string(),
+                        severity,
+                        message: d.message,
+                        help: d.help,
+                        events: d.events,
+                    },
                 ))
             })
             .collect()
@@ -234,7 +174,8 @@ impl Rules {
         let (configured, measured) = (m.configured, m.measured);
         let side = dir.map(|d| format!("the {d} line")).unwrap_or_else(|| "an unused channel".into());
         self.finish_drafts(vec![Draft {
-            id: "uart.baud-mismatch",
+            id: FindingId::UartBaudMismatch,
+            level: None,
             t0: 0,
             t1: 0,
             message: format!("channel {channel:?} ({side}) was decoded at {configured} Bd, but its bit time measures {measured:.0} Bd"),
@@ -257,10 +198,9 @@ impl Rules {
         self.version = Some(version);
         let mut out = Vec::new();
         self.clock = self.clock.max(e.t_ns);
-        self.expire(&mut out);
         match &e.kind {
             EventKind::Command { exchange, name, form, params, line, invalid, pending, .. } => {
-                let timeout = timeout_ms(name, params);
+                let timeout = table::timeout_ms(name, params);
                 let cmd = Cmd {
                     seq: e.seq,
                     name: name.clone(),
@@ -269,7 +209,7 @@ impl Rules {
                     line: line.clone(),
                     t0: e.t_ns,
                     t1: e.end_ns,
-                    deadline: timeout.map(|ms| e.end_ns + ms as i64 * 1_000_000),
+                    deadline: timeout.map(|ms| e.end_ns.saturating_add(table::ms_to_ns(ms))),
                 };
                 if !pending.is_empty() && !version.allows_pipelining() {
                     let prev = pending.last().and_then(|p| self.cmds.get(p));
@@ -277,7 +217,8 @@ impl Rules {
                     let mut ev = vec![e.seq];
                     ev.extend(prev.map(|c| c.seq));
                     out.push(Draft {
-                        id: "slm.host.pipelined",
+                        id: FindingId::HostPipelined,
+                        level: None,
                         t0: e.t_ns,
                         t1: e.end_ns,
                         message: format!("{} sent while {prev_line} was still pending", cmd.line),
@@ -292,16 +233,20 @@ impl Rules {
                         .iter()
                         .filter(|p| p.command.eq_ignore_ascii_case(name) && applies(p.when, params))
                     {
-                        match p.from {
-                            From::Sent => self.active.push(Active {
-                                spec: p,
-                                cmd: cmd.clone(),
-                                from_t: e.end_ns,
-                                deadline: e.end_ns + p.within_ms as i64 * 1_000_000,
-                                seen: Vec::new(),
-                            }),
-                            From::Ok => self.waiting_ok.push((p, cmd.clone())),
-                        }
+                        // A host that repeats a command whose URC is overdue has given up on it.
+                        let (gave_up, keep): (Vec<Active>, Vec<Active>) = std::mem::take(&mut self.active)
+                            .into_iter()
+                            .partition(|a| std::ptr::eq(a.spec, p) && a.overdue(self.clock));
+                        self.active = keep;
+                        out.extend(gave_up.into_iter().map(|a| missing_urc(a, None)));
+                        let from_t = (p.from == From::Sent).then_some(e.end_ns);
+                        self.active.push(Active {
+                            spec: p,
+                            cmd: cmd.clone(),
+                            from_t,
+                            deadline: from_t.map(|t| t + p.within_ms as i64 * 1_000_000),
+                            seen: Vec::new(),
+                        });
                     }
                 }
                 if let Some(d) = self.tls_use(e, version) {
@@ -310,7 +255,8 @@ impl Rules {
                 if let Some((t, seq)) = self.datamode_auto_exit.take() {
                     if invalid.is_some() && e.t_ns - t < AFTER_EXIT_WINDOW_NS {
                         out.push(Draft {
-                            id: "slm.datamode.data-after-exit",
+                            id: FindingId::DatamodeDataAfterExit,
+                            level: None,
                             t0: t,
                             t1: e.end_ns,
                             message: format!("host bytes {} arrived after the SLM had left data mode by itself", cmd.line),
@@ -327,7 +273,8 @@ impl Rules {
                 self.any_traffic = true;
                 match exchange {
                     None => out.push(Draft {
-                        id: "at.final.unsolicited",
+                        id: FindingId::FinalUnsolicited,
+                        level: None,
                         t0: e.t_ns,
                         t1: e.end_ns,
                         message: format!("{result} with no command pending"),
@@ -350,7 +297,7 @@ impl Rules {
                     return self.finish_drafts(out);
                 }
                 let rest = rest_of(&line.0);
-                self.settle(e, name, &rest);
+                self.settle(e, name, &rest, &mut out);
                 if matches!(e.kind, EventKind::Info { .. }) {
                     self.info_line(e, name, &rest, &mut out);
                 }
@@ -368,7 +315,8 @@ impl Rules {
                 self.any_traffic = true;
                 let dir = e.dir.map(|d| d.as_str()).unwrap_or("?");
                 out.push(Draft {
-                    id: "uart.garbage",
+                    id: FindingId::UartGarbage,
+                    level: None,
                     t0: e.t_ns,
                     t1: e.end_ns,
                     message: format!("{} byte(s) on the {dir} line fit no AT item: {}", data.0.len(), hex(&data.0[..data.0.len().min(16)])),
@@ -386,7 +334,8 @@ impl Rules {
                 if let Some(c) = self.cmds.remove(id) {
                     match status {
                         ExchangeStatus::Aborted => out.push(Draft {
-                            id: "at.final.missing",
+                            id: FindingId::FinalMissing,
+                            level: None,
                             t0: c.t0,
                             t1: e.end_ns,
                             message: format!("{} got no final result before the modem reset", c.line),
@@ -396,7 +345,8 @@ impl Rules {
                         ExchangeStatus::Open => {
                             if let Some(d) = c.deadline.filter(|&d| d < self.clock) {
                                 out.push(Draft {
-                                    id: "at.final.missing",
+                                    id: FindingId::FinalMissing,
+                                    level: None,
                                     t0: c.t0,
                                     t1: d,
                                     message: format!("{} got no final result within {}", c.line, secs(d - c.t1)),
@@ -418,7 +368,8 @@ impl Rules {
                 if e.dir == Some(Dir::Host) && !version.scans_terminator() {
                     if let Some(p) = b.windows(3).position(|w| w == b"+++") {
                         out.push(Draft {
-                            id: "slm.datamode.terminator-not-last",
+                            id: FindingId::DatamodeTerminatorNotLast,
+                            level: None,
                             t0: e.t_ns,
                             t1: e.end_ns,
                             message: format!("+++ inside the data-mode payload, followed by {} more byte(s)", b.len() - p - 3),
@@ -429,7 +380,8 @@ impl Rules {
                 }
                 if e.dir == Some(Dir::Modem) && b.ends_with(b"+++") {
                     out.push(Draft {
-                        id: "slm.datamode.modem-terminator",
+                        id: FindingId::DatamodeModemTerminator,
+                        level: None,
                         t0: e.t_ns,
                         t1: e.end_ns,
                         message: "the SLM sent +++ in data mode".into(),
@@ -446,16 +398,21 @@ impl Rules {
     /// The findings the end of the capture settles.
     pub fn finish(&mut self) -> Vec<(i64, i64, Finding)> {
         let mut out = Vec::new();
-        self.expire(&mut out);
         for a in std::mem::take(&mut self.active) {
+            let Some(from_t) = a.from_t else { continue }; // its command never succeeded
+            if a.overdue(self.clock) {
+                out.push(missing_urc(a, None));
+                continue;
+            }
             out.push(Draft {
-                id: "slm.urc.unconfirmed",
-                t0: a.from_t,
+                id: FindingId::UrcUnconfirmed,
+                level: None,
+                t0: from_t,
                 t1: self.clock,
                 message: format!(
                     "{}: the capture ended {} after it, before {} ({}) was due",
                     a.cmd.line,
-                    secs(self.clock - a.from_t),
+                    secs(self.clock - from_t),
                     urc_text(a.spec),
                     a.spec.label
                 ),
@@ -470,53 +427,43 @@ impl Rules {
         self.finish_drafts(out)
     }
 
-    fn expire(&mut self, out: &mut Vec<Draft>) {
-        let clock = self.clock;
-        let (due, keep): (Vec<Active>, Vec<Active>) =
-            std::mem::take(&mut self.active).into_iter().partition(|a| a.deadline < clock);
-        self.active = keep;
-        for a in due {
-            out.push(missing_urc(a, None));
-        }
-    }
-
-    fn settle(&mut self, e: &Event, name: &str, rest: &str) {
+    /// A URC (or an information line) that may keep a promise. One that comes after its
+    /// window settles it as late; one that comes early (before the command's `OK`) settles it too.
+    fn settle(&mut self, e: &Event, name: &str, rest: &str, out: &mut Vec<Draft>) {
         let v = ints(&params_of(rest));
-        for a in self.active.iter_mut().filter(|a| a.seen.len() < 4) {
+        for a in self.active.iter_mut().filter(|a| a.seen.len() < 4 && a.from_t.is_some()) {
             a.seen.push((e.t_ns, format!("{name}: {rest}")));
         }
-        self.active.retain(|a| {
-            if !a.spec.urc.eq_ignore_ascii_case(name) {
-                return true;
-            }
+        let clock = self.clock;
+        let mut kept = Vec::new();
+        let mut settled = false;
+        for a in std::mem::take(&mut self.active) {
             let first_ok = a.spec.first.is_empty() || v.first().is_some_and(|f| a.spec.first.contains(f));
             let fota_end = name == "#XFOTA" && table::fota_failed(&v);
-            !(first_ok || fota_end)
-        });
+            // One URC keeps one promise: the oldest that it answers.
+            if settled || !a.spec.urc.eq_ignore_ascii_case(name) || !(first_ok || fota_end) {
+                kept.push(a);
+                continue;
+            }
+            settled = true;
+            if a.overdue(clock) {
+                out.push(late_urc(&a, e));
+            }
+        }
+        self.active = kept;
     }
 
     fn final_for(&mut self, e: &Event, c: &Cmd, result: &FinalResult, latency: Option<i64>, out: &mut Vec<Draft>) {
-        // Promises that start at OK.
-        let mut still = Vec::new();
-        for (p, pc) in std::mem::take(&mut self.waiting_ok) {
-            if pc.seq != c.seq {
-                still.push((p, pc));
-                continue;
+        // Promises that start at OK (unless the URC already came).
+        if result.is_ok() {
+            for a in self.active.iter_mut().filter(|a| a.cmd.seq == c.seq && a.from_t.is_none()) {
+                a.from_t = Some(e.end_ns);
+                a.deadline = Some(e.end_ns + a.spec.within_ms as i64 * 1_000_000);
             }
-            if result.is_ok() {
-                if p.urc == "Ready" {
-                    self.expect_reset = Some((ExpectReset::Reset, e.end_ns));
-                }
-                self.active.push(Active {
-                    spec: p,
-                    cmd: pc,
-                    from_t: e.end_ns,
-                    deadline: e.end_ns + p.within_ms as i64 * 1_000_000,
-                    seen: Vec::new(),
-                });
+            if table::PROMISES.iter().any(|p| p.urc == "Ready" && p.command.eq_ignore_ascii_case(&c.name)) {
+                self.expect_reset = Some((ExpectReset::Reset, e.end_ns));
             }
         }
-        self.waiting_ok = still;
         if !result.is_ok() {
             // A failed command promises nothing.
             self.active.retain(|a| a.cmd.seq != c.seq);
@@ -542,7 +489,8 @@ impl Rules {
         if let (Some(l), Some(dl)) = (latency, c.deadline) {
             if c.t1 + l > dl {
                 out.push(Draft {
-                    id: "at.final.late",
+                    id: FindingId::FinalLate,
+                    level: None,
                     t0: c.t0,
                     t1: e.end_ns,
                     message: format!("{} took {} (documented maximum {})", c.line, secs(l), secs(dl - c.t1)),
@@ -611,7 +559,7 @@ impl Rules {
         } else {
             format!("Likely cause: {}.", cause.join("; "))
         };
-        Draft { id: "at.error", t0: c.t0, t1: e.end_ns, message, help, events: vec![c.seq, e.seq] }
+        Draft { id: FindingId::AtError, level: None, t0: c.t0, t1: e.end_ns, message, help, events: vec![c.seq, e.seq] }
     }
 
     /// `AT%CMNG=1,321` / `AT%CMNG=2,321,0` for a tag that exists only as native-TLS mappings.
@@ -631,7 +579,8 @@ impl Rules {
             mapped.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("/")
         };
         out.push(Draft {
-            id: "slm.tls.native-mapping",
+            id: FindingId::TlsNativeMapping,
+            level: None,
             t0: c.t0,
             t1: e.end_ns,
             message: format!("{} asks the modem for sec_tag {s}, which exists only as native-TLS mappings at {at}", c.line),
@@ -700,7 +649,8 @@ impl Rules {
                         "probably stored by #XCMNG as modem type 0"
                     };
                     out.push(Draft {
-                        id: "slm.tls.native-mapping",
+                        id: FindingId::TlsNativeMapping,
+                        level: None,
                         t0: e.t_ns,
                         t1: e.end_ns,
                         message: format!("{tag} = native-TLS sec_tag {s}, type {t} ({tname}), {how}"),
@@ -718,18 +668,20 @@ impl Rules {
     fn reset(&mut self, e: &Event, r: &crate::timeline::ResetInfo, out: &mut Vec<Draft>) {
         let garbage =
             if r.garbage.0.is_empty() { String::new() } else { format!(" after garbage bytes {}", hex(&r.garbage.0)) };
-        // Promises: a reset fulfils "Ready" and breaks every other.
-        let mut broken = Vec::new();
+        // Promises: a reset keeps "Ready" and breaks every other, unless it is the resume from
+        // idle, which is no reboot: sessions and promises live on.
+        let resume = matches!(self.expect_reset, Some((ExpectReset::Idle, _)));
         for a in std::mem::take(&mut self.active) {
             if a.spec.urc == "Ready" {
-                continue;
+                if a.overdue(self.clock) {
+                    out.push(late_urc(&a, e));
+                }
+            } else if resume {
+                self.active.push(a);
+            } else if a.from_t.is_some() {
+                out.push(missing_urc(a, Some(e)));
             }
-            broken.push(a);
         }
-        for a in broken {
-            out.push(missing_urc(a, Some(e)));
-        }
-        self.waiting_ok.clear();
         let suspect = r.aborted.last().and_then(|x| self.cmds.get(x)).cloned();
         match self.expect_reset.take() {
             Some((why, since)) => {
@@ -739,7 +691,8 @@ impl Rules {
                     ExpectReset::Idle => ("resume from AT#XSLEEP=2 idle", "Not a reboot: after an idle wake the SLM prints Ready and then the responses and URCs it buffered (a 1 KiB ring that can overflow silently)."),
                 };
                 out.push(Draft {
-                    id: "slm.reset.expected",
+                    id: FindingId::ResetExpected,
+                    level: None,
                     t0: since,
                     t1: e.end_ns,
                     message: format!("Ready: {what}{garbage}"),
@@ -748,7 +701,8 @@ impl Rules {
                 });
             }
             None if !self.any_traffic => out.push(Draft {
-                id: "slm.reset.expected",
+                id: FindingId::ResetExpected,
+                level: None,
                 t0: e.t_ns,
                 t1: e.end_ns,
                 message: format!("Ready at the start of the capture: power-on or boot{garbage}"),
@@ -775,7 +729,8 @@ impl Rules {
                     help.push_str(" For AT#XMQTTCON=0 on v2.1.x the known suspects are the MQTT thread teardown (the disconnect waits up to 60 s for the thread; a later connect re-creates a thread that is still alive), the shared rsp_buf without locking (fixed in v2.3.0) and the 2 KiB MQTT thread stack (large PUBLISH, fixed in v2.4.0). Updating to v2.5+ reworked this path.");
                 }
                 out.push(Draft {
-                    id: "slm.reset.unexpected",
+                    id: FindingId::ResetUnexpected,
+                    level: None,
                     t0: suspect_line.map(|c| c.t0).unwrap_or(e.t_ns),
                     t1: e.end_ns,
                     message: format!("the modem rebooted (Ready{garbage}) {who}"),
@@ -796,7 +751,8 @@ impl Rules {
             let t0 = self.bursts.front().map(|b| b.0).unwrap_or(e.t_ns);
             let dir = e.dir.map(|d| d.as_str()).unwrap_or("a");
             out.push(Draft {
-                id: "uart.baud-mismatch",
+                id: FindingId::UartBaudMismatch,
+                level: None,
                 t0,
                 t1: e.end_ns,
                 message: format!("{} {what} within {} on the {dir} line", self.bursts.len(), secs(e.t_ns - t0)),
@@ -853,7 +809,8 @@ impl Rules {
             "{service} runs TLS in the modem with sec_tag {tag} as given; it never reads what #XCMNG writes (modem tags S*10+T in v2.1–v2.5, Zephyr settings from v2.6), so the TLS handshake cannot succeed. Provision these credentials with AT%CMNG=0,{tag},<type>,\"…\" while the modem is offline (AT+CFUN=4), or with AT%KEYGEN plus a signed certificate written by AT%CMNG; keep #XCMNG for the SLM's own TLS (TLS server, HTTP client, #XSSOCKET)."
         );
         Some(Draft {
-            id: "slm.tls.modem-tag-unprovisioned",
+            id: FindingId::TlsModemTagUnprovisioned,
+            level: None,
             t0: e.t_ns,
             t1: e.end_ns,
             message,
@@ -870,18 +827,47 @@ fn urc_text(p: &table::Promise) -> String {
     }
 }
 
+/// Where a promise's window comes from, for messages.
+fn window(p: &table::Promise) -> String {
+    format!("{} ({})", secs(p.within_ms as i64 * 1_000_000), p.window_source)
+}
+
+fn late_urc(a: &Active, e: &Event) -> Draft {
+    let from_t = a.from_t.unwrap_or(a.cmd.t1);
+    Draft {
+        id: FindingId::UrcLate,
+        level: None,
+        t0: from_t,
+        t1: e.end_ns,
+        message: format!(
+            "{} promised {} ({}): it came {} after, past its window of {}",
+            a.cmd.line,
+            urc_text(a.spec),
+            a.spec.label,
+            secs(e.t_ns - from_t),
+            window(a.spec)
+        ),
+        help: format!(
+            "Not missing, only slow. A host that waits {} for it gives up too early; if this delay is normal for the network or the server (a first nRF Cloud connect provisions the device and takes longer), wait longer before retrying.",
+            secs(a.spec.within_ms as i64 * 1_000_000)
+        ),
+        events: vec![a.cmd.seq, e.seq],
+    }
+}
+
 fn missing_urc(a: Active, reset: Option<&Event>) -> Draft {
     let want = urc_text(a.spec);
+    let from_t = a.from_t.unwrap_or(a.cmd.t1);
+    let deadline = a.deadline.unwrap_or(from_t);
     let (t1, why, mut events) = match reset {
-        Some(r) => (r.end_ns, format!("the modem reset {} after it", secs(r.t_ns - a.from_t)), vec![a.cmd.seq, r.seq]),
-        None => (a.deadline, format!("nothing within {}", secs(a.deadline - a.from_t)), vec![a.cmd.seq]),
+        Some(r) => (r.end_ns, format!("the modem reset {} after it", secs(r.t_ns - from_t)), vec![a.cmd.seq, r.seq]),
+        None => (deadline, format!("nothing within {}", window(a.spec)), vec![a.cmd.seq]),
     };
     events.dedup();
     let context = if a.seen.is_empty() {
         " No URC at all came in that time.".to_string()
     } else {
-        let shown: Vec<String> =
-            a.seen.iter().take(4).map(|(t, l)| format!("{l} at +{}", secs(t - a.from_t))).collect();
+        let shown: Vec<String> = a.seen.iter().take(4).map(|(t, l)| format!("{l} at +{}", secs(t - from_t))).collect();
         format!(" Meanwhile: {}.", shown.join(", "))
     };
     let advice = match (a.spec.command, a.spec.label) {
@@ -891,8 +877,9 @@ fn missing_urc(a: Active, reset: Option<&Event>) -> Draft {
         _ => "",
     };
     Draft {
-        id: "slm.urc.missing",
-        t0: a.from_t,
+        id: FindingId::UrcMissing,
+        level: None,
+        t0: from_t,
         t1,
         message: format!("{} promised {want} ({}), {why}", a.cmd.line, a.spec.label),
         help: format!(
@@ -908,24 +895,6 @@ fn applies(w: When, params: &[Param]) -> bool {
     match w {
         When::Always => true,
         When::Param(i, vals) => params.get(i).and_then(Param::as_int).is_some_and(|v| vals.contains(&v)),
-    }
-}
-
-/// The longest a command may take before its final result, ms; `None` when unbounded.
-pub fn timeout_ms(name: &str, params: &[Param]) -> Option<u64> {
-    match table::command(name) {
-        Some(spec) => {
-            if let Some((i, unit)) = spec.user_timeout {
-                let v = params.get(i).and_then(Param::as_int)?;
-                if v <= 0 {
-                    return None;
-                }
-                return Some(v as u64 * unit + 2_000);
-            }
-            (spec.timeout_ms > 0).then_some(spec.timeout_ms)
-        }
-        None if name.starts_with('#') => Some(table::DEFAULT_SLM_TIMEOUT_MS),
-        None => Some(table::DEFAULT_MODEM_TIMEOUT_MS),
     }
 }
 

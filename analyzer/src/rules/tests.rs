@@ -284,8 +284,8 @@ fn severities_can_be_changed_or_turned_off() {
     let mut cfg = crate::rules::RuleConfig::default();
     cfg.add("slm.reset.*=off").unwrap();
     cfg.add("at.error=error").unwrap();
-    assert_eq!(cfg.severity("slm.reset.unexpected", crate::finding::Severity::Error), None);
-    assert_eq!(cfg.severity("at.error", crate::finding::Severity::Warning), Some(crate::finding::Severity::Error));
+    assert_eq!(cfg.severity(crate::rules::FindingId::ResetUnexpected), None);
+    assert_eq!(cfg.severity(crate::rules::FindingId::AtError), Some(crate::finding::Severity::Error));
     assert!(cfg.add("no.such.id=note").is_err());
     assert!(cfg.add("at.error=loud").is_err());
 }

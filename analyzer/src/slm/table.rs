@@ -519,6 +519,8 @@ pub struct Promise {
     pub within_ms: u64,
     /// Counted from.
     pub from: From,
+    /// Where the window comes from: a source citation, or `heuristic`.
+    pub window_source: &'static str,
 }
 
 /// Every promise atscope checks.
@@ -530,6 +532,7 @@ pub static PROMISES: &[Promise] = &[
         first: &[0],
         label: "CONNACK",
         within_ms: 30_000,
+        window_source: "heuristic: the broker answers CONNECT within seconds; MQTT sets no limit",
         from: From::Ok,
     },
     Promise {
@@ -539,6 +542,7 @@ pub static PROMISES: &[Promise] = &[
         first: &[1],
         label: "DISCONNECT",
         within_ms: 65_000,
+        window_source: "source: slm_at_mqtt.c waits up to CONFIG_MQTT_KEEPALIVE = 60 s for the MQTT thread",
         from: From::Sent,
     },
     Promise {
@@ -548,6 +552,7 @@ pub static PROMISES: &[Promise] = &[
         first: &[7],
         label: "SUBACK",
         within_ms: 30_000,
+        window_source: "heuristic: one broker round trip",
         from: From::Ok,
     },
     Promise {
@@ -557,6 +562,7 @@ pub static PROMISES: &[Promise] = &[
         first: &[8],
         label: "UNSUBACK",
         within_ms: 30_000,
+        window_source: "heuristic: one broker round trip",
         from: From::Ok,
     },
     Promise {
@@ -566,6 +572,7 @@ pub static PROMISES: &[Promise] = &[
         first: &[3],
         label: "PUBACK",
         within_ms: 30_000,
+        window_source: "heuristic: one broker round trip",
         from: From::Ok,
     },
     Promise {
@@ -575,6 +582,7 @@ pub static PROMISES: &[Promise] = &[
         first: &[6],
         label: "PUBCOMP",
         within_ms: 30_000,
+        window_source: "heuristic: two broker round trips",
         from: From::Ok,
     },
     Promise {
@@ -584,6 +592,7 @@ pub static PROMISES: &[Promise] = &[
         first: &[1],
         label: "cloud READY",
         within_ms: 30_000,
+        window_source: "heuristic: a connect to nRF Cloud normally takes seconds",
         from: From::Ok,
     },
     Promise {
@@ -593,6 +602,7 @@ pub static PROMISES: &[Promise] = &[
         first: &[0],
         label: "cloud disconnected",
         within_ms: 30_000,
+        window_source: "heuristic",
         from: From::Sent,
     },
     Promise {
@@ -602,6 +612,7 @@ pub static PROMISES: &[Promise] = &[
         first: &[4],
         label: "downloaded, to be activated",
         within_ms: 600_000,
+        window_source: "heuristic: a download of a few hundred KB over LTE-M",
         from: From::Ok,
     },
     Promise {
@@ -611,6 +622,7 @@ pub static PROMISES: &[Promise] = &[
         first: &[0],
         label: "request sent",
         within_ms: 60_000,
+        window_source: "heuristic: the v2.1.2 HTTP request itself has no timeout (SYS_FOREVER_MS)",
         from: From::Ok,
     },
     Promise {
@@ -621,6 +633,8 @@ pub static PROMISES: &[Promise] = &[
         label: "reboot",
         // 1–2 s normally (§4.10); MCUboot swapping a FOTA image on the way takes longer.
         within_ms: 30_000,
+        window_source:
+            "source: slm_at_host.c: CFUN=0 then a 1 s sleep before the reboot; MCUboot swapping an image takes longer",
         from: From::Ok,
     },
 ];
@@ -643,4 +657,27 @@ pub fn urc_spec(name: &str) -> Option<&'static UrcSpec> {
 /// The meaning of `v` in `values`.
 pub fn lookup(values: Values, v: i64) -> Option<&'static str> {
     values.iter().find(|(k, _)| *k == v).map(|(_, m)| *m)
+}
+
+/// The longest a command may take before its final result, ms; `None` when unbounded.
+pub fn timeout_ms(name: &str, params: &[crate::at::grammar::Param]) -> Option<u64> {
+    match command(name) {
+        Some(spec) => {
+            if let Some((i, unit)) = spec.user_timeout {
+                let v = params.get(i).and_then(crate::at::grammar::Param::as_int)?;
+                if v <= 0 {
+                    return None;
+                }
+                return Some((v as u64).saturating_mul(unit).saturating_add(2_000));
+            }
+            (spec.timeout_ms > 0).then_some(spec.timeout_ms)
+        }
+        None if name.starts_with('#') => Some(DEFAULT_SLM_TIMEOUT_MS),
+        None => Some(DEFAULT_MODEM_TIMEOUT_MS),
+    }
+}
+
+/// Milliseconds as nanoseconds, saturating (user timeouts can be any number).
+pub fn ms_to_ns(ms: u64) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX).saturating_mul(1_000_000)
 }

@@ -79,6 +79,10 @@ pub enum ExchangeStatus {
     Aborted,
     /// No final result before the end of the capture.
     Open,
+    /// No final result within the command's documented maximum, and the host moved on to
+    /// another command.
+    #[serde(rename = "timeout")]
+    TimedOut,
     /// Sent while another command was pending on an SLM that drops such input (v2.1.x–v2.4.x):
     /// the other command's final result came and this one never got its own.
     Lost,

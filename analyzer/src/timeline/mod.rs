@@ -38,6 +38,8 @@ use crate::slm::SlmVersion;
 const MAX_ANNOUNCED: usize = 1 << 20;
 /// Payload events are cut at this size so that memory stays flat in long data-mode sessions.
 const PAYLOAD_PIECE: usize = 64 * 1024;
+/// Pending commands listed on a new command (for the pipelining rule).
+const MAX_LISTED_PENDING: usize = 8;
 /// Held-back modem bytes (for trailers) beyond this are released.
 const MAX_HELD: usize = 64 * 1024;
 
@@ -56,7 +58,10 @@ struct Open {
     id: u32,
     cmd: Option<Command>,
     line: Vec<u8>,
+    t0: i64,
     t1: i64,
+    /// When the command's documented maximum time runs out (`None`: unbounded).
+    deadline: Option<i64>,
     infos: u32,
     enters_data_mode: bool,
 }
@@ -122,6 +127,8 @@ pub struct TimelineBuilder {
     held: Vec<Held>,
     held_bytes: usize,
     http_active: bool,
+    /// A v2.1.x/v2.2.x TCP/UDP proxy connection is up: its data arrives before a trailer.
+    proxy_open: bool,
     http_claimed: usize,
     http_in_body: bool,
     out: Vec<Event>,
@@ -146,6 +153,7 @@ impl TimelineBuilder {
             held: Vec::new(),
             held_bytes: 0,
             http_active: false,
+            proxy_open: false,
             http_claimed: 0,
             http_in_body: false,
             out: Vec::new(),
@@ -156,6 +164,14 @@ impl TimelineBuilder {
     /// The SLM version the rules currently apply.
     pub fn version(&self) -> SlmVersion {
         self.version
+    }
+
+    /// The version the recording declares (its header), unless the user gave one.
+    pub fn declare_version(&mut self, v: SlmVersion) {
+        if self.cfg.version.is_none() {
+            self.version = v;
+            self.version_known = true;
+        }
     }
 
     /// Whether the version came from the trace or the user (not the default).
@@ -261,9 +277,12 @@ impl TimelineBuilder {
         if parsed.as_ref().err().is_some_and(|e| e == "empty line") && !self.version.empty_line_is_error() {
             return; // v2.5+ ignores blank lines
         }
+        self.retire_overdue(l.t0);
         let id = self.next_id;
         self.next_id += 1;
-        let pending: Vec<u32> = self.pending.iter().map(|o| o.id).collect();
+        // The most recent pending commands (bounded, so that a flood of unanswered lines stays linear).
+        let skip = self.pending.len().saturating_sub(MAX_LISTED_PENDING);
+        let pending: Vec<u32> = self.pending.iter().skip(skip).map(|o| o.id).collect();
         let (name, form, params, invalid, cmd) = match parsed {
             Ok(c) => (c.name.clone(), Some(c.form), c.params.clone(), None, Some(c)),
             Err(why) => (String::new(), None, Vec::new(), Some(why), None),
@@ -292,7 +311,32 @@ impl TimelineBuilder {
             },
         );
         self.last_command = Some(id);
-        self.pending.push_back(Open { id, cmd, line: l.text, t1: l.t1, infos: 0, enters_data_mode });
+        let deadline = cmd
+            .as_ref()
+            .map(|c| crate::slm::table::timeout_ms(&c.name, &c.params))
+            .unwrap_or(Some(crate::slm::table::DEFAULT_SLM_TIMEOUT_MS))
+            .map(|ms| l.t1.saturating_add(crate::slm::table::ms_to_ns(ms)));
+        self.pending.push_back(Open {
+            id,
+            cmd,
+            line: l.text,
+            t0: l.t0,
+            t1: l.t1,
+            deadline,
+            infos: 0,
+            enters_data_mode,
+        });
+    }
+
+    /// A new command after the oldest pending ones ran out of time: the host gave up on them
+    /// (an expert reads a retry, not a pipelined command), so a final result that follows
+    /// answers the new command, not the overdue one.
+    fn retire_overdue(&mut self, now: i64) {
+        while self.pending.front().is_some_and(|o| o.deadline.is_some_and(|d| d < now)) {
+            let open = self.pending.pop_front().expect("checked");
+            let end = open.deadline.unwrap_or(open.t1);
+            self.emit_exchange(open, end, ExchangeStatus::TimedOut, None, None);
+        }
     }
 
     // ---- modem side -----------------------------------------------------------------------
@@ -362,13 +406,16 @@ impl TimelineBuilder {
 
     fn modem_line(&mut self, t0: i64, t1: i64, text: Vec<u8>, raw: Vec<u8>, lead: usize) {
         // `Ready` at the end of a line, garbage allowed before it: a reset.
-        if text.ends_with(b"Ready") {
-            let garbage = text[..text.len() - 5].to_vec();
-            if garbage.is_empty() || !is_clean(&garbage) || garbage.iter().all(|b| b.is_ascii_whitespace()) {
-                self.release_held();
-                self.reset(t0, t1, garbage);
+        if is_ready(&text) {
+            if self.pending.is_empty() && self.version.is_legacy() && self.proxy_open {
+                // v2.1.x/v2.2.x proxy data comes before its `#XTCPDATA` trailer and may hold a
+                // `Ready` line of its own: the next line tells.
+                self.hold(t0, t1, text, raw);
                 return;
             }
+            self.release_held();
+            self.reset(t0, t1, text[..text.len() - 5].to_vec());
+            return;
         }
         // Split a garbage prefix off a line that is otherwise clean.
         let (garbage, clean) = split_garbage(&text);
@@ -467,11 +514,7 @@ impl TimelineBuilder {
         latency_ns: Option<i64>,
     ) {
         let name = open.cmd.as_ref().map(|c| c.name.clone()).unwrap_or_default();
-        let t0 = self.out.iter().rev().find_map(|e| match &e.kind {
-            EventKind::Command { exchange, .. } if *exchange == open.id => Some(e.t_ns),
-            _ => None,
-        });
-        let t0 = t0.unwrap_or(open.t1);
+        let t0 = open.t0;
         self.emit(
             t0,
             end.max(t0),
@@ -551,6 +594,15 @@ impl TimelineBuilder {
                 }
             }
             "#XDATAMODE" if self.data.is_some() => self.end_data_mode(Some(t0), first_int()),
+            "#XTCPCLI" | "#XTCPSVR" | "#XUDPCLI" | "#XUDPSVR" => {
+                // `<h>,"connected"`, `"<ip>","connected"`, `<h>,"started"` open a proxy;
+                // `…,"disconnected"`, `"stopped"`, `"not connected"` close it.
+                if rest.ends_with("\"connected\"") || rest.ends_with("\"started\"") {
+                    self.proxy_open = true;
+                } else if rest.contains("disconnected") || rest.contains("stopped") {
+                    self.proxy_open = false;
+                }
+            }
             "#XHTTPCREQ" => match first_int() {
                 Some(1) => {
                     let ex = self.pending.front().map(|o| o.id).or(self.last_command);
@@ -658,6 +710,11 @@ impl TimelineBuilder {
     }
 
     fn classify_released(&mut self, h: Held) {
+        if is_ready(&h.text) {
+            let garbage = h.text[..h.text.len() - 5].to_vec();
+            self.reset(h.t0, h.t1, garbage);
+            return;
+        }
         match grammar::parse_modem_line(&h.text) {
             ModemLine::Final(r) => self.final_result(h.t0, h.t1, r),
             _ => self.text_line(h.t0, h.t1, h.text),
@@ -682,6 +739,7 @@ impl TimelineBuilder {
         self.modem.expect_payload(0);
         self.modem.set_data_mode(false);
         self.http_active = false;
+        self.proxy_open = false;
         self.http_claimed = 0;
         self.http_in_body = false;
     }
@@ -779,6 +837,12 @@ impl TimelineBuilder {
     }
 }
 
+/// `Ready` at the end of a line, with nothing or line-glitch bytes before it: a boot message.
+fn is_ready(text: &[u8]) -> bool {
+    let Some(garbage) = text.strip_suffix(b"Ready") else { return false };
+    garbage.is_empty() || !is_clean(garbage) || garbage.iter().all(|b| b.is_ascii_whitespace())
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
@@ -814,8 +878,9 @@ pub fn enters_data_mode(c: &Command) -> bool {
     }
 }
 
+/// Printable UTF-8. CR and LF inside a line are quoted content (a PEM read back by `%CMNG=2`).
 fn is_clean(b: &[u8]) -> bool {
-    std::str::from_utf8(b).is_ok_and(|s| !s.chars().any(|c| c.is_control() && c != '\t'))
+    std::str::from_utf8(b).is_ok_and(|s| !s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')))
 }
 
 /// Splits a line into a garbage prefix and a clean remainder that starts like an AT item.
@@ -829,7 +894,7 @@ fn split_garbage(line: &[u8]) -> (&[u8], &[u8]) {
     for chunk in line.utf8_chunks() {
         let valid = chunk.valid();
         for (i, c) in valid.char_indices() {
-            if c.is_control() && c != '\t' {
+            if c.is_control() && !matches!(c, '\t' | '\r' | '\n') {
                 last_bad_end = pos + i + c.len_utf8();
             }
         }
