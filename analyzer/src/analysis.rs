@@ -99,7 +99,10 @@ impl Analysis {
                 };
                 e.meaning = crate::slm::meaning(&e, command);
             }
-            let findings = self.rules.observe(&e, version);
+            let findings = self.rules.observe(&e, version, self.builder.version_known());
+            if let Some(v) = self.rules.take_revised_version() {
+                self.builder.revise_version(v);
+            }
             if self.redact {
                 redact_event(&mut e);
             }

@@ -29,6 +29,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 pub mod catalogue;
 mod config;
+mod health;
+mod tls;
 
 pub use catalogue::{FindingId, CATALOGUE};
 pub use config::RuleConfig;
@@ -42,6 +44,7 @@ use crate::timeline::event::hex;
 use crate::timeline::{Bytes, Event, EventKind, ExchangeStatus};
 
 /// A finding about to be emitted, before severity overrides.
+#[derive(Debug)]
 struct Draft {
     id: FindingId,
     /// The severity the evidence supports, when it differs from the id's default.
@@ -54,7 +57,7 @@ struct Draft {
 }
 
 #[derive(Debug, Clone)]
-struct Cmd {
+pub(crate) struct Cmd {
     seq: u64,
     name: String,
     form: Option<Form>,
@@ -100,6 +103,8 @@ pub struct Rules {
     clock: i64,
     any_traffic: bool,
     cmds: HashMap<u32, Cmd>,
+    /// Exchanges sent while the SLM slept or idled (their UART bytes were lost).
+    lost_in_sleep: BTreeSet<u32>,
     last_cmd: Option<Cmd>,
     active: Vec<Active>,
     expect_reset: Option<(ExpectReset, i64)>,
@@ -109,10 +114,23 @@ pub struct Rules {
     /// `#XCMNG` writes: native sec_tag → types.
     mapped: BTreeMap<i64, BTreeSet<i64>>,
     flagged_tags: BTreeSet<(i64, &'static str)>,
+    /// The `%CMNG` lines of the listing being received.
+    listing: Vec<tls::Listed>,
+    /// A whole `%CMNG=1` listing was seen.
+    listing_seen: bool,
+    /// Credential findings waiting for their connection's outcome.
+    tls_pending: Vec<tls::PendingTls>,
     bursts: VecDeque<(i64, u64)>,
     burst_flagged_until: i64,
     datamode_auto_exit: Option<(i64, u64)>,
     version: Option<SlmVersion>,
+    /// Whether the version was declared (trace, `#XSLMVER`, user), not assumed.
+    version_known: bool,
+    /// A newer version the traffic proved, for the decoder to apply (assumed versions only).
+    revised: Option<SlmVersion>,
+    contradiction_said: bool,
+    /// The last registration status (`+CEREG`).
+    cereg: Option<i64>,
 }
 
 /// How long after an automatic data-mode exit host bytes count as data sent too late.
@@ -188,14 +206,20 @@ impl Rules {
         }])
     }
 
+    /// A newer SLM version the traffic proved when the version was only assumed (taken once).
+    pub fn take_revised_version(&mut self) -> Option<SlmVersion> {
+        self.revised.take()
+    }
+
     /// The command name an exchange answers (for meanings of its lines).
     pub fn command_name(&self, exchange: u32) -> Option<&str> {
         self.cmds.get(&exchange).map(|c| c.name.as_str())
     }
 
     /// Observes one event (with its final `seq`); returns findings as (start, end, finding).
-    pub fn observe(&mut self, e: &Event, version: SlmVersion) -> Vec<(i64, i64, Finding)> {
+    pub fn observe(&mut self, e: &Event, version: SlmVersion, known: bool) -> Vec<(i64, i64, Finding)> {
         self.version = Some(version);
+        self.version_known = known;
         let mut out = Vec::new();
         self.clock = self.clock.max(e.t_ns);
         match &e.kind {
@@ -211,7 +235,23 @@ impl Rules {
                     t1: e.end_ns,
                     deadline: timeout.map(|ms| e.end_ns.saturating_add(table::ms_to_ns(ms))),
                 };
-                if !pending.is_empty() && !version.allows_pipelining() {
+                let asleep = match self.expect_reset {
+                    Some((ExpectReset::Idle, since)) => Some(("idle after AT#XSLEEP=2", since)),
+                    Some((ExpectReset::Sleep, since)) => Some(("asleep after AT#XSLEEP=1", since)),
+                    _ => None,
+                };
+                if let Some((state, since)) = asleep {
+                    self.lost_in_sleep.insert(*exchange);
+                    out.push(Draft {
+                        id: FindingId::SleepInputLost,
+                        level: None,
+                        t0: e.t_ns,
+                        t1: e.end_ns,
+                        message: format!("{} sent while the SLM was {state} ({} before): the UART was off, the command was lost", cmd.line, secs(e.t_ns - since)),
+                        help: "After AT#XSLEEP the SLM suspends its UART (idle) or powers off (sleep); nothing the host sends reaches it until the wake-up pin is pulled and Ready comes. Wake the SLM first, wait for Ready, then send.".into(),
+                        events: vec![e.seq],
+                    });
+                } else if !pending.is_empty() && !version.allows_pipelining() {
                     let prev = pending.last().and_then(|p| self.cmds.get(p));
                     let prev_line = prev.map(|c| c.line.escaped()).unwrap_or_else(|| "another command".into());
                     let mut ev = vec![e.seq];
@@ -249,9 +289,7 @@ impl Rules {
                         });
                     }
                 }
-                if let Some(d) = self.tls_use(e, version) {
-                    out.push(d);
-                }
+                self.tls_use(e, version);
                 if let Some((t, seq)) = self.datamode_auto_exit.take() {
                     if invalid.is_some() && e.t_ns - t < AFTER_EXIT_WINDOW_NS {
                         out.push(Draft {
@@ -292,15 +330,20 @@ impl Rules {
             EventKind::Urc { name, line } | EventKind::Info { name: Some(name), line, .. } => {
                 self.any_traffic = true;
                 // Most lines concern no rule: parse their fields only when one needs them.
-                let wanted = name == "#XFOTA" || name == "%CMNG" || !self.active.is_empty();
+                let wanted = matches!(name.as_str(), "#XFOTA" | "%CMNG" | "#XMODEM" | "%MDMEV" | "+CEREG" | "+CGEV")
+                    || !self.active.is_empty()
+                    || !self.tls_pending.is_empty();
                 if !wanted {
                     return self.finish_drafts(out);
                 }
                 let rest = rest_of(&line.0);
                 self.settle(e, name, &rest, &mut out);
-                if matches!(e.kind, EventKind::Info { .. }) {
+                self.tls_urc(name, &rest, &mut out);
+                let is_info = matches!(e.kind, EventKind::Info { .. });
+                if is_info {
                     self.info_line(e, name, &rest, &mut out);
                 }
+                self.health(e, name, &rest, is_info, &mut out);
                 if name == "#XFOTA" {
                     let v = ints(&params_of(&rest));
                     if v.first() == Some(&4) && v.get(1) == Some(&0) {
@@ -331,8 +374,22 @@ impl Rules {
                 }
             }
             EventKind::Exchange { id, status, .. } => {
-                if let Some(c) = self.cmds.remove(id) {
+                let lost = self.lost_in_sleep.remove(id);
+                if let Some(c) = self.cmds.remove(id).filter(|_| !lost) {
                     match status {
+                        ExchangeStatus::TimedOut => out.push(Draft {
+                            id: FindingId::FinalMissing,
+                            level: None,
+                            t0: c.t0,
+                            t1: e.end_ns,
+                            message: format!(
+                                "{} got no final result within {}; the host then moved on to its next command",
+                                c.line,
+                                secs(e.end_ns - c.t1)
+                            ),
+                            help: "The SLM should have answered OK or ERROR by now, and the host gave up waiting. A final result that comes after the next command is taken as that command's answer (it could, less likely, be this one's late answer). Check whether the SLM hung on a network operation, and that the modem side of the capture is complete.".into(),
+                            events: vec![c.seq, e.seq],
+                        }),
                         ExchangeStatus::Aborted => out.push(Draft {
                             id: FindingId::FinalMissing,
                             level: None,
@@ -401,6 +458,7 @@ impl Rules {
         for a in std::mem::take(&mut self.active) {
             let Some(from_t) = a.from_t else { continue }; // its command never succeeded
             if a.overdue(self.clock) {
+                self.tls_outcome(a.cmd.seq, false, &mut out);
                 out.push(missing_urc(a, None));
                 continue;
             }
@@ -424,6 +482,7 @@ impl Rules {
                 events: vec![a.cmd.seq],
             });
         }
+        self.tls_unsettled(false, &mut out);
         self.finish_drafts(out)
     }
 
@@ -483,9 +542,13 @@ impl Rules {
             }
             self.credential_write(c);
         }
-        if c.name == "%CMNG" && matches!(result, FinalResult::Ok | FinalResult::CmeError(513)) {
-            self.query_mapped_tag(e, c, out);
+        if c.name == "%CMNG" {
+            self.listing_done(c, result.is_ok(), out);
+            if matches!(result, FinalResult::Ok | FinalResult::CmeError(513)) {
+                self.query_mapped_tag(e, c, out);
+            }
         }
+        self.tls_final(c, result, out);
         if let (Some(l), Some(dl)) = (latency, c.deadline) {
             if c.t1 + l > dl {
                 out.push(Draft {
@@ -499,8 +562,10 @@ impl Rules {
                 });
             }
         }
-        if !result.is_ok() {
-            out.push(self.error_draft(e, c, result));
+        if result.is_ok() {
+            self.succeeded(e, c, out);
+        } else {
+            self.failure(e, c, result, out);
         }
     }
 
@@ -562,109 +627,6 @@ impl Rules {
         Draft { id: FindingId::AtError, level: None, t0: c.t0, t1: e.end_ns, message, help, events: vec![c.seq, e.seq] }
     }
 
-    /// `AT%CMNG=1,321` / `AT%CMNG=2,321,0` for a tag that exists only as native-TLS mappings.
-    fn query_mapped_tag(&mut self, e: &Event, c: &Cmd, out: &mut Vec<Draft>) {
-        let int = |i: usize| c.params.get(i).and_then(Param::as_int);
-        let (Some(op), Some(s)) = (int(0), int(1)) else { return };
-        if !matches!(op, 1 | 2) || self.modem_creds.get(&s).is_some_and(|t| !t.is_empty()) {
-            return;
-        }
-        let mapped: Vec<i64> = (0..=5).map(|t| s * 10 + t).filter(|m| self.modem_creds.contains_key(m)).collect();
-        if !self.mapped.contains_key(&s) && mapped.is_empty() {
-            return;
-        }
-        let at = if mapped.is_empty() {
-            format!("{}…{}", s * 10, s * 10 + 2)
-        } else {
-            mapped.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("/")
-        };
-        out.push(Draft {
-            id: FindingId::TlsNativeMapping,
-            level: None,
-            t0: c.t0,
-            t1: e.end_ns,
-            message: format!("{} asks the modem for sec_tag {s}, which exists only as native-TLS mappings at {at}", c.line),
-            help: format!("#XCMNG stored sec_tag {s} in modem storage as {s}*10+type ({at}), so the modem has nothing under {s} itself. Query AT%CMNG=1 without a tag to see the mapped entries, or read them back with AT#XCMNG=2,{s},0."),
-            events: vec![c.seq, e.seq],
-        });
-    }
-
-    fn credential_write(&mut self, c: &Cmd) {
-        let p = &c.params;
-        let int = |i: usize| p.get(i).and_then(Param::as_int);
-        match c.name.as_str() {
-            "%CMNG" => match (int(0), int(1), int(2)) {
-                (Some(0), Some(tag), Some(ty)) => {
-                    self.modem_creds.entry(tag).or_default().insert(ty);
-                }
-                (Some(3), Some(tag), Some(ty)) => {
-                    if let Some(s) = self.modem_creds.get_mut(&tag) {
-                        s.remove(&ty);
-                    }
-                }
-                _ => {}
-            },
-            "%KEYGEN" => {
-                if let (Some(tag), Some(kt)) = (int(0), int(1)) {
-                    self.modem_creds.entry(tag).or_default().insert(kt);
-                }
-            }
-            "#XCMNG" => match (int(0), int(1), int(2)) {
-                (Some(0), Some(s), Some(t)) => {
-                    self.mapped.entry(s).or_default().insert(t);
-                }
-                (Some(3), Some(s), Some(t)) => {
-                    if let Some(x) = self.mapped.get_mut(&s) {
-                        x.remove(&t);
-                    }
-                }
-                _ => {}
-            },
-            _ => {}
-        }
-    }
-
-    fn info_line(&mut self, e: &Event, name: &str, rest: &str, out: &mut Vec<Draft>) {
-        let Some(c) = (match &e.kind {
-            EventKind::Info { exchange, .. } => self.cmds.get(exchange).cloned(),
-            _ => None,
-        }) else {
-            return;
-        };
-        if name == "%CMNG" && c.name == "%CMNG" {
-            let v = ints(&params_of(rest));
-            let (Some(&tag), Some(&ty)) = (v.first(), v.get(1)) else { return };
-            self.modem_creds.entry(tag).or_default().insert(ty);
-            if (10..=2_147_483_647).contains(&tag) && ty == 0 && (0..=5).contains(&(tag % 10)) {
-                let (s, t) = (tag / 10, tag % 10);
-                let written = self.mapped.get(&s).is_some_and(|ts| ts.contains(&t));
-                let tname = table::lookup(table::XCMNG_TYPE, t).unwrap_or("credential");
-                // Looks like a mapping only if written through #XCMNG here, or its siblings are listed.
-                let siblings =
-                    (0..=5).filter(|k| self.modem_creds.get(&(s * 10 + k)).is_some_and(|x| x.contains(&0))).count();
-                if written || siblings >= 2 || self.mapped.contains_key(&s) {
-                    let how = if written {
-                        "stored by #XCMNG as modem type 0"
-                    } else {
-                        "probably stored by #XCMNG as modem type 0"
-                    };
-                    out.push(Draft {
-                        id: FindingId::TlsNativeMapping,
-                        level: None,
-                        t0: e.t_ns,
-                        t1: e.end_ns,
-                        message: format!("{tag} = native-TLS sec_tag {s}, type {t} ({tname}), {how}"),
-                        help: format!(
-                            "With native TLS (overlay-native_tls.conf), SLM v2.1–v2.5 keep #XCMNG credentials in modem storage under sec_tag S*10+T, always as modem type 0 so that they can be read back; that is why sec_tag {s} shows up as {} in AT%CMNG=1. Only the SLM's own Mbed TLS (TLS server, HTTP client, #XSSOCKET) reads them; modem TLS (MQTT, nRF Cloud, #XTCPCLI, FOTA) looks for sec_tag {s} itself and finds nothing there.",
-                            (0..=2).map(|k| (s * 10 + k).to_string()).collect::<Vec<_>>().join("/")
-                        ),
-                        events: vec![e.seq],
-                    });
-                }
-            }
-        }
-    }
-
     fn reset(&mut self, e: &Event, r: &crate::timeline::ResetInfo, out: &mut Vec<Draft>) {
         let garbage =
             if r.garbage.0.is_empty() { String::new() } else { format!(" after garbage bytes {}", hex(&r.garbage.0)) };
@@ -679,8 +641,12 @@ impl Rules {
             } else if resume {
                 self.active.push(a);
             } else if a.from_t.is_some() {
+                self.tls_outcome(a.cmd.seq, false, out);
                 out.push(missing_urc(a, Some(e)));
             }
+        }
+        if !resume {
+            self.tls_unsettled(true, out);
         }
         let suspect = r.aborted.last().and_then(|x| self.cmds.get(x)).cloned();
         match self.expect_reset.take() {
@@ -762,61 +728,6 @@ impl Rules {
             self.burst_flagged_until = e.t_ns + BURST_WINDOW_NS;
             self.bursts.clear();
         }
-    }
-
-    /// A service that runs TLS in the modem with a sec_tag provisioned only through `#XCMNG`.
-    fn tls_use(&mut self, e: &Event, version: SlmVersion) -> Option<Draft> {
-        let EventKind::Command { name, params, form: Some(Form::Set), .. } = &e.kind else { return None };
-        let int = |i: usize| params.get(i).and_then(Param::as_int);
-        let connect = matches!(int(0), Some(1) | Some(2));
-        let (service, tag, needs): (&str, Option<i64>, &[i64]) = match name.as_str() {
-            "#XNRFCLOUD" if int(0) == Some(1) => ("#XNRFCLOUD (nRF Cloud)", Some(16_842_753), &[0, 1, 2]),
-            // v2.6 moved the client id to #XMQTTCFG, so the sec_tag moved one place left.
-            "#XMQTTCON" if connect => {
-                ("#XMQTTCON", if version >= SlmVersion::new(2, 6, 0) { int(5) } else { int(6) }, &[0])
-            }
-            "#XTCPCLI" | "#XUDPCLI" if connect => (name.as_str(), int(3), &[0]),
-            "#XSSOCKET" if connect && version < SlmVersion::new(2, 6, 0) => ("#XSSOCKET", int(3), &[0]),
-            _ => return None,
-        };
-        let tag = tag?;
-        let have = self.modem_creds.get(&tag).cloned().unwrap_or_default();
-        let mapped_types: Vec<i64> = self.mapped.get(&tag).map(|s| s.iter().copied().collect()).unwrap_or_default();
-        let missing: Vec<i64> = needs.iter().copied().filter(|t| !have.contains(t)).collect();
-        if missing.is_empty() || mapped_types.is_empty() || !self.flagged_tags.insert((tag, "use")) {
-            return None;
-        }
-        let tn = |t: i64| table::lookup(table::CRED_TYPE, t).unwrap_or("credential").to_string();
-        let have_s = if have.is_empty() {
-            "nothing".to_string()
-        } else {
-            have.iter().map(|t| tn(*t)).collect::<Vec<_>>().join(", ")
-        };
-        let where_s = if version < SlmVersion::new(2, 6, 0) {
-            mapped_types
-                .iter()
-                .map(|t| format!("{} at modem tag {}", tn(*t), tag * 10 + t))
-                .collect::<Vec<_>>()
-                .join(", ")
-        } else {
-            "in the SLM's Zephyr settings".to_string()
-        };
-        let message = format!(
-            "{service} uses modem sec_tag {tag}, but its {} went through #XCMNG (native TLS): {where_s}; the modem has {have_s} at {tag}",
-            missing.iter().map(|t| tn(*t)).collect::<Vec<_>>().join(" and ")
-        );
-        let help = format!(
-            "{service} runs TLS in the modem with sec_tag {tag} as given; it never reads what #XCMNG writes (modem tags S*10+T in v2.1–v2.5, Zephyr settings from v2.6), so the TLS handshake cannot succeed. Provision these credentials with AT%CMNG=0,{tag},<type>,\"…\" while the modem is offline (AT+CFUN=4), or with AT%KEYGEN plus a signed certificate written by AT%CMNG; keep #XCMNG for the SLM's own TLS (TLS server, HTTP client, #XSSOCKET)."
-        );
-        Some(Draft {
-            id: FindingId::TlsModemTagUnprovisioned,
-            level: None,
-            t0: e.t_ns,
-            t1: e.end_ns,
-            message,
-            help,
-            events: vec![e.seq],
-        })
     }
 }
 

@@ -49,6 +49,24 @@ const fn cmd(name: &'static str, summary: &'static str, params: &'static [Field]
     CommandSpec { name, summary, params, timeout_ms, user_timeout: None, since: None, removed: None, cme: &[] }
 }
 
+impl CommandSpec {
+    /// Whether SLM `v` has this command.
+    pub fn exists_in(&self, v: crate::slm::SlmVersion) -> bool {
+        let at = (v.major, v.minor);
+        self.since.is_none_or(|s| at >= s) && self.removed.is_none_or(|r| at < r)
+    }
+
+    /// `added in v2.6`, `removed in v2.5`, for messages.
+    pub fn lifetime(&self) -> String {
+        match (self.since, self.removed) {
+            (Some((a, b)), None) => format!("added in v{a}.{b}"),
+            (None, Some((a, b))) => format!("removed in v{a}.{b}"),
+            (Some((a, b)), Some((c, d))) => format!("v{a}.{b} to v{c}.{d}"),
+            (None, None) => "in every version".into(),
+        }
+    }
+}
+
 /// Default timeout for modem (`+`/`%`) commands the table does not list (§9 rule 5).
 pub const DEFAULT_MODEM_TIMEOUT_MS: u64 = 5_000;
 /// Default timeout for SLM `#X` commands the table does not list.

@@ -174,6 +174,13 @@ impl TimelineBuilder {
         }
     }
 
+    /// A newer version the traffic proved, when the version was only assumed.
+    pub fn revise_version(&mut self, v: SlmVersion) {
+        if !self.version_known && v > self.version {
+            self.version = v;
+        }
+    }
+
     /// Whether the version came from the trace or the user (not the default).
     pub fn version_known(&self) -> bool {
         self.version_known
