@@ -21,6 +21,12 @@ pub const MAX_HOST_LINE: usize = 4096;
 pub const MAX_MODEM_LINE: usize = 8192;
 /// Longest `#X…` line looked for inside data-mode bytes.
 const MAX_DATAMODE_LINE: usize = 256;
+/// A reboot's `Ready` in data mode comes after the line was quiet at least this long (a
+/// reboot takes far longer); payload bytes of one burst follow each other closely.
+const REBOOT_QUIET_NS: i64 = 5_000_000;
+/// Line-glitch bytes looked for in front of a `Ready`.
+const MAX_GLITCH: usize = 16;
+const READY: &[u8] = b"Ready\r\n";
 
 /// What ends a host command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -218,13 +224,15 @@ enum ModemMode {
 pub struct ModemFramer {
     buf: TimedBuf,
     mode: ModemMode,
+    /// Time of the last data-mode byte handed out (for the quiet gap before a reboot's `Ready`).
+    last_data_t: Option<i64>,
     /// Bytes already scanned for a line end (so a long line is not rescanned per chunk).
     scanned: usize,
 }
 
 impl Default for ModemFramer {
     fn default() -> Self {
-        ModemFramer { buf: TimedBuf::default(), mode: ModemMode::Lines, scanned: 0 }
+        ModemFramer { buf: TimedBuf::default(), mode: ModemMode::Lines, last_data_t: None, scanned: 0 }
     }
 }
 
@@ -261,6 +269,7 @@ impl ModemFramer {
     /// Data mode on or off.
     pub fn set_data_mode(&mut self, on: bool) {
         self.mode = if on { ModemMode::Data } else { ModemMode::Lines };
+        self.last_data_t = None;
         self.scanned = 0;
     }
 
@@ -358,12 +367,48 @@ impl ModemFramer {
     }
 
     fn next_data(&mut self) -> Option<ModemUnit> {
+        let u = self.cut_data()?;
+        let (ModemUnit::Bytes { t1, .. } | ModemUnit::Line { t1, .. }) = &u;
+        self.last_data_t = Some(*t1);
+        Some(u)
+    }
+
+    /// Where a reboot's `Ready` (with its glitch bytes) starts in data-mode bytes: a `Ready\r\n`
+    /// preceded by nothing but glitch bytes after a quiet line. `Ready` inside a burst of
+    /// payload (a server's `Welcome\r\nReady\r\n`) is payload.
+    fn reboot_in_data(&self, avail: &[u8]) -> Option<usize> {
+        let mut from = 0;
+        while let Some(p) = find(&avail[from..], READY).map(|p| p + from) {
+            let g = p - avail[..p].iter().rev().take(MAX_GLITCH).take_while(|&&b| is_glitch(b)).count();
+            let before = if g == 0 { self.last_data_t } else { Some(self.buf.time_at(g - 1)) };
+            if before.is_none_or(|t| self.buf.time_at(g) - t >= REBOOT_QUIET_NS) {
+                return Some(g);
+            }
+            from = p + 1;
+        }
+        None
+    }
+
+    fn cut_data(&mut self) -> Option<ModemUnit> {
         let avail = self.buf.avail();
         if avail.is_empty() {
             return None;
         }
         const MARK: &[u8] = b"\r\n#X";
-        match avail.windows(MARK.len()).position(|w| w == MARK) {
+        let mark = find(avail, MARK);
+        let reboot = self.reboot_in_data(avail);
+        if let Some(g) = reboot.filter(|&g| mark.is_none_or(|m| g < m)) {
+            if g > 0 {
+                let (bytes, t0, t1) = self.buf.take(g);
+                return Some(ModemUnit::Bytes { t0, t1, bytes });
+            }
+            let n = self.buf.avail().iter().position(|&b| b == b'\n').map_or(0, |p| p + 1);
+            let t0 = self.buf.time_at(0);
+            let (raw, _, t1) = self.buf.take(n);
+            let text = raw[..raw.len() - 2].to_vec();
+            return Some(ModemUnit::Line { t0, t1, text, raw, lead: 0 });
+        }
+        match mark {
             Some(0) => {
                 let body = &avail[2..];
                 match body.windows(2).position(|w| w == b"\r\n") {
@@ -385,9 +430,18 @@ impl ModemFramer {
                 Some(ModemUnit::Bytes { t0, t1, bytes })
             }
             None => {
-                // Keep back a tail that could be the start of "\r\n#X".
-                let keep =
-                    (1..MARK.len()).rev().find(|&k| avail.len() >= k && avail.ends_with(&MARK[..k])).unwrap_or(0);
+                // Keep back a tail that could still become "\r\n#X" or a reboot's "Ready\r\n".
+                let partial = |pat: &[u8]| (1..pat.len()).rev().find(|&k| avail.ends_with(&pat[..k])).unwrap_or(0);
+                let mut keep = partial(MARK);
+                let ready = partial(READY);
+                if ready > 0 {
+                    let head = avail.len() - ready;
+                    let glitch = avail[..head].iter().rev().take(MAX_GLITCH).take_while(|&&b| is_glitch(b)).count();
+                    keep = keep.max(ready + glitch);
+                } else {
+                    // Glitch bytes at the very end may precede a Ready still to come.
+                    keep = keep.max(avail.iter().rev().take(MAX_GLITCH).take_while(|&&b| is_glitch(b)).count());
+                }
                 let n = avail.len() - keep;
                 if n == 0 {
                     return None;
@@ -397,6 +451,15 @@ impl ModemFramer {
             }
         }
     }
+}
+
+/// A byte a UART line glitch produces (not printable text, not a line end).
+fn is_glitch(b: u8) -> bool {
+    !(b.is_ascii_graphic() || b == b' ' || b == b'\r' || b == b'\n' || b == b'\t')
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -414,7 +414,7 @@ impl TimelineBuilder {
     fn modem_line(&mut self, t0: i64, t1: i64, text: Vec<u8>, raw: Vec<u8>, lead: usize) {
         // `Ready` at the end of a line, garbage allowed before it: a reset.
         if is_ready(&text) {
-            if self.pending.is_empty() && self.version.is_legacy() && self.proxy_open {
+            if self.pending.is_empty() && self.version.is_legacy() && self.proxy_open && self.data.is_none() {
                 // v2.1.x/v2.2.x proxy data comes before its `#XTCPDATA` trailer and may hold a
                 // `Ready` line of its own: the next line tells.
                 self.hold(t0, t1, text, raw);
