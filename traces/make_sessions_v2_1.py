@@ -513,7 +513,7 @@ def c04_mqtt_acks_after_ok():
     t = s.urc(e + 0.35, "#XMQTTEVT: 0,0") + 0.6
     e = s.cmd(t, 'AT#XMQTTSUB="dk-c04d/#",1', "OK", lat=0.03)
     t = s.urc(e + 0.33, "#XMQTTEVT: 7,0") + 0.7
-    e = s.cmd(t, 'AT#XMQTTPUB="dk-c04d/up","{\\"v\\":1}",1,0', "OK", lat=0.03)
+    e = s.cmd(t, 'AT#XMQTTPUB="dk-c04d/up","v=1",1,0', "OK", lat=0.03)
     t = s.urc(e + 0.36, "#XMQTTEVT: 3,0") + 0.8
     e = s.cmd(t, 'AT#XMQTTUNSUB="dk-c04d/#"', "OK", lat=0.03)
     t = s.urc(e + 0.34, "#XMQTTEVT: 8,0") + 1.0
@@ -1054,7 +1054,7 @@ def c10_modem_cme_518():
 
 def c10_slmuart_exists_v220():
     s = S(F220, "c10-slmuart-exists-v220",
-          "AT#XSLMUART? and =? on SLM 2.2.0 (the command exists until v2.5)", slm="2.2.0")
+          "AT#XSLMUART?, AT#XCLAC and AT#XDATACTRL? on SLM 2.2.0 (#XSLMUART exists until v2.5)", slm="2.2.0")
     t = s.boot() + 0.2
     t = s.cmd(t, "AT#XSLMUART?", "#XSLMUART: 115200,0", "OK", lat=0.004) + 0.2
     t = s.cmd(t, "AT#XCLAC", lat=0.0)
@@ -1223,8 +1223,8 @@ def h_mqtt_pubsub_v220():
     e = s.host(t, "AT#XMQTTCON=0\r\n")
     e = s.urc(e + 0.05, "#XMQTTEVT: 1,0")
     s.modem(e + 0.7, "\r\nOK\r\n")
-    s.write("""Connect, subscribe (QoS 0), an incoming PUBLISH whose 27-byte payload is 'Ready\\r\\nOK\\r\\n#XMQTTEVT: 9,0'
-               (framed by '#XMQTTMSG: 9,27'), a QoS 1 publish with PUBACK, disconnect.""",
+    s.write("""Connect, subscribe (QoS 0), an incoming PUBLISH whose %d-byte payload is 'Ready\\r\\nOK\\r\\n#XMQTTEVT: 9,0'
+               (framed by '#XMQTTMSG: %d,%d'), a QoS 1 publish with PUBACK, disconnect.""" % (len(payload), len(topic), len(payload)),
             V220 + "mqtt_c/slm_at_mqtt.c handle_mqtt_publish_evt(), mqtt_evt_handler()",
             "healthy",
             ["# Healthy: the payload is length-framed; its Ready/OK/#XMQTTEVT text is data."])
