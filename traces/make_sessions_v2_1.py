@@ -1277,6 +1277,82 @@ def h_xreset_v220():
             ["note slm.reset.expected @ %.2f   # Ready after AT#XRESET" % t_r])
 
 
+
+# ================================================================================================
+# Data mode specifics of v2.1.x (catalogue items outside the numbered classes)
+# ================================================================================================
+
+def dm_terminator_not_last():
+    s = S(F212, "dm-terminator-not-last",
+          "v2.1.2 data mode: '+++AT#XTCPCLI=0\\r\\n' in one burst is all sent as payload; a lone +++ later exits")
+    t = s.boot() + 0.2
+    t = s.attach(t) + 0.4
+    t = tcpcli(s, t, "collector.example.net", 5000) + 0.3
+    t = s.cmd(t, "AT#XTCPSEND", "OK", lat=0.004) + 0.2
+    e = s.host(t, "batch:21,22,23\r\n")
+    t_bad = e + 1.5
+    e = s.host(t_bad, "+++AT#XTCPCLI=0\r\n")
+    t = e + 4.0
+    e = s.host(t, "+++")
+    t = s.modem(e + 0.034 + 0.012, "\r\n#XDATAMODE: 0\r\n") + 0.4
+    s.cmd(t, "AT#XTCPCLI=0", '#XTCPCLI: 0,"disconnected"', "OK", lat=0.25)
+    s.write("""In TCP-proxy data mode the host sends '+++AT#XTCPCLI=0\\r\\n' as one burst: v2.1.2 looks for the
+               terminator only at the end of a chunk, so all 17 bytes go to the peer as data and nothing is
+               answered; 4 s later a lone '+++' ends data mode ('#XDATAMODE: 0') and the disconnect works.""",
+            V212 + "slm_at_host.c raw_send() (strncmp of the last quit_str_len bytes of the chunk only)",
+            "data mode (v2.1.x) problem",
+            ["warning slm.datamode.terminator-not-last @ %.2f   # '+++' followed by more bytes in the same burst: sent as data on v2.1.x" % t_bad,
+             "# The 'AT#XTCPCLI=0' inside that burst is payload: no at.final.missing for it."])
+
+
+def dm_nrfcloud_autoexit_then_plus():
+    s = S(F212, "dm-nrfcloud-autoexit-then-plus",
+          "v2.1.2 #XNRFCLOUD=2 leaves data mode by itself after the first chunk; the host's +++ then prefixes its next command (ERROR)")
+    t = s.boot() + 0.2
+    t = s.attach(t) + 0.5
+    e = s.cmd(t, "AT#XNRFCLOUD=1", "OK", lat=1.1)
+    t = s.urc(e + 4.6, "#XNRFCLOUD: 1,0") + 1.0
+    t = s.cmd(t, "AT#XNRFCLOUD=2", "OK", lat=0.004) + 0.2
+    e = s.host(t, '{"appId":"TEMP","messageType":"DATA","data":"21.5"}')
+    # inactivity timer (32 ms) -> raw_send() -> nrf_cloud_datamode_callback(DATAMODE_SEND) ->
+    # do_cloud_send_msg() then exit_datamode(0)
+    t = s.modem(e + 0.032 + 0.06, "\r\n#XDATAMODE: 0\r\n")
+    t_plus = t + 1.0
+    e = s.host(t_plus, "+++")
+    t_cmd = e + 0.5
+    e = s.cmd(t_cmd, "AT+CEREG?", "ERROR", lat=0.003)   # at_buf = "+++AT+CEREG?" fails the grammar check
+    s.cmd(e + 0.5, "AT+CEREG?", '+CEREG: 5,1,"0B1C","02A6F301",7,,,"11100000","11100000"', "OK", lat=0.006)
+    s.write("""After READY the host sends a JSON message in data mode (#XNRFCLOUD=2); v2.1.2 sends it and leaves
+               data mode by itself ('#XDATAMODE: 0'); the host's '+++' 1 s later is taken as the start of a
+               command line, so its next 'AT+CEREG?' becomes '+++AT+CEREG?' and is answered ERROR; the retry works.""",
+            V212 + "gnss/slm_at_gnss.c nrf_cloud_datamode_callback() (exit_datamode(0) after do_cloud_send_msg()); "
+            "slm_at_host.c cmd_rx_handler() / cmd_grammar_check()",
+            "data mode (v2.1.x) problem",
+            ["warning slm.datamode.data-after-exit @ %.2f   # '+++' after the SLM already left data mode by itself" % t_plus,
+             "warning at.error @ %.2f   # '+++AT+CEREG?' failed the grammar check" % (t_cmd + 0.003),
+             "# No slm.datamode.terminator-not-last: the '+++' was a burst of its own."])
+
+
+def dm_nrfcloud_explicit_exit_v220():
+    s = S(F220, "dm-nrfcloud-explicit-exit",
+          "v2.2.0 #XNRFCLOUD=2 stays in data mode after the message; the host's +++ ends it ('#XDATAMODE: 0')",
+          slm="2.2.0")
+    t = s.boot() + 0.2
+    t = s.attach(t) + 0.5
+    e = s.cmd(t, "AT#XNRFCLOUD=1", "OK", lat=1.1)
+    t = s.urc(e + 4.6, "#XNRFCLOUD: 1,0") + 1.0
+    t = s.cmd(t, "AT#XNRFCLOUD=2", "OK", lat=0.004) + 0.2
+    e = s.host(t, '{"appId":"TEMP","messageType":"DATA","data":"21.5"}')
+    e = s.host(e + 1.0, "+++")
+    t = s.modem(e + 0.034 + 0.012, "\r\n#XDATAMODE: 0\r\n") + 0.5
+    s.cmd(t, "AT+CEREG?", '+CEREG: 5,1,"0B1C","02A6F301",7,,,"11100000","11100000"', "OK", lat=0.006)
+    s.write("""Near miss of dm-nrfcloud-autoexit-then-plus: on v2.2.0 the nRF Cloud data mode no longer exits by
+               itself after a successful send; the host's '+++' ends it with '#XDATAMODE: 0' and AT+CEREG? works.""",
+            V220 + "gnss/slm_at_gnss.c nrf_cloud_datamode_callback() (exit_datamode() only on a send error); "
+            "slm_at_host.c raw_send() / datamode_quit()",
+            "data mode near-miss",
+            ["# Healthy on v2.2.x (the same bytes with an '#XDATAMODE: 0' before the host's +++ would be v2.1.x)."])
+
 ALL = [
     c01_xcmng_read_pem, c01_cmng_read_pem_modem, c01_read_then_line_noise,
     c02_datamode_reboot_glitch, c02_datamode_reboot_plain, c02_datamode_exit_then_xreset,
@@ -1292,6 +1368,7 @@ ALL = [
     c09_cscon_read_vs_urc, c09_cereg_urc_inside_read,
     c10_cme_from_x_command, c10_xmqttcfg_on_v212, c10_modem_cme_518, c10_slmuart_exists_v220,
     c11_modem_fault, c11_cereg_denied, c11_nw_detach, c11_me_detach_cfun4, c11_sim_failure, c11_reset_loop,
+    dm_terminator_not_last, dm_nrfcloud_autoexit_then_plus, dm_nrfcloud_explicit_exit_v220,
     h_mqtt_pubsub_v220, h_udp_client_v212, h_ping_v212, h_xreset_v220,
 ]
 
