@@ -668,6 +668,35 @@ def s26_mqtt_evt_before_ok():
     return s
 
 
+def s26_suback_missing():
+    s = Session(F26, "c04-suback-missing",
+                "v2.6: #XMQTTSUB answered OK, its SUBACK never comes while publishes keep being acknowledged", "2.6.0")
+    boot(s)
+    attach(s)
+    s.cmd('AT#XMQTTCFG="atscope-dk-26b",60,1', 0.3)
+    s.resp("OK", gap=0.004)
+    s.cmd('AT#XMQTTCON=1,"","","mqtt.example.com",1883', 0.2)
+    s.resp("OK", gap=1.5)
+    s.urc("#XMQTTEVT: 0,0", 0.36)
+    t = s.cmd('AT#XMQTTSUB="atscope/dk-26b/#",1', 0.3)
+    s.resp("OK", gap=0.02)
+    s.expect("error", "slm.urc.missing", t, "no #XMQTTEVT: 7,<r> (SUBACK) for this subscribe, although the session "
+             "stays up for 2 more minutes (three PUBACKs arrive)")
+    for i in range(3):
+        s.cmd(f'AT#XMQTTPUB="atscope/dk-26b/status","beat {i}",1,0', 40.0)
+        s.resp("OK", gap=0.03)
+        s.urc("#XMQTTEVT: 3,0", 0.3)
+    s.cmd("AT#XMQTTCON=0", 5.0)
+    s.urc("#XMQTTEVT: 1,0", 0.1)
+    s.resp("OK", gap=0.006)
+    s.header("v2.6.0 MQTT: connect (CONNACK), subscribe (OK, no SUBACK ever), three QoS 1 publishes each acknowledged, "
+             "disconnect (#XMQTTEVT: 1,0 before OK)",
+             "sdk-nrf v2.6.0 applications/serial_lte_modem/src/mqtt_c/slm_at_mqtt.c do_mqtt_subscribe() (OK once "
+             "SUBSCRIBE is sent), mqtt_evt_handler() (SUBACK/PUBACK URCs)",
+             "4 near-miss (the promised URC really is missing)")
+    return s
+
+
 def s26_xcmng_settings_no_ready():
     s = Session(F26, "c06-xcmng-settings-cloud-no-ready",
                 "v2.6 native TLS: nRF Cloud credentials written with #XCMNG (Zephyr settings), modem has none: no READY",
@@ -919,16 +948,25 @@ def s29_connack_never():
     boot(s)
     attach(s)
     t = mqtt29_connect(s, None)
-    s.expect("error", "slm.urc.missing", t, "#XMQTTEVT: 0,<rc> never comes in the 3 minutes that follow")
+    s.expect("error", "slm.urc.missing", t, "#XMQTTEVT: 0,<rc> (CONNACK) never comes; at the 60 s keep-alive the "
+             "SLM gives up (#XMQTTEVT: 1,-113) and the capture goes on 2 more minutes")
     s.urc("+CSCON: 0", 10.5)
-    s.cmd("AT#XMQTTCON?", 60.0)
+    s.cmd("AT#XMQTTCON?", 30.0)
     s.resp('#XMQTTCON: 1,"atscope-dk-29","mqtt.example.com",1883', "OK", gap=0.005)
-    s.cmd("AT+CEREG?", 110.0)
+    # mqtt_thread_fn(): poll() times out at the keep-alive (60 s after the CONNECT write), mqtt_live()
+    # -> mqtt_ping() fails with -ENOTCONN (no CONNACK yet) -> mqtt_abort() -> MQTT_EVT_DISCONNECT
+    # with -ECONNABORTED (113) -> mqtt_evt_handler() prints it.
+    s.t = t + 1.4 + 60.0
+    s.urc("#XMQTTEVT: 1,-113", 0.0)
+    s.cmd("AT#XMQTTCON?", 20.0)
+    s.resp("#XMQTTCON: 0", "OK", gap=0.005)
+    s.cmd("AT+CEREG?", 90.0)
     s.resp('+CEREG: 5,1,"0A2E","01D9B70A",7,,,"11100000","11100000"', "OK", gap=0.004)
-    s.header("v2.9.0: MQTT connect is OK (TCP up, CONNECT sent), the broker never answers; the host polls "
-             "#XMQTTCON? and +CEREG? for 3 minutes",
+    s.header("v2.9.0: MQTT connect is OK (TCP up, CONNECT sent), the broker never answers; at the 60 s keep-alive "
+             "the SLM aborts (#XMQTTEVT: 1,-113); the host polls #XMQTTCON? and +CEREG? for 3 minutes",
              "sdk-nrf v2.9.0 applications/serial_lte_modem/src/mqtt_c/slm_at_mqtt.c do_mqtt_connect(), "
-             "handle_at_mqtt_connect() (read form)",
+             "handle_at_mqtt_connect() (read form), mqtt_thread_fn() (mqtt_live()/mqtt_abort()); Zephyr "
+             "subsys/net/lib/mqtt/mqtt.c mqtt_live(), mqtt_abort()",
              "5 near-miss (missing, not late)")
     return s
 
@@ -1049,7 +1087,7 @@ ALL = [
     s25_pipelined_answered, s25_no_version_pipelined, s25_slmuart_removed, s25_reset_in_datamode,
     s25_ready_payload_in_datamode, s25_cmng_list_mapped_no_ready, s25_xcmng_mapped_cloud_ready, s25_xcmng_read_pem,
     s25_read_forms_vs_urcs, s25_registration_denied, s25_fota_app,
-    s26_mqtt_evt_before_ok, s26_xcmng_settings_no_ready, s26_xcmng_native_tcpcli_ok, s26_cmng_read_pem,
+    s26_mqtt_evt_before_ok, s26_suback_missing, s26_xcmng_settings_no_ready, s26_xcmng_native_tcpcli_ok, s26_cmng_read_pem,
     s26_cmng_read_key_denied, s26_sim_failure,
     s29_idle_input_lost, s29_idle_wake_healthy, s29_timeout_then_retry, s29_slow_but_in_time, s29_connack_late,
     s29_connack_never, s29_modem_fault, s29_reset_loop, s29_nw_detach, s29_sms_cms_error, s29_datamode_send,
