@@ -308,6 +308,31 @@ def s23_mqttcfg_unsupported():
     return s
 
 
+def s23_udp_proxy():
+    s = Session(F23, "h-udp-proxy",
+                "v2.3 UDP proxy: client, send, #XUDPDATA: <n> header (no address in v2.3-v2.6) then bytes, disconnect", "2.3.0")
+    boot(s)
+    attach(s)
+    s.cmd('AT#XUDPCLI=1,"udp.example.com",5683', 0.3)
+    s.resp('#XUDPCLI: 0,"connected"', gap=0.2)
+    s.resp("OK")
+    s.cmd('AT#XUDPSEND="hello"', 0.2)
+    s.resp("#XUDPSEND: 5", gap=0.03)
+    s.resp("OK")
+    p1 = b"hello\r\nOK\r\n"
+    s.modem(b"\r\n#XUDPDATA: %d\r\n" % len(p1), 0.42)
+    s.modem(p1)
+    s.cmd("AT#XUDPCLI=0", 1.0)
+    s.resp('#XUDPCLI: 0,"disconnected"', "OK", gap=0.03)
+    s.header("v2.3.0 UDP client: send 5 bytes, the echo (holding an OK line) arrives as #XUDPDATA: 11 then the "
+             "raw bytes, disconnect",
+             "sdk-nrf v2.3.0 applications/serial_lte_modem/src/slm_at_udp_proxy.c udp_thread_func() "
+             "(rsp_send(\"\\r\\n#XUDPDATA: %d\\r\\n\") then data_send()), do_udp_client_connect(), "
+             "do_udp_client_disconnect()",
+             "healthy (UDP proxy; also class 3: an OK inside the payload)")
+    return s
+
+
 # =================================================================================================
 # SLM v2.5.0
 # =================================================================================================
@@ -1082,8 +1107,64 @@ def s29_datamode_send():
     return s
 
 
+def s29_udpdata_ready_payload():
+    s = Session(F29, "c03-udpdata-ready-payload",
+                "v2.9 UDP proxy: #XUDPDATA: <n>,\"<ip>\",<port> header then a payload holding Ready", "2.9.0")
+    boot(s)
+    attach(s)
+    s.cmd('AT#XUDPCLI=1,"udp.example.com",5683', 0.3)
+    s.resp('#XUDPCLI: 0,"connected"', gap=0.2)
+    s.resp("OK")
+    s.cmd('AT#XUDPSEND="hello"', 0.2)
+    s.resp("#XUDPSEND: 5", gap=0.03)
+    s.resp("OK")
+    p1 = b"Welcome\r\nReady\r\n"
+    s.modem(b'\r\n#XUDPDATA: %d,"198.51.100.7",5683\r\n' % len(p1), 0.38)
+    s.modem(p1)
+    s.cmd("AT#XUDPCLI=0", 1.0)
+    # do_udp_proxy_close(): eventfd to the thread, which closes and prints the URC, then k_thread_join()
+    # returns and the OK follows.
+    s.resp('#XUDPCLI: 0,"disconnected"', gap=0.02)
+    s.resp("OK")
+    s.header("v2.9.0 UDP client: the datagram \"Welcome\\r\\nReady\\r\\n\" arrives as #XUDPDATA: 16,\"198.51.100.7\",5683 "
+             "then 16 raw bytes: payload, not a reboot",
+             "sdk-nrf v2.9.0 applications/serial_lte_modem/src/slm_at_udp_proxy.c udp_thread_func() "
+             "(rsp_send(\"\\r\\n#XUDPDATA: %d,\\\"%s\\\",%d\\r\\n\") then data_send()), do_udp_proxy_close()",
+             "3 problem (healthy)")
+    return s
+
+
+def s29_peer_close_modem_terminator():
+    s = Session(F29, "dm-peer-close-slm-sends-terminator",
+                "v2.9: the TCP peer closes while in data mode; the SLM sends +++, the host answers +++, #XDATAMODE: -104",
+                "2.9.0")
+    boot(s)
+    attach(s)
+    s.cmd('AT#XTCPCLI=1,"logger.example.com",5000', 0.3)
+    s.resp('#XTCPCLI: 0,"connected"', gap=0.64)
+    s.resp("OK")
+    s.cmd("AT#XTCPSEND", 0.2)
+    s.resp("OK", gap=0.003)
+    s.host(b'{"seq":1,"t":21.5}\r\n', 0.4)
+    # tcpcli_thread_func(): POLLHUP -> -ECONNRESET -> exit_datamode_handler(-104): NULL mode and
+    # tcp_datamode_callback(DATAMODE_EXIT, ..., SLM_DATAMODE_FLAGS_EXIT_HANDLER) sends "+++" raw.
+    t = s.modem("+++", 3.1)
+    s.expect("warning", "slm.datamode.modem-terminator", t,
+             "the SLM sent +++: the peer closed the connection while in data mode (the host answers +++ correctly)")
+    s.host(b"+++", 0.15)  # null_handler() drops input until it sees the terminator, then exit_datamode()
+    s.urc("#XDATAMODE: -104", 0.002)
+    s.cmd("AT#XTCPCLI?", 0.5)
+    s.resp("#XTCPCLI: -1,1", "OK", gap=0.004)
+    s.header("v2.9.0 TCP client in data mode; 3 s after a chunk the peer closes: the SLM sends +++ (raw), the host "
+             "answers +++ 150 ms later, #XDATAMODE: -104 (ECONNRESET); #XTCPCLI? shows no socket",
+             "sdk-nrf v2.9.0 applications/serial_lte_modem/src/slm_at_tcp_proxy.c tcpcli_thread_func(), "
+             "tcp_datamode_callback(); slm_at_host.c exit_datamode_handler(), null_handler(), exit_datamode()",
+             "data mode (slm.datamode.modem-terminator), not one of the 11 classes")
+    return s
+
+
 ALL = [
-    s23_tcpdata_ready_payload, s23_real_reset_after_payload, s23_pipelined_lost, s23_mqttcfg_unsupported,
+    s23_tcpdata_ready_payload, s23_real_reset_after_payload, s23_pipelined_lost, s23_mqttcfg_unsupported, s23_udp_proxy,
     s25_pipelined_answered, s25_no_version_pipelined, s25_slmuart_removed, s25_reset_in_datamode,
     s25_ready_payload_in_datamode, s25_cmng_list_mapped_no_ready, s25_xcmng_mapped_cloud_ready, s25_xcmng_read_pem,
     s25_read_forms_vs_urcs, s25_registration_denied, s25_fota_app,
@@ -1091,6 +1172,7 @@ ALL = [
     s26_cmng_read_key_denied, s26_sim_failure,
     s29_idle_input_lost, s29_idle_wake_healthy, s29_timeout_then_retry, s29_slow_but_in_time, s29_connack_late,
     s29_connack_never, s29_modem_fault, s29_reset_loop, s29_nw_detach, s29_sms_cms_error, s29_datamode_send,
+    s29_udpdata_ready_payload, s29_peer_close_modem_terminator,
 ]
 
 
