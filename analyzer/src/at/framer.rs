@@ -70,6 +70,26 @@ impl TimedBuf {
         &self.data[self.head..]
     }
 
+    /// Puts bytes taken earlier back in front, all at time `t`.
+    fn unread(&mut self, t: i64, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let mut data = Vec::with_capacity(bytes.len() + self.data.len() - self.head);
+        data.extend_from_slice(bytes);
+        data.extend_from_slice(&self.data[self.head..]);
+        let mut segs = VecDeque::with_capacity(self.segs.len() + 1);
+        segs.push_back((0, t));
+        for &(i, st) in &self.segs {
+            if i + bytes.len() > self.head {
+                segs.push_back(((i + bytes.len()).saturating_sub(self.head).max(bytes.len()), st));
+            }
+        }
+        self.data = data;
+        self.head = 0;
+        self.segs = segs;
+    }
+
     fn time_at(&self, rel: usize) -> i64 {
         let abs = self.head + rel;
         let i = self.segs.partition_point(|s| s.0 <= abs);
@@ -256,6 +276,13 @@ impl ModemFramer {
     /// The next `n` buffered bytes, if that many are buffered.
     pub fn peek(&self, n: usize) -> Option<&[u8]> {
         self.buf.avail().get(..n)
+    }
+
+    /// Puts a unit's bytes back in front of the buffer (the timeline learnt it was cut in the
+    /// wrong mode).
+    pub fn unread(&mut self, t: i64, bytes: &[u8]) {
+        self.buf.unread(t, bytes);
+        self.scanned = 0;
     }
 
     /// Drops `n` buffered bytes (at most what is buffered).

@@ -136,7 +136,6 @@ impl Rules {
                     help: format!("The host uses a command this firmware does not have, so the SLM rejects it. Use the command set of SLM {version}, or update the firmware to one that has {}.", c.name),
                     events: vec![c.seq, e.seq],
                 });
-                return;
             }
         }
         let mut d = self.error_draft(e, c, result);
@@ -165,7 +164,7 @@ impl Rules {
     }
 
     /// The traffic shows at least `newer`: said once; an assumed version is revised.
-    fn contradicted(&mut self, e: &Event, c: &Cmd, newer: SlmVersion, what: String, out: &mut Vec<Draft>) {
+    pub(super) fn contradicted(&mut self, e: &Event, c: &Cmd, newer: SlmVersion, what: String, out: &mut Vec<Draft>) {
         let version = self.version.unwrap_or(SlmVersion::DEFAULT);
         if self.contradiction_said || version >= newer {
             return;
@@ -175,7 +174,7 @@ impl Rules {
             (None, format!("The trace or #XSLMVER says SLM {version}, but the firmware behaves like {newer} or newer: the findings that depend on the version may be wrong. Check which firmware the board runs (AT#XSLMVER), and decode with --slm-version if the recording's header is wrong."))
         } else {
             self.revised = Some(newer);
-            (Some(Severity::Note), format!("The trace does not say which SLM it is, so atscope assumed {version}; this shows {newer} or newer, and the rules now apply {newer}. Give --slm-version (or record #XSLMVER) to decode with the right rules from the start."))
+            (None, format!("The trace does not say which SLM it is, so atscope assumed {version}; this shows {newer} or newer, and the rules now apply {newer}. Give --slm-version (or record #XSLMVER) to decode with the right rules from the start."))
         };
         out.push(Draft {
             id: FindingId::VersionContradicted,

@@ -103,6 +103,8 @@ pub struct Rules {
     clock: i64,
     any_traffic: bool,
     cmds: HashMap<u32, Cmd>,
+    /// Pipelined commands on an assumed pre-2.5 version, until their exchanges end.
+    pipelined_doubt: HashMap<u32, Vec<Draft>>,
     /// Exchanges sent while the SLM slept or idled (their UART bytes were lost).
     lost_in_sleep: BTreeSet<u32>,
     last_cmd: Option<Cmd>,
@@ -256,7 +258,10 @@ impl Rules {
                     let prev_line = prev.map(|c| c.line.escaped()).unwrap_or_else(|| "another command".into());
                     let mut ev = vec![e.seq];
                     ev.extend(prev.map(|c| c.seq));
-                    out.push(Draft {
+                    // With an assumed version, the command's own answer would prove a newer SLM:
+                    // the warning waits for the exchange's end.
+                    let to = if known { &mut out } else { self.pipelined_doubt.entry(*exchange).or_default() };
+                    to.push(Draft {
                         id: FindingId::HostPipelined,
                         level: None,
                         t0: e.t_ns,
@@ -374,6 +379,18 @@ impl Rules {
                 }
             }
             EventKind::Exchange { id, status, .. } => {
+                if let Some(drafts) = self.pipelined_doubt.remove(id) {
+                    match (status, self.cmds.get(id).cloned()) {
+                        (ExchangeStatus::Ok | ExchangeStatus::Error, Some(c)) => self.contradicted(
+                            e,
+                            &c,
+                            SlmVersion::new(2, 5, 0),
+                            format!("{} was sent while another command was pending and still got its own answer, which SLM {version} never gives (it reads nothing until the pending command ends)", c.line),
+                            &mut out,
+                        ),
+                        _ => out.extend(drafts),
+                    }
+                }
                 let lost = self.lost_in_sleep.remove(id);
                 if let Some(c) = self.cmds.remove(id).filter(|_| !lost) {
                     match status {
@@ -748,7 +765,7 @@ fn late_urc(a: &Active, e: &Event) -> Draft {
     Draft {
         id: FindingId::UrcLate,
         level: None,
-        t0: from_t,
+        t0: a.cmd.t0,
         t1: e.end_ns,
         message: format!(
             "{} promised {} ({}): it came {} after, past its window of {}",
@@ -790,7 +807,7 @@ fn missing_urc(a: Active, reset: Option<&Event>) -> Draft {
     Draft {
         id: FindingId::UrcMissing,
         level: None,
-        t0: from_t,
+        t0: a.cmd.t0,
         t1,
         message: format!("{} promised {want} ({}), {why}", a.cmd.line, a.spec.label),
         help: format!(

@@ -549,8 +549,8 @@ pub static PROMISES: &[Promise] = &[
         urc: "#XMQTTEVT",
         first: &[0],
         label: "CONNACK",
-        within_ms: 30_000,
-        window_source: "heuristic: the broker answers CONNECT within seconds; MQTT sets no limit",
+        within_ms: 10_000,
+        window_source: "heuristic: one broker round trip after CONNECT was sent; MQTT sets no limit (the SLM itself gives up at the keep-alive, 60 s)",
         from: From::Ok,
     },
     Promise {

@@ -103,6 +103,19 @@ enum Expect {
     CrLf,
 }
 
+/// A bare `Ready` seen in data mode, with the host bytes sent since.
+#[derive(Debug)]
+struct Doubt {
+    t0: i64,
+    t1: i64,
+    raw: Vec<u8>,
+    host: Vec<(i64, Vec<u8>)>,
+    host_len: usize,
+}
+
+/// Host bytes kept while a doubtful `Ready` is open (to be fed again as commands).
+const MAX_DOUBT_HOST: usize = 4096;
+
 /// A modem line held back in case a trailer claims its bytes.
 #[derive(Debug)]
 struct Held {
@@ -127,6 +140,10 @@ pub struct TimelineBuilder {
     held: Vec<Held>,
     held_bytes: usize,
     http_active: bool,
+    /// A bare `Ready` in data mode, waiting for the evidence that tells reboot from payload.
+    doubt: Option<Doubt>,
+    /// Host bytes are being fed again after a doubt was settled (modem units wait).
+    replaying: bool,
     /// A v2.1.x/v2.2.x TCP/UDP proxy connection is up: its data arrives before a trailer.
     proxy_open: bool,
     http_claimed: usize,
@@ -153,6 +170,8 @@ impl TimelineBuilder {
             held: Vec::new(),
             held_bytes: 0,
             http_active: false,
+            doubt: None,
+            replaying: false,
             proxy_open: false,
             http_claimed: 0,
             http_in_body: false,
@@ -210,6 +229,11 @@ impl TimelineBuilder {
 
     /// Ends the capture: flushes partial lines, payloads, held bytes, and open exchanges.
     pub fn finish(&mut self) {
+        if let Some(d) = self.doubt.take() {
+            if let Some(data) = self.data.as_mut() {
+                data.modem.push(d.t0, &d.raw);
+            }
+        }
         if let Some(u) = self.modem.flush() {
             self.modem_unit(u);
         }
@@ -244,6 +268,10 @@ impl TimelineBuilder {
     // ---- host side ------------------------------------------------------------------------
 
     fn push_host(&mut self, t: i64, bytes: &[u8]) {
+        if let Some(d) = self.doubt.as_mut().filter(|d| d.host_len + bytes.len() <= MAX_DOUBT_HOST) {
+            d.host.push((t, bytes.to_vec()));
+            d.host_len += bytes.len();
+        }
         let mut i = 0;
         while i < bytes.len() {
             if let Some(d) = self.data.as_mut().filter(|d| !d.host_done) {
@@ -349,6 +377,9 @@ impl TimelineBuilder {
     // ---- modem side -----------------------------------------------------------------------
 
     fn pump_modem(&mut self) {
+        if self.replaying {
+            return;
+        }
         loop {
             match self.expect.front() {
                 Some(Expect::CrLf) => {
@@ -372,6 +403,10 @@ impl TimelineBuilder {
     }
 
     fn modem_unit(&mut self, u: ModemUnit) {
+        if self.doubt.is_some() && self.settle_doubt(&u).is_some() {
+            // The unit goes back to the framer, to be cut again in command mode.
+            return self.pump_modem();
+        }
         match u {
             ModemUnit::Bytes { t0, t1, bytes } => {
                 if let Some(Expect::Payload { owner, exchange, .. }) = self.expect.front().cloned() {
@@ -404,11 +439,51 @@ impl TimelineBuilder {
             }
             ModemUnit::Line { t0, t1, text, raw, lead } => {
                 if self.data.is_some() {
+                    if text == b"Ready" {
+                        // A bare Ready in data mode: a reboot, or a peer that sent "Ready".
+                        self.doubt = Some(Doubt { t0, t1, raw, host: Vec::new(), host_len: 0 });
+                        return;
+                    }
                     self.flush_data_payload(Dir::Modem);
                 }
                 self.modem_line(t0, t1, text, raw, lead);
             }
         }
+    }
+
+    /// The modem unit after a doubtful `Ready` in data mode settles it: an answer to a command
+    /// or a modem URC (both impossible in data mode) proves the reboot; an SLM line such as
+    /// `#XDATAMODE` or more received data proves it was payload.
+    fn settle_doubt(&mut self, u: &ModemUnit) -> Option<ModemUnit> {
+        let d = self.doubt.take()?;
+        let rebooted = match u {
+            ModemUnit::Bytes { bytes, .. } => {
+                let after = bytes.strip_prefix(b"\r\n").unwrap_or(&[]);
+                bytes.starts_with(b"Ready")
+                    || [&b"OK\r"[..], b"ERROR\r", b"+", b"%"].iter().any(|p| after.starts_with(p))
+            }
+            ModemUnit::Line { .. } => false,
+        };
+        if !rebooted {
+            if let Some(data) = self.data.as_mut() {
+                data.modem.push(d.t0, &d.raw);
+            }
+            return None;
+        }
+        // The host bytes sent since the Ready were commands, not payload.
+        if let Some(data) = self.data.as_mut() {
+            let keep = data.host.bytes.len().saturating_sub(d.host_len);
+            data.host.bytes.truncate(keep);
+        }
+        self.replaying = true;
+        self.reset(d.t0, d.t1, Vec::new());
+        for (t, b) in d.host {
+            self.push_host(t, &b);
+        }
+        self.replaying = false;
+        let (ModemUnit::Bytes { t0, bytes, .. } | ModemUnit::Line { t0, raw: bytes, .. }) = u;
+        self.modem.unread(*t0, bytes);
+        Some(u.clone())
     }
 
     fn modem_line(&mut self, t0: i64, t1: i64, text: Vec<u8>, raw: Vec<u8>, lead: usize) {
@@ -490,8 +565,9 @@ impl TimelineBuilder {
             self.emit(t0, t1, Some(Dir::Modem), EventKind::Final { exchange: None, result: r, latency_ns: None });
             return;
         };
-        if !self.version.allows_pipelining() {
+        if !self.version.allows_pipelining() && self.version_known {
             // RX was off until this final result: commands sent meanwhile were never read.
+            // (With an assumed version they wait: their own answers would prove a newer SLM.)
             while let Some(lost) = self.pending.pop_front() {
                 self.emit_exchange(lost, t0, ExchangeStatus::Lost, None, None);
             }
