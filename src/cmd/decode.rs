@@ -10,7 +10,7 @@ use atscope_analyzer::analysis::{Analysis, Options};
 use atscope_analyzer::at::framer::Terminator;
 use atscope_analyzer::capture;
 use atscope_analyzer::finding::Severity;
-use atscope_analyzer::report::json::write_event;
+use atscope_analyzer::report::json::{write_event, write_header};
 use atscope_analyzer::report::text::TextPrinter;
 use atscope_analyzer::rules::RuleConfig;
 use atscope_analyzer::slm::SlmVersion;
@@ -106,7 +106,7 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let printer = TextPrinter { color };
     let mut analysis = Analysis::new(analysis_opts);
-    let mut io_err: Option<std::io::Error> = None;
+    let mut io_err: Option<std::io::Error> = if args.json { write_header(&mut out).err() } else { None };
     let (json, only_findings) = (args.json, args.findings);
     let mut sink = |e: &Event| {
         if io_err.is_some() || (only_findings && !matches!(e.kind, EventKind::Finding(_))) {
