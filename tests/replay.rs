@@ -4,7 +4,8 @@
 //! Run with `cargo test -p atscope --test replay` (or `cargo nextest run`, which puts it in the
 //! one-thread `pty` group).
 //!
-//! (1) for every trace in `traces/`, the proxy's recording is equivalent to the original
+//! (1) for every example trace in `traces/` (not the oracle sessions, which test the diagnosis
+//!     with hosts that misbehave on purpose), the proxy's recording is equivalent to the original
 //!     (`atscope diff` exits 0), and so is the host's own verdict;
 //! (2) with `--inject reset@'AT#XMQTTCON=0'`, the recording has `slm.reset.unexpected` and the
 //!     diff reports the difference (exit 1).
@@ -68,7 +69,7 @@ fn text(b: &[u8]) -> String {
 }
 
 fn every_trace_replays_equivalently() {
-    let traces = support::all_traces();
+    let traces = support::example_traces();
     assert!(traces.len() >= 10, "expected the bundled traces, found {traces:?}");
     for trace in traces {
         let dir = tempfile::tempdir().unwrap();

@@ -170,6 +170,12 @@ pub fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool)
 }
 
 /// Every trace under `traces/`, found by walking the directory.
+/// The example sessions: every bundled trace that is not an oracle session (those with a
+/// `.expect` beside them test the diagnosis and include hosts that misbehave on purpose).
+pub fn example_traces() -> Vec<PathBuf> {
+    all_traces().into_iter().filter(|p| !p.with_extension("expect").exists()).collect()
+}
+
 pub fn all_traces() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {

@@ -223,8 +223,10 @@ impl<W: Write> PerfettoWriter<W> {
             }
             match p.urc {
                 Some(t) => {
+                    // A URC can come before the command's final result: start the arrow
+                    // before it, still inside the slice.
                     let p = self.promises.remove(i);
-                    self.flow(p.promise.label, (tid, mid), t)?;
+                    self.flow(p.promise.label, (tid, mid.min(t - 1).max(e.t_ns)), t)?;
                 }
                 None if ok => {
                     p.slice = Some((tid, mid));

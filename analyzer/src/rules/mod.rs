@@ -596,7 +596,9 @@ impl Rules {
         let mut cause: Vec<String> = Vec::new();
         let cfun = self.cfun.map(|(m, _)| m);
         let active = cfun.is_some_and(|m| matches!(m, 1 | 2 | 21));
-        if let FinalResult::CmeError(518) = result {
+        // 518 means "not allowed in active state" only for the commands that document it.
+        let documents_518 = table::command(&c.name).is_some_and(|spec| table::lookup(spec.cme, 518).is_some());
+        if let (FinalResult::CmeError(518), true) = (result, documents_518) {
             if let Some(m) = cfun {
                 cause.push(format!("the modem was in AT+CFUN={m} (set earlier in this capture)"));
             }

@@ -80,6 +80,25 @@ fn field_words(fields: &[table::Field], params: &[Param]) -> Vec<String> {
     out
 }
 
+/// Commands whose read answer and URC share a prefix, with the shape that tells them apart.
+const READ_VS_URC: &[(&str, fn(&[Param]) -> bool)] = &[
+    // `AT+CEREG?` → `+CEREG: <n>,<stat>[,…]`; the URC is `+CEREG: <stat>[,"<tac>",…]`.
+    ("+CEREG", |p| p.get(1).and_then(Param::as_int).is_some()),
+    // `AT+CSCON?` → `+CSCON: <n>,<mode>[,…]`; the URC is `+CSCON: <mode>[,<state>[,<access>]]`.
+    ("+CSCON", |p| p.len() >= 2),
+    // `AT%XMODEMSLEEP?` → `%XMODEMSLEEP: <n>,<warn>,<threshold>`; the URC `<type>[,<time>]`.
+    ("%XMODEMSLEEP", |p| p.len() >= 3),
+];
+
+/// Whether a line named like a pending read command is a URC of the same name that came in
+/// between: it has the URC's shape, or the read already got its one answer.
+pub fn urc_during_read(name: &str, rest: &str, answered: bool) -> bool {
+    match READ_VS_URC.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        Some((_, is_read_answer)) => answered || !is_read_answer(&split_params(rest)),
+        None => false,
+    }
+}
+
 /// The meaning of an event's raw values, if atscope knows one. `command` is the name of the
 /// command an information line or final result answers.
 pub fn meaning(e: &Event, command: Option<&str>) -> Option<String> {
@@ -184,7 +203,11 @@ fn line_meaning(name: &str, params: &[Param], info: bool, command: Option<&str>)
             }
             Some(s)
         }
-        "+CSCON" => Some(format!("RRC {}", lookup(&[(0, "idle"), (1, "connected")], n.first().copied().flatten()?)?)),
+        "+CSCON" => {
+            // The read response is `<n>,<mode>`; the URC `<mode>[,<state>[,<access>]]`.
+            let mode = n.get(usize::from(info)).copied().flatten()?;
+            Some(format!("RRC {}", lookup(&[(0, "idle"), (1, "connected")], mode)?))
+        }
         "+CFUN" => Some(format!(
             "mode {}",
             lookup(

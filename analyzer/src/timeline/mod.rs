@@ -628,7 +628,12 @@ impl TimelineBuilder {
                 self.version_known = true;
             }
         }
-        let answers = self.pending.front().and_then(|o| o.cmd.as_ref()).is_some_and(|c| answers_command(c, &name));
+        let answers = self.pending.front().is_some_and(|o| {
+            o.cmd.as_ref().is_some_and(|c| {
+                answers_command(c, &name)
+                    && !(c.form == Form::Read && crate::slm::urc_during_read(&name, &rest, o.infos > 0))
+            })
+        });
         let exchange = if answers { self.pending.front().map(|o| o.id) } else { None };
         if let Some(open) = self.pending.front_mut().filter(|_| answers) {
             open.infos += 1;
