@@ -81,7 +81,9 @@ fn field_words(fields: &[table::Field], params: &[Param]) -> Vec<String> {
 }
 
 /// Commands whose read answer and URC share a prefix, with the shape that tells them apart.
-const READ_VS_URC: &[(&str, fn(&[Param]) -> bool)] = &[
+type IsReadAnswer = fn(&[Param]) -> bool;
+
+const READ_VS_URC: &[(&str, IsReadAnswer)] = &[
     // `AT+CEREG?` → `+CEREG: <n>,<stat>[,…]`; the URC is `+CEREG: <stat>[,"<tac>",…]`.
     ("+CEREG", |p| p.get(1).and_then(Param::as_int).is_some()),
     // `AT+CSCON?` → `+CSCON: <n>,<mode>[,…]`; the URC is `+CSCON: <mode>[,<state>[,<access>]]`.
