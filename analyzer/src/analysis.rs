@@ -73,6 +73,12 @@ impl Analysis {
         self.drain(sink);
     }
 
+    /// Feeds one record without taking the events (a caller that batches records calls
+    /// [`Analysis::drain`] when it wants them; the events are the same whenever it does).
+    pub fn feed(&mut self, rec: &Record) {
+        self.builder.push(rec);
+    }
+
     /// Ends the session; `sink` gets the last events and findings.
     pub fn finish(&mut self, sink: &mut dyn FnMut(&Event)) {
         self.builder.finish();
@@ -83,7 +89,8 @@ impl Analysis {
         }
     }
 
-    fn drain(&mut self, sink: &mut dyn FnMut(&Event)) {
+    /// Hands the events that are ready to `sink`.
+    pub fn drain(&mut self, sink: &mut dyn FnMut(&Event)) {
         self.pending.extend(self.builder.drain());
         let version = self.builder.version();
         let mut batch = std::mem::take(&mut self.pending);

@@ -1,16 +1,26 @@
-//! Feeding the same bytes cut at any points gives the same timeline (architecture.md).
+//! Feeding the same bytes cut at any points gives the same timeline (architecture.md), and so
+//! does taking the events at any moment.
 //!
-//! Every trace in `traces/` is decoded once as recorded and then with each chunk re-cut at
-//! random points (the pieces keep the chunk's time); the events must be identical.
+//! Every trace in `traces/` is decoded through [`Analysis`] (meanings, rules and findings
+//! included) once as recorded, then with each chunk re-cut at random points (the pieces keep the
+//! chunk's time) and the events taken after a random number of records each time; every event,
+//! time and finding must be identical.
 
 use std::path::PathBuf;
 
+use atscope_analyzer::analysis::{Analysis, Options};
 use atscope_analyzer::chunk::{Body, Chunk, Record};
-use atscope_analyzer::timeline::{Config, Event, TimelineBuilder};
+use atscope_analyzer::slm::SlmVersion;
+use atscope_analyzer::timeline::{Config, Event};
 use atscope_analyzer::trace::TraceReader;
 use proptest::prelude::*;
 
-fn traces() -> Vec<Vec<Record>> {
+struct Trace {
+    version: Option<SlmVersion>,
+    records: Vec<Record>,
+}
+
+fn traces() -> Vec<Trace> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces");
     let mut out = Vec::new();
     let mut stack = vec![dir];
@@ -21,7 +31,14 @@ fn traces() -> Vec<Vec<Record>> {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "atrace") {
                 let f = std::io::BufReader::new(std::fs::File::open(&p).unwrap());
-                out.push(TraceReader::new(f).unwrap().map(|r| r.unwrap()).collect());
+                let reader = TraceReader::new(f).unwrap();
+                let version = reader
+                    .meta()
+                    .get("firmware")
+                    .and_then(|f| f.get("slm"))
+                    .and_then(|v| v.as_str())
+                    .and_then(SlmVersion::parse);
+                out.push(Trace { version, records: reader.map(|r| r.unwrap()).collect() });
             }
         }
     }
@@ -29,15 +46,18 @@ fn traces() -> Vec<Vec<Record>> {
     out
 }
 
-fn decode(recs: &[Record]) -> Vec<Event> {
-    let mut b = TimelineBuilder::new(Config::default());
+/// Decodes `recs`, taking the events after every `drain_every`-th record (0: only at the end).
+fn decode(t: &Trace, recs: &[Record], drain_every: usize) -> Vec<Event> {
+    let opts = Options { decoder: Config { version: t.version, ..Default::default() }, ..Default::default() };
+    let mut a = Analysis::new(opts);
     let mut ev = Vec::new();
-    for r in recs {
-        b.push(r);
-        ev.extend(b.drain());
+    for (i, r) in recs.iter().enumerate() {
+        a.feed(r);
+        if drain_every > 0 && i % drain_every == 0 {
+            a.drain(&mut |e| ev.push(e.clone()));
+        }
     }
-    b.finish();
-    ev.extend(b.drain());
+    a.finish(&mut |e| ev.push(e.clone()));
     ev
 }
 
@@ -62,11 +82,14 @@ fn recut(recs: &[Record], cuts: &[usize]) -> Vec<Record> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(24))]
     #[test]
-    fn any_cut_gives_the_same_timeline(cuts in proptest::collection::vec(0usize..40, 1..64)) {
+    fn any_cut_and_any_drain_give_the_same_timeline(
+        cuts in proptest::collection::vec(0usize..40, 1..64),
+        drain_every in 0usize..7,
+    ) {
         for t in traces() {
-            prop_assert_eq!(decode(&t), decode(&recut(&t, &cuts)));
+            prop_assert_eq!(decode(&t, &t.records, 1), decode(&t, &recut(&t.records, &cuts), drain_every));
         }
     }
 }
@@ -74,6 +97,7 @@ proptest! {
 #[test]
 fn byte_by_byte_gives_the_same_timeline() {
     for t in traces() {
-        assert_eq!(decode(&t), decode(&recut(&t, &[0])));
+        assert_eq!(decode(&t, &t.records, 1), decode(&t, &recut(&t.records, &[0]), 1));
+        assert_eq!(decode(&t, &t.records, 1), decode(&t, &t.records, 0), "events taken only at the end");
     }
 }

@@ -239,7 +239,8 @@ impl Rules {
             "#XMQTTCON" if connect => {
                 ("#XMQTTCON", if version >= SlmVersion::new(2, 6, 0) { int(5) } else { int(6) }, &[0])
             }
-            "#XTCPCLI" | "#XUDPCLI" if connect => (name.as_str(), int(3), &[0]),
+            // From v2.6 a native-TLS build runs the proxies' TLS in the SLM itself (TLS_NATIVE).
+            "#XTCPCLI" | "#XUDPCLI" if connect && version < SlmVersion::new(2, 6, 0) => (name.as_str(), int(3), &[0]),
             "#XSSOCKET" if connect && version < SlmVersion::new(2, 6, 0) => ("#XSSOCKET", int(3), &[0]),
             _ => return,
         };
