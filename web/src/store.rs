@@ -763,7 +763,7 @@ mod tests {
 
     fn urc(seq: u64, t: i64) -> Event {
         use atscope_analyzer::timeline::event::Bytes;
-        ev(seq, t, t, EventKind::Urc { name: "+CEREG".into(), line: Bytes(b"+CEREG: 1".to_vec()) })
+        ev(seq, t, t, EventKind::Urc { name: "+CEREG".into(), params: Vec::new(), line: Bytes(b"+CEREG: 1".to_vec()) })
     }
 
     #[test]

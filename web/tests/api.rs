@@ -375,7 +375,11 @@ fn urc(seq: u64, t: i64) -> Event {
         end_ns: t,
         dir: Some(Dir::Modem),
         meaning: None,
-        kind: EventKind::Urc { name: "+CEREG".into(), line: EvBytes(format!("+CEREG: {seq}").into_bytes()) },
+        kind: EventKind::Urc {
+            name: "+CEREG".into(),
+            params: Vec::new(),
+            line: EvBytes(format!("+CEREG: {seq}").into_bytes()),
+        },
     }
 }
 

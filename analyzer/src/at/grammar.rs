@@ -137,12 +137,12 @@ impl std::fmt::Display for FinalResult {
 pub enum ModemLine {
     /// A final result code.
     Final(FinalResult),
-    /// `<prefix><NAME>: <rest>`: the name upper-cased with its prefix, and the rest.
+    /// `<prefix><NAME>: <params>`: the name upper-cased with its prefix, and the parameters.
     Prefixed {
         /// `+CEREG`, `%CMNG`, `#XMQTTEVT`.
         name: String,
-        /// Everything after the colon and the spaces that follow it.
-        rest: String,
+        /// Everything after the colon, split on commas outside quotes.
+        params: Vec<Param>,
     },
     /// Anything else (bare information text, FTP replies, `#XCLAC` list lines).
     Text,
@@ -176,7 +176,7 @@ fn command(i: &[u8]) -> IResult<&[u8], Command> {
     .parse(i)?;
     let form = suffix.unwrap_or(Form::Exec);
     let (i, params) = match form {
-        Form::Set => map(rest, |r: &[u8]| split_params(&String::from_utf8_lossy(r))).parse(i)?,
+        Form::Set => map(rest, parse_params).parse(i)?,
         _ => (i, Vec::new()),
     };
     let (i, _) = nom::combinator::eof(i)?;
@@ -203,45 +203,52 @@ pub fn parse_command(line: &[u8]) -> Result<Command, String> {
     }
 }
 
-/// Splits a parameter list on commas outside double quotes.
+/// Splits a parameter list on commas outside double quotes (the quote state flips on every
+/// `"`, as in the SLM; CR LF inside quotes stays in the string).
 pub fn split_params(s: &str) -> Vec<Param> {
+    parse_params(s.as_bytes())
+}
+
+/// [`split_params`] on bytes: what every line's parameters go through, once.
+pub fn parse_params(b: &[u8]) -> Vec<Param> {
     let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut was_quoted = false;
-    for c in s.chars() {
+    if b.is_empty() {
+        return out;
+    }
+    let (mut start, mut quoted, mut was_quoted) = (0, false, false);
+    for (i, &c) in b.iter().enumerate() {
         match c {
-            '"' => {
+            b'"' => {
                 quoted = !quoted;
                 was_quoted = true;
-                cur.push(c);
             }
-            ',' if !quoted => {
-                out.push(param(&cur, was_quoted));
-                cur.clear();
+            b',' if !quoted => {
+                out.push(param(&b[start..i], was_quoted));
+                start = i + 1;
                 was_quoted = false;
             }
-            _ => cur.push(c),
+            _ => {}
         }
     }
-    if !s.is_empty() {
-        out.push(param(&cur, was_quoted));
-    }
+    out.push(param(&b[start..], was_quoted));
     out
 }
 
-fn param(s: &str, was_quoted: bool) -> Param {
-    let t = s.trim();
+fn param(s: &[u8], was_quoted: bool) -> Param {
+    let t = s.trim_ascii();
     if t.is_empty() {
         return Param::Empty;
     }
-    if was_quoted && t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
-        return Param::Str(t[1..t.len() - 1].to_string());
+    if was_quoted && t.len() >= 2 && t[0] == b'"' && t[t.len() - 1] == b'"' {
+        return Param::Str(String::from_utf8_lossy(&t[1..t.len() - 1]).into_owned());
     }
-    match t.parse::<i64>() {
-        Ok(n) if !t.starts_with('+') => Param::Int(n),
-        _ => Param::Raw(t.to_string()),
+    let digits = t.strip_prefix(b"-").unwrap_or(t);
+    if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+        if let Some(n) = std::str::from_utf8(t).ok().and_then(|v| v.parse::<i64>().ok()) {
+            return Param::Int(n);
+        }
     }
+    Param::Raw(String::from_utf8_lossy(t).into_owned())
 }
 
 fn integer(i: &[u8]) -> IResult<&[u8], i64> {
@@ -273,7 +280,7 @@ pub fn parse_modem_line(line: &[u8]) -> ModemLine {
         return ModemLine::Final(f);
     }
     if let Ok((_, (name, rest))) = prefixed(line) {
-        return ModemLine::Prefixed { name, rest: String::from_utf8_lossy(rest).into_owned() };
+        return ModemLine::Prefixed { name, params: parse_params(rest) };
     }
     ModemLine::Text
 }
@@ -335,11 +342,18 @@ mod tests {
     fn prefixed_lines_keep_name_and_rest() {
         assert_eq!(
             parse_modem_line(b"#XHTTPCRSP:12,0"),
-            ModemLine::Prefixed { name: "#XHTTPCRSP".into(), rest: "12,0".into() }
+            ModemLine::Prefixed { name: "#XHTTPCRSP".into(), params: vec![Param::Int(12), Param::Int(0)] }
         );
         assert_eq!(
-            parse_modem_line(b"%CMNG: 3210,0,\"ab\""),
-            ModemLine::Prefixed { name: "%CMNG".into(), rest: "3210,0,\"ab\"".into() }
+            parse_modem_line(b"%CMNG: 3210,0,\"a,\r\nb\""),
+            ModemLine::Prefixed {
+                name: "%CMNG".into(),
+                params: vec![Param::Int(3210), Param::Int(0), Param::Str("a,\r\nb".into())]
+            }
+        );
+        assert_eq!(
+            split_params("+1,-2,99999999999999999999"),
+            vec![Param::Raw("+1".into()), Param::Int(-2), Param::Raw("99999999999999999999".into())]
         );
         assert_eq!(parse_modem_line(b"Nordic Semiconductor ASA"), ModemLine::Text);
     }

@@ -58,7 +58,7 @@ fn cells(e: &Event) -> [String; 5] {
         EventKind::Final { result, latency_ns, .. } => {
             [result.to_string(), result.to_string(), latency_ns.map(ms).unwrap_or_default(), none(), none()]
         }
-        EventKind::Urc { name, line } => [name.clone(), line.escaped(), none(), none(), none()],
+        EventKind::Urc { name, line, .. } => [name.clone(), line.escaped(), none(), none(), none()],
         EventKind::Text { line } => [none(), line.escaped(), none(), none(), none()],
         EventKind::Payload { owner, data, .. } => [owner.clone(), data.escaped(), none(), none(), none()],
         EventKind::Garbage { data, why } => [why.clone(), data.escaped(), none(), none(), none()],

@@ -32,7 +32,7 @@ pub mod perfetto;
 
 use std::io;
 
-use crate::at::grammar::{split_params, Form, Param};
+use crate::at::grammar::{Form, Param};
 use crate::slm::table::{Promise, When, PROMISES};
 use crate::timeline::Event;
 
@@ -129,21 +129,17 @@ pub(crate) fn promises_of<'a>(
 }
 
 /// Whether a URC line (`#XMQTTEVT: 0,0`) named `name` settles promise `p`.
-pub(crate) fn settles(p: &Promise, name: &str, line: &[u8]) -> bool {
+pub(crate) fn settles(p: &Promise, name: &str, params: &[Param]) -> bool {
     if !p.urc.eq_ignore_ascii_case(name) {
         return false;
     }
-    if p.first.is_empty() {
-        return true;
-    }
-    let text = String::from_utf8_lossy(line);
-    let rest = text.split_once(':').map(|(_, r)| r.trim()).unwrap_or("");
-    split_params(rest).first().and_then(Param::as_int).is_some_and(|v| p.first.contains(&v))
+    p.first.is_empty() || params.first().and_then(Param::as_int).is_some_and(|v| p.first.contains(&v))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::at::grammar::split_params;
 
     #[test]
     fn rfc3339_times_become_unix_nanoseconds() {
@@ -158,8 +154,8 @@ mod tests {
     #[test]
     fn a_connack_settles_mqtt_connect_but_a_disconnect_does_not() {
         let con = PROMISES.iter().find(|p| p.label == "CONNACK").unwrap();
-        assert!(settles(con, "#XMQTTEVT", b"#XMQTTEVT: 0,0"));
-        assert!(!settles(con, "#XMQTTEVT", b"#XMQTTEVT: 1,0"));
+        assert!(settles(con, "#XMQTTEVT", &split_params("0,0")));
+        assert!(!settles(con, "#XMQTTEVT", &split_params("1,0")));
         let params = split_params("1,\"cid\",\"\",\"\",\"broker\",1883");
         assert_eq!(promises_of("#XMQTTCON", Some(Form::Set), &params).count(), 1);
         assert_eq!(promises_of("#XMQTTCON", Some(Form::Read), &params).count(), 0);

@@ -39,6 +39,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::{promises_of, settles, ExportSink};
+use crate::at::grammar::Param;
 use crate::chunk::Dir;
 use crate::slm::table::Promise;
 use crate::timeline::{Event, EventKind, ExchangeStatus};
@@ -185,8 +186,8 @@ impl<W: Write> PerfettoWriter<W> {
     }
 
     /// A URC or `Ready` line: settles the oldest open promise it answers.
-    fn settle(&mut self, name: &str, line: &[u8], t_ns: i64) -> io::Result<()> {
-        let Some(i) = self.promises.iter().position(|p| p.urc.is_none() && settles(p.promise, name, line)) else {
+    fn settle(&mut self, name: &str, params: &[Param], t_ns: i64) -> io::Result<()> {
+        let Some(i) = self.promises.iter().position(|p| p.urc.is_none() && settles(p.promise, name, params)) else {
             return Ok(());
         };
         match self.promises[i].slice {
@@ -281,15 +282,15 @@ impl<W: Write> ExportSink for PerfettoWriter<W> {
                 let ok = matches!(status, ExchangeStatus::Ok | ExchangeStatus::Open);
                 self.exchange(e, *id, name, args, ok)
             }
-            EventKind::Urc { name, line } => {
+            EventKind::Urc { name, params, line } => {
                 let args = json!({"line": line.escaped(), "meaning": e.meaning});
                 self.instant(TID_MODEM, e.t_ns, name, "urc", args)?;
-                self.settle(name, &line.0, e.t_ns)
+                self.settle(name, params, e.t_ns)
             }
             EventKind::Reset(r) => {
                 let args = json!({"garbage": r.garbage.escaped(), "aborted": r.aborted, "meaning": e.meaning});
                 self.instant(TID_MODEM, e.t_ns, "Ready (reset)", "reset", args)?;
-                self.settle("Ready", b"Ready", e.t_ns)
+                self.settle("Ready", &[], e.t_ns)
             }
             EventKind::Text { line } => {
                 self.instant(TID_MODEM, e.t_ns, &line.escaped(), "text", json!({"line": line.escaped()}))

@@ -5,8 +5,9 @@ use crate::at::grammar::{FinalResult, Param};
 use crate::slm::{table, SlmVersion};
 use crate::timeline::Event;
 
-use super::{params_of, Cmd, Draft, FindingId, Rules};
+use super::{Cmd, Draft, FindingId, Rules};
 use crate::finding::Severity;
+use crate::timeline::Bytes;
 
 /// EMM reject causes (3GPP TS 24.301 annex A) the nRF91 reports in `+CEREG`.
 const EMM_CAUSE: table::Values = &[
@@ -28,20 +29,28 @@ const EMM_CAUSE: table::Values = &[
 
 impl Rules {
     /// A URC or an information line that tells about the modem's health.
-    pub(super) fn health(&mut self, e: &Event, name: &str, rest: &str, is_read_answer: bool, out: &mut Vec<Draft>) {
-        let params = params_of(rest);
+    pub(super) fn health(
+        &mut self,
+        e: &Event,
+        name: &str,
+        params: &[Param],
+        line: &Bytes,
+        is_read_answer: bool,
+        out: &mut Vec<Draft>,
+    ) {
         let int = |i: usize| params.get(i).and_then(Param::as_int);
+        let first = params.first().and_then(Param::as_text).unwrap_or("");
         match name {
-            "#XMODEM" if rest.starts_with("FAULT") => out.push(Draft {
+            "#XMODEM" if first == "FAULT" => out.push(Draft {
                 id: FindingId::ModemFault,
                 level: None,
                 t0: e.t_ns,
                 t1: e.end_ns,
-                message: format!("the modem firmware crashed: #XMODEM: {rest}"),
+                message: format!("the modem firmware crashed: {line}"),
                 help: "The nRF91 modem core faulted (reason and program counter as given); the SLM application lives on and restarts the modem library (#XMODEM: SHUTDOWN, then INIT). Registration, PDN, sockets, MQTT and cloud sessions are gone: the host must re-attach and reconnect. Report the reason and PC with the modem firmware version (AT+CGMR) to Nordic.".into(),
                 events: vec![e.seq],
             }),
-            "%MDMEV" if rest.trim() == "RESET LOOP" => out.push(Draft {
+            "%MDMEV" if first == "RESET LOOP" => out.push(Draft {
                 id: FindingId::ModemResetLoop,
                 level: None,
                 t0: e.t_ns,
@@ -77,19 +86,16 @@ impl Rules {
                     out.push(self.sim_failure(e, "+CEREG reports a UICC failure (stat 90)".into()));
                 }
             }
-            "+CGEV" => {
-                let ev = rest.trim();
-                if ev.starts_with("NW DETACH") || ev.starts_with("NW PDN DEACT") || ev.starts_with("NW DEACT") {
-                    out.push(Draft {
-                        id: FindingId::Detached,
-                        level: None,
-                        t0: e.t_ns,
-                        t1: e.end_ns,
-                        message: format!("the network ended the connection: +CGEV: {ev}"),
-                        help: "The network, not the host, detached the device or deactivated its PDN connection: sockets and MQTT/cloud sessions on it are gone. The modem usually re-attaches by itself; the host should wait for +CEREG: 1/5 (and +CGEV: ME PDN ACT) before reconnecting. Repeated detaches point at coverage or subscription problems.".into(),
-                        events: vec![e.seq],
-                    });
-                }
+            "+CGEV" if ["NW DETACH", "NW PDN DEACT", "NW DEACT"].iter().any(|p| first.starts_with(p)) => {
+                out.push(Draft {
+                    id: FindingId::Detached,
+                    level: None,
+                    t0: e.t_ns,
+                    t1: e.end_ns,
+                    message: format!("the network ended the connection: {line}"),
+                    help: "The network, not the host, detached the device or deactivated its PDN connection: sockets and MQTT/cloud sessions on it are gone. The modem usually re-attaches by itself; the host should wait for +CEREG: 1/5 (and +CGEV: ME PDN ACT) before reconnecting. Repeated detaches point at coverage or subscription problems.".into(),
+                    events: vec![e.seq],
+                });
             }
             _ => {}
         }

@@ -35,7 +35,7 @@ mod tls;
 pub use catalogue::{FindingId, CATALOGUE};
 pub use config::RuleConfig;
 
-use crate::at::grammar::{split_params, FinalResult, Form, Param};
+use crate::at::grammar::{FinalResult, Form, Param};
 use crate::chunk::{Condition, Dir};
 use crate::finding::{Finding, Severity};
 use crate::slm::table::{self, From, When};
@@ -141,17 +141,8 @@ const AFTER_EXIT_WINDOW_NS: i64 = 2_000_000_000;
 const BURST_WINDOW_NS: i64 = 1_000_000_000;
 const BURST_COUNT: usize = 4;
 
-fn params_of(rest: &str) -> Vec<Param> {
-    split_params(rest)
-}
-
 fn ints(p: &[Param]) -> Vec<i64> {
     p.iter().map_while(Param::as_int).collect()
-}
-
-fn rest_of(line: &[u8]) -> String {
-    let s = String::from_utf8_lossy(line);
-    s.split_once(':').map(|(_, r)| r.trim().to_string()).unwrap_or_default()
 }
 
 fn secs(ns: i64) -> String {
@@ -332,7 +323,7 @@ impl Rules {
                     }
                 }
             }
-            EventKind::Urc { name, line } | EventKind::Info { name: Some(name), line, .. } => {
+            EventKind::Urc { name, params, line } | EventKind::Info { name: Some(name), params, line, .. } => {
                 self.any_traffic = true;
                 // Most lines concern no rule: parse their fields only when one needs them.
                 let wanted = matches!(name.as_str(), "#XFOTA" | "%CMNG" | "#XMODEM" | "%MDMEV" | "+CEREG" | "+CGEV")
@@ -341,16 +332,15 @@ impl Rules {
                 if !wanted {
                     return self.finish_drafts(out);
                 }
-                let rest = rest_of(&line.0);
-                self.settle(e, name, &rest, &mut out);
-                self.tls_urc(name, &rest, &mut out);
+                self.settle(e, name, params, line, &mut out);
+                self.tls_urc(name, params, &mut out);
                 let is_info = matches!(e.kind, EventKind::Info { .. });
                 if is_info {
-                    self.info_line(e, name, &rest, &mut out);
+                    self.info_line(e, name, params);
                 }
-                self.health(e, name, &rest, is_info, &mut out);
+                self.health(e, name, params, line, is_info, &mut out);
                 if name == "#XFOTA" {
-                    let v = ints(&params_of(&rest));
+                    let v = ints(params);
                     if v.first() == Some(&4) && v.get(1) == Some(&0) {
                         self.expect_reset = None;
                     }
@@ -505,10 +495,10 @@ impl Rules {
 
     /// A URC (or an information line) that may keep a promise. One that comes after its
     /// window settles it as late; one that comes early (before the command's `OK`) settles it too.
-    fn settle(&mut self, e: &Event, name: &str, rest: &str, out: &mut Vec<Draft>) {
-        let v = ints(&params_of(rest));
+    fn settle(&mut self, e: &Event, name: &str, params: &[Param], line: &Bytes, out: &mut Vec<Draft>) {
+        let v = ints(params);
         for a in self.active.iter_mut().filter(|a| a.seen.len() < 4 && a.from_t.is_some()) {
-            a.seen.push((e.t_ns, format!("{name}: {rest}")));
+            a.seen.push((e.t_ns, line.escaped()));
         }
         let clock = self.clock;
         let mut kept = Vec::new();

@@ -8,7 +8,7 @@ use crate::finding::Severity;
 use crate::slm::{table, SlmVersion};
 use crate::timeline::{Event, EventKind};
 
-use super::{ints, params_of, Cmd, Draft, FindingId, Rules};
+use super::{ints, Cmd, Draft, FindingId, Rules};
 
 /// A `%CMNG` listing line, kept until the listing is complete.
 #[derive(Debug, Clone)]
@@ -33,7 +33,7 @@ pub(super) struct PendingTls {
 
 impl Rules {
     /// A `%CMNG` information line of a `%CMNG` command (a listing or a read).
-    pub(super) fn info_line(&mut self, e: &Event, name: &str, rest: &str, _out: &mut [Draft]) {
+    pub(super) fn info_line(&mut self, e: &Event, name: &str, params: &[Param]) {
         let Some(c) = (match &e.kind {
             EventKind::Info { exchange, .. } => self.cmds.get(exchange).cloned(),
             _ => None,
@@ -41,7 +41,7 @@ impl Rules {
             return;
         };
         if name == "%CMNG" && c.name == "%CMNG" {
-            let v = ints(&params_of(rest));
+            let v = ints(params);
             let (Some(&tag), Some(&ty)) = (v.first(), v.get(1)) else { return };
             self.listing.push(Listed { tag, ty, seq: e.seq, t0: e.t_ns, t1: e.end_ns });
         }
@@ -132,8 +132,8 @@ impl Rules {
     }
 
     /// A URC that tells how a pending connection ended.
-    pub(super) fn tls_urc(&mut self, name: &str, rest: &str, out: &mut Vec<Draft>) {
-        let v = ints(&params_of(rest));
+    pub(super) fn tls_urc(&mut self, name: &str, params: &[Param], out: &mut Vec<Draft>) {
+        let v = ints(params);
         let (service, ok) = match (name, v.first(), v.get(1)) {
             ("#XMQTTEVT", Some(0), Some(&r)) => ("#XMQTTCON", r == 0),
             ("#XNRFCLOUD", Some(1), _) => ("#XNRFCLOUD", true),

@@ -9,7 +9,7 @@ pub mod version;
 
 pub use version::SlmVersion;
 
-use crate::at::grammar::{split_params, Form, Param};
+use crate::at::grammar::{Form, Param};
 use crate::timeline::{Event, EventKind};
 use table::{lookup, Values};
 
@@ -94,9 +94,9 @@ const READ_VS_URC: &[(&str, IsReadAnswer)] = &[
 
 /// Whether a line named like a pending read command is a URC of the same name that came in
 /// between: it has the URC's shape, or the read already got its one answer.
-pub fn urc_during_read(name: &str, rest: &str, answered: bool) -> bool {
+pub fn urc_during_read(name: &str, params: &[Param], answered: bool) -> bool {
     match READ_VS_URC.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
-        Some((_, is_read_answer)) => answered || !is_read_answer(&split_params(rest)),
+        Some((_, is_read_answer)) => answered || !is_read_answer(params),
         None => false,
     }
 }
@@ -137,12 +137,9 @@ pub fn meaning(e: &Event, command: Option<&str>) -> Option<String> {
         EventKind::Final { result: crate::at::grammar::FinalResult::CmeError(n), .. } => {
             cme_meaning(command, *n).map(str::to_string)
         }
-        EventKind::Urc { name, line } | EventKind::Info { name: Some(name), line, .. } => {
-            let text = String::from_utf8_lossy(&line.0);
-            let rest = text.split_once(':').map(|(_, r)| r.trim()).unwrap_or("");
-            let params = split_params(rest);
+        EventKind::Urc { name, params, .. } | EventKind::Info { name: Some(name), params, .. } => {
             let read_response = matches!(e.kind, EventKind::Info { .. });
-            line_meaning(name, &params, read_response, command)
+            line_meaning(name, params, read_response, command)
         }
         _ => None,
     }
@@ -262,13 +259,14 @@ mod tests {
 
     fn urc(line: &str) -> Option<String> {
         let name = line.split(':').next().unwrap().to_string();
+        let params = crate::at::grammar::split_params(line.split_once(':').map_or("", |(_, r)| r.trim()));
         let e = Event {
             seq: 0,
             t_ns: 0,
             end_ns: 0,
             dir: None,
             meaning: None,
-            kind: EventKind::Urc { name, line: Bytes(line.as_bytes().to_vec()) },
+            kind: EventKind::Urc { name, params, line: Bytes(line.as_bytes().to_vec()) },
         };
         meaning(&e, None)
     }

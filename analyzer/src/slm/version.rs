@@ -40,6 +40,11 @@ impl SlmVersion {
         SlmVersion::parse(rest.split(',').next()?)
     }
 
+    /// From the parameters of an `#XSLMVER:`/`#XSMVER:` line (the first names the version).
+    pub fn from_params(params: &[crate::at::grammar::Param]) -> Option<SlmVersion> {
+        SlmVersion::parse(params.first()?.as_text()?)
+    }
+
     /// v2.1.x and v2.2.x: RX off while a command runs, TCP/UDP data before its trailer.
     pub fn is_legacy(self) -> bool {
         !self.sm && (self.major, self.minor) < (2, 3)

@@ -156,6 +156,9 @@ pub enum EventKind {
         /// The line's prefix name, if it has one.
         #[serde(skip_serializing_if = "Option::is_none")]
         name: Option<String>,
+        /// The parameters after the prefix (parsed once, quote-aware).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        params: Vec<Param>,
         /// The line.
         line: Bytes,
     },
@@ -174,6 +177,9 @@ pub enum EventKind {
     Urc {
         /// `+CEREG`, `#XMQTTEVT`.
         name: String,
+        /// The parameters after the prefix (parsed once, quote-aware).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        params: Vec<Param>,
         /// The line.
         line: Bytes,
     },

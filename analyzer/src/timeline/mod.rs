@@ -30,7 +30,7 @@ use std::collections::VecDeque;
 pub use event::{Bytes, Event, EventKind, ExchangeStatus, ResetInfo};
 
 use crate::at::framer::{HostFramer, HostLine, ModemFramer, ModemUnit, Terminator};
-use crate::at::grammar::{self, Command, FinalResult, Form, ModemLine};
+use crate::at::grammar::{self, Command, FinalResult, Form, ModemLine, Param};
 use crate::chunk::{Body, Chunk, Dir, Record};
 use crate::slm::SlmVersion;
 
@@ -521,13 +521,13 @@ impl TimelineBuilder {
                 self.release_held();
                 self.final_result(t0, t1, r);
             }
-            ModemLine::Prefixed { name, rest } => {
-                if self.trailer(&name, &rest, &raw[..lead]) {
-                    self.emit(t0, t1, Some(Dir::Modem), EventKind::Urc { name, line: Bytes(clean) });
+            ModemLine::Prefixed { name, params } => {
+                if self.trailer(&name, &params, &raw[..lead]) {
+                    self.emit(t0, t1, Some(Dir::Modem), EventKind::Urc { name, params, line: Bytes(clean) });
                     return;
                 }
                 self.release_held();
-                self.prefixed(t0, t1, name, rest, clean);
+                self.prefixed(t0, t1, name, params, clean);
             }
             ModemLine::Text => {
                 if holding {
@@ -544,7 +544,12 @@ impl TimelineBuilder {
         if let Some(open) = self.pending.front_mut() {
             open.infos += 1;
             let exchange = open.id;
-            self.emit(t0, t1, Some(Dir::Modem), EventKind::Info { exchange, name: None, line: Bytes(line) });
+            self.emit(
+                t0,
+                t1,
+                Some(Dir::Modem),
+                EventKind::Info { exchange, name: None, params: Vec::new(), line: Bytes(line) },
+            );
         } else {
             self.emit(t0, t1, Some(Dir::Modem), EventKind::Text { line: Bytes(line) });
         }
@@ -557,7 +562,11 @@ impl TimelineBuilder {
                 t0,
                 t1,
                 Some(Dir::Modem),
-                EventKind::Urc { name: "+CMS ERROR".into(), line: Bytes(b"+CMS ERROR: 524".to_vec()) },
+                EventKind::Urc {
+                    name: "+CMS ERROR".into(),
+                    params: vec![Param::Int(524)],
+                    line: Bytes(b"+CMS ERROR: 524".to_vec()),
+                },
             );
             return;
         }
@@ -614,15 +623,15 @@ impl TimelineBuilder {
         );
     }
 
-    fn prefixed(&mut self, t0: i64, t1: i64, name: String, rest: String, line: Vec<u8>) {
+    fn prefixed(&mut self, t0: i64, t1: i64, name: String, params: Vec<Param>, line: Vec<u8>) {
         if name == "#XSLMVER" && self.cfg.version.is_none() {
-            if let Some(v) = SlmVersion::from_slmver(&rest) {
+            if let Some(v) = SlmVersion::from_params(&params) {
                 self.version = v;
                 self.version_known = true;
             }
         }
         if name == "#XSMVER" && self.cfg.version.is_none() {
-            if let Some(mut v) = SlmVersion::from_slmver(&rest) {
+            if let Some(mut v) = SlmVersion::from_params(&params) {
                 v.sm = true;
                 self.version = v;
                 self.version_known = true;
@@ -631,16 +640,20 @@ impl TimelineBuilder {
         let answers = self.pending.front().is_some_and(|o| {
             o.cmd.as_ref().is_some_and(|c| {
                 answers_command(c, &name)
-                    && !(c.form == Form::Read && crate::slm::urc_during_read(&name, &rest, o.infos > 0))
+                    && !(c.form == Form::Read && crate::slm::urc_during_read(&name, &params, o.infos > 0))
             })
         });
         let exchange = if answers { self.pending.front().map(|o| o.id) } else { None };
         if let Some(open) = self.pending.front_mut().filter(|_| answers) {
             open.infos += 1;
         }
+        let int = |i: usize| params.get(i).and_then(Param::as_int);
+        let first_int = int(0);
+        let second_int = int(1);
+        let state = params.last().and_then(Param::as_text).map(str::to_string);
         let kind = match exchange {
-            Some(ex) => EventKind::Info { exchange: ex, name: Some(name.clone()), line: Bytes(line) },
-            None => EventKind::Urc { name: name.clone(), line: Bytes(line) },
+            Some(ex) => EventKind::Info { exchange: ex, name: Some(name.clone()), params, line: Bytes(line) },
+            None => EventKind::Urc { name: name.clone(), params, line: Bytes(line) },
         };
         if name == "#XDATAMODE" {
             // The payload came before the line that ends it.
@@ -649,27 +662,28 @@ impl TimelineBuilder {
             self.flush_data_payload(Dir::Modem);
         }
         self.emit(t0, t1, Some(Dir::Modem), kind);
-        let first_int = || rest.split(',').next().and_then(|v| v.trim().parse::<i64>().ok());
+        let announced =
+            |n: Option<i64>| n.and_then(|n| usize::try_from(n).ok()).filter(|&n| n > 0 && n <= MAX_ANNOUNCED);
         match name.as_str() {
             "#XRECV" | "#XRECVFROM" if exchange.is_some() => {
-                if let Some(n) = first_int().filter(|&n| n > 0 && (n as usize) <= MAX_ANNOUNCED) {
+                if let Some(n) = announced(first_int) {
                     self.expect.push_back(Expect::Payload {
-                        n: n as usize,
+                        n,
                         owner: if name == "#XRECV" { "#XRECV" } else { "#XRECVFROM" },
                         exchange,
                     });
                 }
             }
             "#XTCPDATA" | "#XUDPDATA" if !self.version.is_legacy() => {
-                if let Some(n) = first_int().filter(|&n| n > 0 && (n as usize) <= MAX_ANNOUNCED) {
+                if let Some(n) = announced(first_int) {
                     let owner = if name == "#XTCPDATA" { "#XTCPDATA" } else { "#XUDPDATA" };
-                    self.expect.push_back(Expect::Payload { n: n as usize, owner, exchange: None });
+                    self.expect.push_back(Expect::Payload { n, owner, exchange: None });
                 }
             }
             "#XMQTTMSG" => {
-                let mut it = rest.split(',').map(|v| v.trim().parse::<usize>().ok());
-                if let (Some(Some(tl)), Some(Some(pl))) = (it.next(), it.next()) {
-                    if tl <= MAX_ANNOUNCED && pl <= MAX_ANNOUNCED {
+                let size = |v: Option<i64>| v.and_then(|n| usize::try_from(n).ok()).filter(|&n| n <= MAX_ANNOUNCED);
+                if let (Some(tl), Some(pl)) = (size(first_int), size(second_int)) {
+                    {
                         if tl > 0 {
                             self.expect.push_back(Expect::Payload { n: tl, owner: "#XMQTTMSG topic", exchange: None });
                         }
@@ -681,17 +695,17 @@ impl TimelineBuilder {
                     }
                 }
             }
-            "#XDATAMODE" if self.data.is_some() => self.end_data_mode(Some(t0), first_int()),
+            "#XDATAMODE" if self.data.is_some() => self.end_data_mode(Some(t0), first_int),
             "#XTCPCLI" | "#XTCPSVR" | "#XUDPCLI" | "#XUDPSVR" => {
                 // `<h>,"connected"`, `"<ip>","connected"`, `<h>,"started"` open a proxy;
                 // `…,"disconnected"`, `"stopped"`, `"not connected"` close it.
-                if rest.ends_with("\"connected\"") || rest.ends_with("\"started\"") {
-                    self.proxy_open = true;
-                } else if rest.contains("disconnected") || rest.contains("stopped") {
-                    self.proxy_open = false;
+                match state.as_deref() {
+                    Some("connected" | "started") => self.proxy_open = true,
+                    Some("disconnected" | "stopped" | "not connected") => self.proxy_open = false,
+                    _ => {}
                 }
             }
-            "#XHTTPCREQ" => match first_int() {
+            "#XHTTPCREQ" => match first_int {
                 Some(1) => {
                     let ex = self.pending.front().map(|o| o.id).or(self.last_command);
                     self.start_data_mode(t1, ex);
@@ -704,21 +718,22 @@ impl TimelineBuilder {
     }
 
     /// A v2.1.x `#XTCPDATA`/`#XUDPDATA`, or any `#XHTTPCRSP`: claims the held bytes before it.
-    fn trailer(&mut self, name: &str, rest: &str, lead: &[u8]) -> bool {
+    fn trailer(&mut self, name: &str, params: &[Param], lead: &[u8]) -> bool {
+        let int = |i: usize| params.get(i).and_then(Param::as_int);
         let is_trailer = match name {
             "#XTCPDATA" | "#XUDPDATA" => self.version.is_legacy(),
-            "#XHTTPCRSP" => !rest.starts_with('0') || rest.starts_with("0,0") || rest.starts_with("0,1"),
+            // `#XHTTPCRSP: 0,<negative errno>` is the remote closing early, not a trailer.
+            "#XHTTPCRSP" => int(0) != Some(0) || matches!(int(1), Some(0 | 1)),
             _ => false,
         };
         if !is_trailer {
             return false;
         }
-        let mut fields = rest.split(',').map(|v| v.trim().parse::<i64>().ok());
-        let Some(Some(n)) = fields.next() else {
+        let Some(n) = int(0) else {
             return false;
         };
-        let last = fields.next().flatten();
-        let mut n = n.max(0) as usize;
+        let last = int(1);
+        let mut n = usize::try_from(n).unwrap_or(0);
         if name == "#XHTTPCRSP" {
             // The first trailer of a response covers the header block; later ones give the
             // running total of body bytes.

@@ -99,7 +99,11 @@ pub fn many(n: u64) -> Vec<Event> {
             end_ns: i as i64 * 1_000_000,
             dir: Some(Dir::Modem),
             meaning: None,
-            kind: EventKind::Urc { name: "+CSCON".into(), line: Bytes(format!("+CSCON: {}", i % 2).into_bytes()) },
+            kind: EventKind::Urc {
+                name: "+CSCON".into(),
+                params: Vec::new(),
+                line: Bytes(format!("+CSCON: {}", i % 2).into_bytes()),
+            },
         })
         .collect()
 }
