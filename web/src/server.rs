@@ -222,14 +222,20 @@ fn raise_open_files() {
 /// Serves `state` on `listener` until `shutdown` completes. Each connection must send its request
 /// headers within [`Limits::header_timeout`]; on shutdown the listener is closed, open requests get
 /// [`Limits::shutdown_grace`] to finish and are then dropped (which removes their upload files and
-/// stops their decodes), and the upload folder is removed.
+/// stops their decodes), and the upload folder (made in `state.upload_dir`, else in the system's
+/// temporary folder) is removed.
 pub async fn run_until(
     listener: TcpListener,
     mut state: AppState,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), ServeError> {
     raise_open_files();
-    let uploads = tempfile::Builder::new().prefix("atscope-serve-").tempdir()?;
+    let mut b = tempfile::Builder::new();
+    b.prefix("atscope-serve-");
+    let uploads = match &state.upload_dir {
+        Some(parent) => b.tempdir_in(parent)?,
+        None => b.tempdir()?,
+    };
     state.upload_dir = Some(uploads.path().to_path_buf());
     let grace = state.limits.shutdown_grace;
     let mut http = hyper::server::conn::http1::Builder::new();
