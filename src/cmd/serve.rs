@@ -60,6 +60,17 @@ pub struct WorkerArgs {
     pub memory_mib: Option<u64>,
 }
 
+/// Every capture is decoded first in a child process: this executable, `serve-worker`.
+pub fn worker_decoder() -> Decoder {
+    match std::env::current_exe() {
+        Ok(program) => Decoder::Worker { program, args: vec!["serve-worker".into()] },
+        Err(e) => {
+            eprintln!("warning: cannot find this executable ({e}): captures are decoded without a memory limit");
+            Decoder::InProcess
+        }
+    }
+}
+
 /// Runs the hidden `atscope serve-worker`.
 pub fn worker(args: WorkerArgs) -> Result<ExitCode> {
     let opts = ImportOptions { host: args.host, modem: args.modem, ..Default::default() };
@@ -80,14 +91,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
             decode_time: Duration::from_secs(args.decode_seconds.max(1)),
             ..Limits::default()
         },
-        // Every capture is decoded first in a child process (this executable, `serve-worker`).
-        decoder: match std::env::current_exe() {
-            Ok(program) => Decoder::Worker { program, args: vec!["serve-worker".into()] },
-            Err(e) => {
-                eprintln!("warning: cannot find this executable ({e}): captures are decoded without a memory limit");
-                Decoder::InProcess
-            }
-        },
+        decoder: worker_decoder(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     let bind = args.bind;
