@@ -318,3 +318,57 @@ pub fn worker_main(path: &Path, opts: &ImportOptions, memory_mib: Option<u64>) {
     };
     println!("{line}");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A "decoder" that is a shell script, so each way a worker can end is certain.
+    async fn with_worker(script: &str, limits: &Limits) -> Result<Decoded, ApiError> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.atrace");
+        std::fs::write(&file, "{\"atrace\":1,\"meta\":{}}\n").unwrap();
+        let decoder = Decoder::Worker { program: "sh".into(), args: vec!["-c".into(), script.into(), "worker".into()] };
+        let slots = tokio::sync::Semaphore::new(1);
+        decode(&decoder, limits, &slots, &ImportOptions::default(), &file, "x.atrace").await
+    }
+
+    fn code(r: Result<Decoded, ApiError>) -> (&'static str, String) {
+        let e = r.expect_err("an error");
+        (e.code, e.message)
+    }
+
+    #[tokio::test]
+    async fn every_way_a_worker_can_fail_is_a_one_line_422() {
+        let limits = Limits { decode_time: Duration::from_secs(2), ..Limits::default() };
+        let (c, m) = code(with_worker("kill -ABRT $$", &limits).await);
+        assert_eq!(c, "decoder_crashed", "{m}");
+        assert!(m.starts_with("x.atrace: ") && m.contains("signal"), "{m}");
+        let panic = "printf \"thread 'main' panicked at src/x.rs:1:1:\\ncapacity overflow\\n\" >&2; exit 101";
+        let (c, m) = code(with_worker(panic, &limits).await);
+        assert_eq!(
+            (c, m.as_str()),
+            (
+                "decoder_crashed",
+                "x.atrace: the decoder failed on this capture (crashed: capacity overflow); not loaded"
+            )
+        );
+        let oom = "echo 'memory allocation of 1099511627776 bytes failed' >&2; kill -ABRT $$";
+        let (c, m) = code(with_worker(oom, &limits).await);
+        assert_eq!(c, "decode_limit", "{m}");
+        assert!(m.contains("2048 MiB of memory"), "{m}");
+        let bad = "echo '{\"ok\": false, \"error\": \"'$1': not a capture\"}'";
+        let (c, m) = code(with_worker(bad, &limits).await);
+        assert_eq!((c, m.as_str()), ("unreadable_capture", "x.atrace: not a capture"));
+        let started = Instant::now();
+        let (c, m) = code(with_worker("sleep 30", &limits).await);
+        assert_eq!(c, "decode_limit", "{m}");
+        assert!(started.elapsed() < Duration::from_secs(5), "killed at the limit: {:?}", started.elapsed());
+    }
+
+    #[tokio::test]
+    async fn a_vetted_capture_is_decoded_here() {
+        let d = with_worker("echo '{\"ok\": true, \"events\": 0}'", &Limits::default()).await.unwrap();
+        assert_eq!(d.index.events().len(), 0);
+    }
+}
