@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod output;
 mod version;
 
 #[derive(Parser)]
@@ -44,6 +45,9 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// Record a live link from a logic analyzer through libsigrok (needs the `sigrok` feature).
     Logic(cmd::logic::LogicArgs),
+    /// Internal: `serve` decodes each capture in this child process first, within a memory limit.
+    #[command(hide = true)]
+    ServeWorker(cmd::serve::WorkerArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         Command::Export(args) => cmd::export::run(args),
         Command::Serve(args) => cmd::serve::run(args),
         Command::Logic(args) => cmd::logic::run(args),
+        Command::ServeWorker(args) => cmd::serve::worker(args),
     };
     match result {
         Ok(code) => code,

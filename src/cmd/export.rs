@@ -99,6 +99,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode> {
         return run_events(&args, format);
     }
     let name = args.trace.display().to_string();
+    let out = crate::output::create(&args.output, &[&args.trace])?;
     let f = File::open(&args.trace).with_context(|| format!("cannot open {name}"))?;
     let reader = TraceReader::new(std::io::BufReader::with_capacity(1 << 16, f))
         .with_context(|| format!("cannot read {name}"))?;
@@ -109,14 +110,11 @@ pub fn run(args: ExportArgs) -> Result<ExitCode> {
     let cfg = SrRender { samplerate: args.samplerate, baud, ..SrRender::default() };
     {
         {
-            let dir = args.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            let tmp = tempfile::NamedTempFile::new_in(dir)
-                .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-            let out = BufWriter::with_capacity(1 << 16, tmp.as_file().try_clone()?);
+            let w = BufWriter::with_capacity(1 << 16, out.file());
             let records = reader.map(|r| r.map_err(|e| anyhow::anyhow!("{name}: {e}")));
             let stats =
-                write_sr(out, records, &cfg).with_context(|| format!("cannot write {}", args.output.display()))?;
-            tmp.persist(&args.output).with_context(|| format!("cannot write {}", args.output.display()))?;
+                write_sr(w, records, &cfg).with_context(|| format!("cannot write {}", args.output.display()))?;
+            out.commit()?;
             eprintln!(
                 "atscope: wrote {}: {} samples at {} Hz, {} Bd 8N1; host {} bytes, modem {} bytes{}{}",
                 args.output.display(),
@@ -151,18 +149,16 @@ fn trace_meta(path: &Path) -> Option<Meta> {
 fn run_events(args: &ExportArgs, format: ExportFormat) -> Result<ExitCode> {
     let opts = args.analysis.options()?;
     let import = ImportOptions { host: args.host.clone(), modem: args.modem.clone(), ..Default::default() };
+    let output = crate::output::create(&args.output, &[&args.trace])?;
     let mut records = capture::open_records(&args.trace, &import)?;
     let meta = trace_meta(&args.trace).unwrap_or_default();
-    let dir = args.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp =
-        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot create a file in {}", dir.display()))?;
-    let out = BufWriter::with_capacity(1 << 16, tmp.as_file().try_clone()?);
+    let out = BufWriter::with_capacity(1 << 16, output.file());
     let title = meta
         .get("title")
         .and_then(|t| t.as_str())
         .map(str::to_string)
         .unwrap_or_else(|| args.trace.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-    let mut sink: Box<dyn ExportSink> = match format {
+    let mut sink: Box<dyn ExportSink + '_> = match format {
         ExportFormat::Pcapng => {
             let start = meta.get("started").and_then(|s| s.as_str()).and_then(parse_rfc3339);
             let o = PcapngOptions {
@@ -204,13 +200,7 @@ fn run_events(args: &ExportArgs, format: ExportFormat) -> Result<ExitCode> {
     };
     drop(sink);
     written.with_context(|| format!("cannot write {}", args.output.display()))?;
-    tmp.persist(&args.output).with_context(|| format!("cannot write {}", args.output.display()))?;
-    // A temporary file is private (0600); an export is a document to share like any other.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&args.output, std::fs::Permissions::from_mode(0o644)).ok();
-    }
+    output.commit()?;
     let redacted = if args.analysis.no_redact { "not redacted" } else { "secrets redacted" };
     eprintln!("atscope: wrote {} ({format:?}); {}; {redacted}", args.output.display(), analysis.summary().line());
     Ok(ExitCode::SUCCESS)

@@ -4,8 +4,8 @@
 //! with the UART options; byte-level captures are copied. The trace header records the source
 //! format, the wiring (which channel was taken for which side, and why) and the baud rate.
 
-use std::io::{BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{BufWriter, IsTerminal};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -64,11 +64,12 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     }
     meta.insert("atscope".into(), json!(crate::version::long_version()));
 
-    // Write next to the target, then rename: a failed import leaves no half trace behind.
-    let out_dir = args.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(out_dir)
-        .with_context(|| format!("cannot create a file in {}", out_dir.display()))?;
-    let mut w = TraceWriter::new(BufWriter::with_capacity(1 << 16, tmp.as_file()), &meta)?;
+    // Never onto the capture; a file is written beside the target and renamed once complete, so a
+    // failed or interrupted import leaves no half trace behind.
+    let inputs: Vec<&Path> = args.capture.iter().map(PathBuf::as_path).collect();
+    let out = crate::output::create(&args.output, &inputs)?;
+    let mut w = TraceWriter::new(BufWriter::with_capacity(1 << 16, out.file()), &meta)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
 
     let bar = std::io::stderr().is_terminal().then(|| {
         let b = indicatif::ProgressBar::new(0);
@@ -107,8 +108,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     for warn in rec.source_mut().take_warnings() {
         eprintln!("atscope: warning: {warn}");
     }
-    tmp.as_file().flush()?;
-    tmp.persist(&args.output).with_context(|| format!("cannot write {}", args.output.display()))?;
+    out.commit()?;
     eprintln!(
         "atscope: wrote {}: host {} bytes, modem {} bytes, {} line conditions",
         args.output.display(),

@@ -195,7 +195,11 @@ pub fn start_viewer(serve: bool, name: &str) -> Result<Option<(EventSink, LiveSe
         return Ok(None);
     }
     let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    let state = atscope_web::AppState { allowed_hosts: atscope_web::server::allowed_hosts(ip), ..Default::default() };
+    let state = atscope_web::AppState {
+        allowed_hosts: atscope_web::server::allowed_hosts(ip),
+        decoder: super::serve::worker_decoder(),
+        ..Default::default()
+    };
     let live = state.store.add_live(name, "live recording");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)

@@ -43,7 +43,6 @@ mod without_sigrok {
 
 #[cfg(feature = "sigrok")]
 mod with_sigrok {
-    use std::fs::File;
     use std::path::PathBuf;
     use std::process::ExitCode;
     use std::time::{Duration, Instant};
@@ -176,7 +175,8 @@ mod with_sigrok {
         if !notes.is_empty() {
             meta.insert("notes".into(), json!(notes));
         }
-        let file = File::create(output).with_context(|| format!("cannot create {}", output.display()))?;
+        let inputs: Vec<&std::path::Path> = args.identity_file.iter().map(PathBuf::as_path).collect();
+        let file = atscope_analyzer::output::open_direct(output, &inputs)?;
         let mut w = TraceWriter::new(file, &meta).with_context(|| format!("cannot write {}", output.display()))?;
         eprintln!("atscope: capturing from {device} into {}; Ctrl-C to stop", output.display());
 

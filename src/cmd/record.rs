@@ -74,7 +74,9 @@ pub fn run(args: RecordArgs) -> Result<ExitCode> {
     let stop = live::stop_flag()?;
     let (tx, rx) = std::sync::mpsc::channel();
     let meta = live::meta(source, &wiring, &settings, args.live.identity_file.as_ref());
-    let recorder = Recorder::create(Some(&args.output), &meta, tx)?;
+    let inputs: Vec<&std::path::Path> =
+        args.script.iter().chain(args.live.identity_file.iter()).map(PathBuf::as_path).collect();
+    let recorder = Recorder::create(Some(&args.output), &inputs, &meta, tx)?;
     let mut readers = Vec::new();
     let mut _pty = None;
     let reader_line = |label: String, path: &str, dir| Line { label, path: Some(path.to_string()), settings, dir };

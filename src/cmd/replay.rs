@@ -103,7 +103,9 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
     );
     meta.insert("replay_of".into(), args.trace.display().to_string().into());
     meta.insert("speed".into(), args.speed.into());
-    let recorder = Recorder::create(args.output.as_deref(), &meta, tx)?;
+    let inputs: Vec<&std::path::Path> =
+        std::iter::once(&args.trace).chain(args.live.identity_file.iter()).map(PathBuf::as_path).collect();
+    let recorder = Recorder::create(args.output.as_deref(), &inputs, &meta, tx)?;
     let port = open(&args.port, &settings)?;
     let shared = SharedPort::new(args.port.clone());
     shared.set(Some(port.try_clone().context("cloning the port handle")?));

@@ -5,10 +5,12 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use atscope_analyzer::capture::ImportOptions;
 use atscope_web::server::{ServeOptions, DEFAULT_PORT};
+use atscope_web::upload::{Decoder, Limits};
 use clap::Args;
 
 /// Arguments of `atscope serve`.
@@ -32,9 +34,51 @@ pub struct ServeArgs {
     /// Largest capture the page may upload, in MiB.
     #[arg(long, default_value_t = 256)]
     pub max_upload_mib: usize,
+    /// Most memory one capture (upload or file) may take to decode, in MiB; a capture that needs
+    /// more is refused (decoded first in a separate process held to this).
+    #[arg(long, default_value_t = 2048, value_name = "MIB")]
+    pub decode_memory_mib: u64,
+    /// Longest time one capture may take to decode, in seconds.
+    #[arg(long, default_value_t = 120, value_name = "S")]
+    pub decode_seconds: u64,
 }
 
-/// Runs `atscope serve` until Ctrl-C.
+/// Arguments of the hidden `atscope serve-worker`: the child process `serve` decodes a capture in
+/// first, within a memory limit (see `atscope_web::upload`).
+#[derive(Args)]
+pub struct WorkerArgs {
+    /// The capture.
+    pub file: PathBuf,
+    /// Which channel is the host.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Which channel is the modem.
+    #[arg(long)]
+    pub modem: Option<String>,
+    /// Address-space limit of this process, MiB.
+    #[arg(long)]
+    pub memory_mib: Option<u64>,
+}
+
+/// Every capture is decoded first in a child process: this executable, `serve-worker`.
+pub fn worker_decoder() -> Decoder {
+    match std::env::current_exe() {
+        Ok(program) => Decoder::Worker { program, args: vec!["serve-worker".into()] },
+        Err(e) => {
+            eprintln!("warning: cannot find this executable ({e}): captures are decoded without a memory limit");
+            Decoder::InProcess
+        }
+    }
+}
+
+/// Runs the hidden `atscope serve-worker`.
+pub fn worker(args: WorkerArgs) -> Result<ExitCode> {
+    let opts = ImportOptions { host: args.host, modem: args.modem, ..Default::default() };
+    atscope_web::upload::worker_main(&args.file, &opts, args.memory_mib);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `atscope serve` until Ctrl-C or SIGTERM.
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let paths = if args.paths.is_empty() { vec![PathBuf::from("traces")] } else { args.paths };
     let opts = ServeOptions {
@@ -42,6 +86,12 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         port: args.port,
         import: ImportOptions { host: args.host, modem: args.modem, ..Default::default() },
         max_upload: args.max_upload_mib.saturating_mul(1024 * 1024),
+        limits: Limits {
+            decode_memory: args.decode_memory_mib.saturating_mul(1 << 20),
+            decode_time: Duration::from_secs(args.decode_seconds.max(1)),
+            ..Limits::default()
+        },
+        decoder: worker_decoder(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     let bind = args.bind;
@@ -56,10 +106,13 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
                 ready.skipped.join(", ")
             );
         }
+        for f in ready.failed {
+            eprintln!("warning: not served: {}", f.error);
+        }
         if !bind.is_loopback() {
             eprintln!("warning: listening on {bind}: anyone who can reach this machine can read the traces");
         }
-        eprintln!("serving {} trace(s); Ctrl-C stops (default port {DEFAULT_PORT})", ready.traces);
+        eprintln!("serving {} trace(s); Ctrl-C or SIGTERM stops (default port {DEFAULT_PORT})", ready.traces);
         println!("{}", ready.url);
     }))
     .context("atscope serve")?;

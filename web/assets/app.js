@@ -25,7 +25,7 @@
 
   // ---- state -------------------------------------------------------------------------------
   const S = {
-    traces: [], maxUpload: 0, trace: null, info: null,
+    traces: [], failed: [], maxUpload: 0, trace: null, info: null,
     view: { from: 0, to: 1 }, win: null, overview: null, sel: null, selItem: null,
     findings: [], filter: { q: '', name: '', type: '' },
     rows: { total: 0, pages: new Map(), first: 0, pending: new Map(), gen: 0 },
@@ -117,6 +117,7 @@
   async function loadTraceList() {
     const r = await getJSON(`${API}/traces`);
     S.traces = r.traces;
+    S.failed = r.failed || [];
     S.maxUpload = r.max_upload || 0;
     renderTraceList();
   }
@@ -142,6 +143,15 @@
       if (f.error + f.warning + f.note === 0) fl.textContent = 'no findings';
       li.appendChild(fl);
       li.addEventListener('click', () => openTrace(t.id, null));
+    }
+    // Captures that could not be loaded: listed with their error, not openable.
+    for (const f of S.failed || []) {
+      const li = el('li', 'trace-failed');
+      const cut = f.name.lastIndexOf('/');
+      li.appendChild(el('div', 'trace-name', f.name.slice(cut + 1)));
+      li.title = f.name;
+      li.appendChild(el('div', 'trace-meta trace-error', f.error));
+      ul.appendChild(li);
     }
   }
 

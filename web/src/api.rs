@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use atscope_analyzer::finding::Severity;
 use atscope_analyzer::timeline::{Event, EventKind};
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::body::Body;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -20,6 +20,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::error::ApiError;
 use crate::render;
 use crate::store::{self, Lane, LaneWindow, Origin, RowFilter, TraceEntry, TraceIndex};
+use crate::upload;
 use crate::AppState;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -118,7 +119,7 @@ pub fn trace_info(t: &TraceEntry) -> TraceInfo {
 /// `GET /api/v1/traces`.
 pub async fn list_traces(State(st): State<AppState>) -> Json<Value> {
     let traces: Vec<TraceInfo> = st.store.list().iter().map(|t| trace_info(t)).collect();
-    Json(serde_json::json!({ "traces": traces, "max_upload": st.max_upload }))
+    Json(serde_json::json!({ "traces": traces, "failed": st.store.failed(), "max_upload": st.max_upload }))
 }
 
 /// `GET /api/v1/traces/{id}`: the list entry plus importer notes and the names seen.
@@ -398,12 +399,13 @@ pub struct UploadQuery {
 }
 
 /// `POST /api/v1/traces?name=FILE`: the body is a capture (`Content-Type:
-/// application/octet-stream`), decoded by the same pipeline as files given on the command line.
+/// application/octet-stream`), streamed to a temporary file and decoded by the same pipeline as
+/// files given on the command line, within the server's budgets ([`crate::upload`]).
 pub async fn upload(
     State(st): State<AppState>,
     q: Result<Query<UploadQuery>, QueryRejection>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> ApiResult<impl IntoResponse> {
     let Query(q) = q?;
     let ct = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -414,27 +416,26 @@ pub async fn upload(
             "send the capture as the body with Content-Type: application/octet-stream",
         ));
     }
-    let body = body?;
-    if body.is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable_capture", "the file is empty"));
+    let max = st.max_upload as u64;
+    // Refused before a byte of the body is read.
+    let declared = headers.get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+    if let Some(n) = declared {
+        match n.trim().parse::<u64>() {
+            Ok(n) if n > max => return Err(upload::too_large(max)),
+            Ok(0) => {
+                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable_capture", "the file is empty"))
+            }
+            Ok(_) => {}
+            Err(_) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_body", "bad Content-Length")),
+        }
     }
     let name = q.name.unwrap_or_else(|| "upload".into());
     let name: String = name.rsplit(['/', '\\']).next().unwrap_or("upload").chars().take(120).collect();
-    let opts = st.import.clone();
-    let store = st.store.clone();
-    let name2 = name.clone();
-    let entry = tokio::task::spawn_blocking(move || {
-        let io = |e: std::io::Error| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string());
-        let mut f = tempfile::Builder::new().prefix("atscope-upload-").tempfile().map_err(io)?;
-        std::io::Write::write_all(&mut f, &body).map_err(io)?;
-        let decoded = store::decode_file(f.path(), &opts).map_err(|e| {
-            let msg = e.to_string().replace(&f.path().display().to_string(), &name2);
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable_capture", msg)
-        })?;
-        Ok::<_, ApiError>(store.add(&name2, Origin::Upload, decoded))
-    })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
+    let dir = st.upload_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let file = upload::receive(body, max, &st.limits, &dir).await?;
+    let decoded = upload::decode(&st.decoder, &st.limits, &st.decode_slots, &st.import, file.path(), &name).await?;
+    drop(file);
+    let entry = st.store.add(&name, Origin::Upload, decoded);
     Ok((StatusCode::CREATED, Json(trace_info(&entry))))
 }
 

@@ -25,11 +25,12 @@ pub mod error;
 pub mod render;
 pub mod server;
 pub mod store;
+pub mod upload;
 
 use std::sync::Arc;
 
 use atscope_analyzer::capture::ImportOptions;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -54,15 +55,28 @@ pub struct AppState {
     pub max_upload: usize,
     /// Host names accepted in the `Host` header (DNS-rebinding guard); empty = any.
     pub allowed_hosts: Vec<String>,
+    /// Time and memory budgets (see [`upload`]).
+    pub limits: upload::Limits,
+    /// How captures are decoded (in a child process first, or only here).
+    pub decoder: upload::Decoder,
+    /// Decodes running at once ([`upload::Limits::decodes`] permits).
+    pub decode_slots: Arc<tokio::sync::Semaphore>,
+    /// Where uploads are received (the system's temporary folder when `None`).
+    pub upload_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for AppState {
     fn default() -> Self {
+        let limits = upload::Limits::default();
         AppState {
             store: Arc::new(TraceStore::new()),
             import: ImportOptions::default(),
             max_upload: DEFAULT_MAX_UPLOAD,
             allowed_hosts: Vec::new(),
+            decode_slots: Arc::new(tokio::sync::Semaphore::new(limits.decodes.max(1))),
+            limits,
+            decoder: upload::Decoder::InProcess,
+            upload_dir: None,
         }
     }
 }
@@ -77,7 +91,7 @@ impl AppState {
 /// The whole app: the page, its assets and the API.
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
-        .route("/traces", get(api::list_traces).post(api::upload).layer(DefaultBodyLimit::max(state.max_upload)))
+        .route("/traces", get(api::list_traces).post(api::upload))
         .route("/traces/{id}", get(api::get_trace))
         .route("/traces/{id}/events", get(api::window))
         .route("/traces/{id}/events/{seq}", get(api::event_detail))

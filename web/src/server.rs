@@ -6,10 +6,13 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
 use atscope_analyzer::capture::ImportOptions;
 use tokio::net::TcpListener;
 
-use crate::store::LoadError;
+use crate::store::{self, Failed, LoadError, Loaded, Origin};
+use crate::upload::{self, Decoder, Limits};
 use crate::{app, AppState, DEFAULT_MAX_UPLOAD};
 
 /// The port used when none is given.
@@ -26,6 +29,10 @@ pub struct ServeOptions {
     pub import: ImportOptions,
     /// Upload size limit, bytes.
     pub max_upload: usize,
+    /// Time and memory budgets.
+    pub limits: Limits,
+    /// How captures (files given and uploads) are decoded.
+    pub decoder: Decoder,
 }
 
 impl Default for ServeOptions {
@@ -35,6 +42,8 @@ impl Default for ServeOptions {
             port: None,
             import: ImportOptions::default(),
             max_upload: DEFAULT_MAX_UPLOAD,
+            limits: Limits::default(),
+            decoder: Decoder::InProcess,
         }
     }
 }
@@ -124,33 +133,142 @@ pub struct Ready<'a> {
     pub traces: usize,
     /// Files in the given directories that are not captures.
     pub skipped: &'a [String],
+    /// Captures that could not be loaded (listed on the page with their errors).
+    pub failed: &'a [Failed],
 }
 
-/// Loads the captures in `paths` (files or directories), binds, calls `ready` and serves until
-/// Ctrl-C.
+/// Loads the captures in `paths` (files or directories; each decoded within the budgets, a bad
+/// one listed with its error and the rest served), binds, calls `ready` and serves until Ctrl-C
+/// or SIGTERM.
 pub async fn serve(paths: Vec<PathBuf>, opts: ServeOptions, ready: impl FnOnce(&Ready<'_>)) -> Result<(), ServeError> {
     let state = AppState {
         import: opts.import.clone(),
         max_upload: opts.max_upload,
         allowed_hosts: allowed_hosts(opts.bind),
+        decode_slots: Arc::new(tokio::sync::Semaphore::new(opts.limits.decodes.max(1))),
+        limits: opts.limits.clone(),
+        decoder: opts.decoder.clone(),
         ..Default::default()
     };
-    let store = state.store.clone();
-    let import = opts.import.clone();
-    let (traces, skipped) = tokio::task::spawn_blocking(move || store.add_paths(&paths, &import))
-        .await
-        .map_err(std::io::Error::other)??;
+    let (files, skipped) = store::capture_files(&paths)?;
+    let mut loaded = Loaded { skipped, ..Default::default() };
+    for (path, name) in files {
+        let d = upload::decode(&state.decoder, &state.limits, &state.decode_slots, &state.import, &path, &name).await;
+        match d {
+            Ok(d) => {
+                state.store.add(&name, Origin::File, d);
+                loaded.added += 1;
+            }
+            Err(e) => {
+                let msg = if e.message.contains(&name) { e.message } else { format!("{name}: {}", e.message) };
+                loaded.failed.push(state.store.add_failed(&name, &msg));
+            }
+        }
+    }
+    loaded.check(&paths)?;
     let bound = bind(opts.bind, opts.port).await?;
-    ready(&Ready { url: bound.url(), note: bound.note.as_deref(), traces, skipped: &skipped });
+    ready(&Ready {
+        url: bound.url(),
+        note: bound.note.as_deref(),
+        traces: loaded.added,
+        skipped: &loaded.skipped,
+        failed: &loaded.failed,
+    });
     run(bound.listener, state).await
 }
 
-/// Serves `state` on `listener` until Ctrl-C.
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Serves `state` on `listener` until Ctrl-C or SIGTERM (see [`run_until`]).
 pub async fn run(listener: TcpListener, state: AppState) -> Result<(), ServeError> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    run_until(listener, state, shutdown_signal()).await
+}
+
+/// Raises the soft limit of open files to the hard limit: every connection is a file descriptor,
+/// and a thousand idle ones must not lock everybody else out.
+fn raise_open_files() {
+    #[cfg(unix)]
+    {
+        use nix::sys::resource::{getrlimit, setrlimit, Resource};
+        if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+            if soft < hard {
+                let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+            }
+        }
+    }
+}
+
+/// Serves `state` on `listener` until `shutdown` completes. Each connection must send its request
+/// headers within [`Limits::header_timeout`]; on shutdown the listener is closed, open requests get
+/// [`Limits::shutdown_grace`] to finish and are then dropped (which removes their upload files and
+/// stops their decodes), and the upload folder (made in `state.upload_dir`, else in the system's
+/// temporary folder) is removed.
+pub async fn run_until(
+    listener: TcpListener,
+    mut state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), ServeError> {
+    raise_open_files();
+    let mut b = tempfile::Builder::new();
+    b.prefix("atscope-serve-");
+    let uploads = match &state.upload_dir {
+        Some(parent) => b.tempdir_in(parent)?,
+        None => b.tempdir()?,
+    };
+    state.upload_dir = Some(uploads.path().to_path_buf());
+    let grace = state.limits.shutdown_grace;
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(state.limits.header_timeout);
+    let service = hyper_util::service::TowerToHyperService::new(app(state));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut conns = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service.clone());
+                    let conn = graceful.watch(conn);
+                    conns.spawn(async move {
+                        let _ = conn.await;
+                    });
+                }
+                // Out of file descriptors and the like: wait a little rather than spin.
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(grace) => {}
+    }
+    conns.abort_all();
+    while conns.join_next().await.is_some() {}
+    drop(service);
+    uploads.close()?;
     Ok(())
 }

@@ -547,6 +547,27 @@ pub const MAX_UPLOADS: usize = 16;
 #[derive(Debug, Default)]
 pub struct TraceStore {
     traces: RwLock<Vec<Arc<TraceEntry>>>,
+    failed: RwLock<Vec<Failed>>,
+}
+
+/// A capture that could not be loaded: listed with its error, the rest is still served.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Failed {
+    /// Its name (the path relative to the folder given, or the file name).
+    pub name: String,
+    /// Why (one line).
+    pub error: String,
+}
+
+/// What [`TraceStore::add_paths`] loaded.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Traces added.
+    pub added: usize,
+    /// Files in the given directories that are not captures.
+    pub skipped: Vec<String>,
+    /// Captures that could not be decoded (also kept in the store, see [`TraceStore::failed`]).
+    pub failed: Vec<Failed>,
 }
 
 /// Why a file could not be loaded.
@@ -566,6 +587,9 @@ pub enum LoadError {
     /// Nothing to serve.
     #[error("no capture found in {0}")]
     Empty(String),
+    /// Every capture failed to load (the first error).
+    #[error("{0}")]
+    Failed(String),
 }
 
 /// A decoded capture, ready to be added to a store.
@@ -583,6 +607,17 @@ pub struct Decoded {
 
 /// Decodes a capture file (any format [`capture::open_records`] reads) into an index.
 pub fn decode_file(path: &Path, opts: &ImportOptions) -> Result<Decoded, CaptureError> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    decode_file_until(path, opts, &never).map(|d| d.expect("never cancelled"))
+}
+
+/// [`decode_file`], stopping (`Ok(None)`) as soon as `cancel` is set (checked between records).
+pub fn decode_file_until(
+    path: &Path,
+    opts: &ImportOptions,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<Option<Decoded>, CaptureError> {
+    let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
     let mut records = capture::open_records(path, opts)?;
     let format = records.source_mut().format_name().to_string();
     let mut notes = vec![records.explanation().to_string()];
@@ -591,13 +626,19 @@ pub fn decode_file(path: &Path, opts: &ImportOptions) -> Result<Decoded, Capture
     let mut index = TraceIndex::new();
     analysis.capture_checks(&records, &mut |e| index.push(e.clone()));
     for rec in records.by_ref() {
+        if cancelled() {
+            return Ok(None);
+        }
         analysis.push(&rec?, &mut |e| index.push(e.clone()));
+    }
+    if cancelled() {
+        return Ok(None);
     }
     analysis.finish(&mut |e| index.push(e.clone()));
     notes.extend(records.source_mut().take_warnings().into_iter().map(|w| format!("warning: {w}")));
     let tl = analysis.timeline();
     let slm = if tl.version_known() { tl.version().to_string() } else { format!("{} (assumed)", tl.version()) };
-    Ok(Decoded { index, format, slm, notes })
+    Ok(Some(Decoded { index, format, slm, notes }))
 }
 
 /// A URL-safe id from a name: lower-case letters, digits, `.`, `-`, `_`.
@@ -701,38 +742,93 @@ impl TraceStore {
         Ok(self.add(name, Origin::File, d))
     }
 
-    /// Adds the captures named on a command line: files as given (an unreadable one is an
-    /// error), directories searched recursively for files whose content is a capture (others are
-    /// skipped). Returns what was added and the names of files skipped in directories.
-    pub fn add_paths(&self, paths: &[PathBuf], opts: &ImportOptions) -> Result<(usize, Vec<String>), LoadError> {
-        let mut added = 0;
-        let mut skipped = Vec::new();
-        for p in paths {
-            if p.is_dir() {
-                let mut files = Vec::new();
-                walk(p, &mut files)?;
-                files.sort();
-                for f in files {
-                    let rel = f.strip_prefix(p).unwrap_or(&f).to_string_lossy().replace('\\', "/");
-                    if capture::detect::detect(&f).is_err() {
-                        skipped.push(rel);
-                        continue;
-                    }
-                    self.add_file(&f, &rel, opts)?;
-                    added += 1;
-                }
-            } else {
-                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                self.add_file(p, &name, opts)?;
-                added += 1;
+    /// Records a capture that could not be loaded, to be listed with its error.
+    pub fn add_failed(&self, name: &str, error: &str) -> Failed {
+        let f = Failed { name: name.to_string(), error: error.to_string() };
+        self.failed.write().unwrap_or_else(|p| p.into_inner()).push(f.clone());
+        f
+    }
+
+    /// The captures that could not be loaded.
+    pub fn failed(&self) -> Vec<Failed> {
+        self.failed.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Adds the captures named on a command line (see [`capture_files`]), decoding them here; a
+    /// capture that cannot be decoded is listed with its error ([`TraceStore::failed`]) and the
+    /// others are still added. An error only when nothing could be added.
+    pub fn add_paths(&self, paths: &[PathBuf], opts: &ImportOptions) -> Result<Loaded, LoadError> {
+        let (files, skipped) = capture_files(paths)?;
+        let mut loaded = Loaded { skipped, ..Default::default() };
+        for (path, name) in files {
+            match self.add_file(&path, &name, opts) {
+                Ok(_) => loaded.added += 1,
+                Err(e) => loaded.failed.push(self.add_failed(&name, &short_error(&e.to_string()))),
             }
         }
-        if added == 0 {
-            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-            return Err(LoadError::Empty(names.join(", ")));
-        }
-        Ok((added, skipped))
+        loaded.check(paths)?;
+        Ok(loaded)
     }
+}
+
+impl Loaded {
+    /// An error when nothing was added: [`LoadError::Failed`] naming the first failure, or
+    /// [`LoadError::Empty`].
+    pub fn check(&self, paths: &[PathBuf]) -> Result<(), LoadError> {
+        if self.added > 0 {
+            return Ok(());
+        }
+        if let Some(f) = self.failed.first() {
+            return Err(LoadError::Failed(f.error.clone()));
+        }
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        Err(LoadError::Empty(names.join(", ")))
+    }
+}
+
+/// Most characters of an error message shown (a message may quote the input).
+pub const MAX_ERROR_CHARS: usize = 300;
+
+/// `msg` cut to [`MAX_ERROR_CHARS`] characters (on a character boundary), first line only.
+pub fn short_error(msg: &str) -> String {
+    let line = msg.lines().next().unwrap_or("");
+    if line.chars().count() <= MAX_ERROR_CHARS && line.len() == msg.len() {
+        return line.to_string();
+    }
+    let mut s: String = line.chars().take(MAX_ERROR_CHARS).collect();
+    s.push('…');
+    s
+}
+
+/// A capture file to load and the name it is shown under.
+pub type CaptureFile = (PathBuf, String);
+
+/// The capture files named on a command line: files as given, directories searched recursively
+/// (hidden entries skipped) for files whose content is a capture; with the name each is shown
+/// under (the file name, or the path relative to the directory). Also the names of the files in
+/// directories that are not captures.
+pub fn capture_files(paths: &[PathBuf]) -> Result<(Vec<CaptureFile>, Vec<String>), LoadError> {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files = Vec::new();
+            walk(p, &mut files)?;
+            files.sort();
+            for f in files {
+                let rel = f.strip_prefix(p).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+                if capture::detect::detect(&f).is_err() {
+                    skipped.push(rel);
+                    continue;
+                }
+                out.push((f, rel));
+            }
+        } else {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            out.push((p.clone(), name));
+        }
+    }
+    Ok((out, skipped))
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {

@@ -14,7 +14,7 @@ use webdriver::Browser;
 async fn start_server(state: atscope_web::AppState) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, atscope_web::app(state)).await.unwrap() });
+    tokio::spawn(async move { atscope_web::server::run_until(listener, state, std::future::pending()).await.unwrap() });
     url
 }
 
@@ -47,11 +47,21 @@ async fn open(b: &Browser, url: &str, trace: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_viewer_works_in_a_real_browser() {
     webdriver::require_browser();
-    let url = start_server(common::state()).await;
+    let state = common::state();
+    state.store.add_failed("bad/cut-short.sr", "bad/cut-short.sr: not a readable ZIP archive <b>(truncated?)</b>");
+    let url = start_server(state).await;
     let b = Browser::start(1600, 900).await;
 
     // Lanes and markers are drawn.
     open(&b, &url, "with-findings").await;
+
+    // A capture that could not be loaded is listed with its error (as text), among the others.
+    let failed = b
+        .js("return [...document.querySelectorAll('#trace-list li.trace-failed')].map(li => li.textContent)", json!([]))
+        .await;
+    assert_eq!(failed, json!(["cut-short.srbad/cut-short.sr: not a readable ZIP archive <b>(truncated?)</b>"]));
+    let n = b.js("return document.querySelectorAll('#trace-list li:not(.trace-failed)').length", json!([])).await;
+    assert!(n.as_u64().unwrap() >= 5, "the other traces are listed: {n}");
     std::fs::write(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("viewer-first.png"), b.screenshot().await)
         .unwrap();
     let drawn = b.js("return window.atscope.stats.drawn", json!([])).await;

@@ -64,6 +64,9 @@ pub enum SerialError {
         /// Why.
         source: crate::trace::TraceError,
     },
+    /// The trace cannot be written there (it is an input, a directory, …).
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
     /// Creating the pseudo-terminal (or its symlink) failed.
     #[error("pseudo-terminal: {0}")]
     Pty(String),

@@ -39,13 +39,19 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts a session: creates the trace at `path` (if any) with its header, starts the sync
-    /// ticker; every record also goes to `tx`.
-    pub fn create(path: Option<&Path>, meta: &Meta, tx: Sender<Record>) -> Result<Recorder, SerialError> {
+    /// Starts a session: creates the trace at `path` (if any; never onto one of `inputs`, see
+    /// [`crate::output::open_direct`]) with its header, starts the sync ticker; every record also
+    /// goes to `tx`.
+    pub fn create(
+        path: Option<&Path>,
+        inputs: &[&Path],
+        meta: &Meta,
+        tx: Sender<Record>,
+    ) -> Result<Recorder, SerialError> {
         let writer = match path {
             Some(p) => {
                 let trace_err = |source| SerialError::Trace { path: p.to_owned(), source };
-                let file = File::create(p).map_err(|e| trace_err(e.into()))?;
+                let file = crate::output::open_direct(p, inputs)?;
                 let mut w = TraceWriter::new(file, meta).map_err(trace_err)?;
                 w.get_mut().sync_data().map_err(|e| trace_err(e.into()))?;
                 Some(w)
@@ -153,7 +159,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.atrace");
         let (tx, rx) = std::sync::mpsc::channel();
-        let r = Recorder::create(Some(&path), &Meta::new(), tx).unwrap();
+        let r = Recorder::create(Some(&path), &[], &Meta::new(), tx).unwrap();
         r.chunk(Dir::Host, b"AT\r\n");
         r.mark("port lost");
         r.chunk(Dir::Modem, b"\r\nOK\r\n");
