@@ -26,6 +26,7 @@
 //! Severities can be changed or rules turned off with [`RuleConfig`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 pub mod catalogue;
 mod config;
@@ -74,7 +75,7 @@ pub(crate) struct Cmd {
 #[derive(Debug, Clone)]
 struct Active {
     spec: &'static table::Promise,
-    cmd: Cmd,
+    cmd: Arc<Cmd>,
     /// When the window started (`None`: a promise from `OK` whose `OK` has not come yet).
     from_t: Option<i64>,
     /// When the window ends.
@@ -102,12 +103,12 @@ pub struct Rules {
     cfg: RuleConfig,
     clock: i64,
     any_traffic: bool,
-    cmds: HashMap<u32, Cmd>,
+    cmds: HashMap<u32, Arc<Cmd>>,
     /// Pipelined commands on an assumed pre-2.5 version, until their exchanges end.
     pipelined_doubt: HashMap<u32, Vec<Draft>>,
     /// Exchanges sent while the SLM slept or idled (their UART bytes were lost).
     lost_in_sleep: BTreeSet<u32>,
-    last_cmd: Option<Cmd>,
+    last_cmd: Option<Arc<Cmd>>,
     active: Vec<Active>,
     expect_reset: Option<(ExpectReset, i64)>,
     cfun: Option<(i64, i64)>,
@@ -218,7 +219,7 @@ impl Rules {
         match &e.kind {
             EventKind::Command { exchange, name, form, params, line, invalid, pending, .. } => {
                 let timeout = table::timeout_ms(name, params);
-                let cmd = Cmd {
+                let cmd = Arc::new(Cmd {
                     seq: e.seq,
                     name: name.clone(),
                     form: *form,
@@ -227,7 +228,7 @@ impl Rules {
                     t0: e.t_ns,
                     t1: e.end_ns,
                     deadline: timeout.map(|ms| e.end_ns.saturating_add(table::ms_to_ns(ms))),
-                };
+                });
                 let asleep = match self.expect_reset {
                     Some((ExpectReset::Idle, since)) => Some(("idle after AT#XSLEEP=2", since)),
                     Some((ExpectReset::Sleep, since)) => Some(("asleep after AT#XSLEEP=1", since)),

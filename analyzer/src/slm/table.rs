@@ -664,7 +664,15 @@ pub fn fota_failed(fields: &[i64]) -> bool {
 
 /// The spec of a command, by name (case-insensitive).
 pub fn command(name: &str) -> Option<&'static CommandSpec> {
-    COMMANDS.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+    static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static CommandSpec>> =
+        std::sync::OnceLock::new();
+    let map = BY_NAME.get_or_init(|| COMMANDS.iter().map(|c| (c.name, c)).collect());
+    // The grammar upper-cases names; other callers may not.
+    match map.get(name) {
+        Some(c) => Some(c),
+        None if name.bytes().any(|b| b.is_ascii_lowercase()) => map.get(&*name.to_ascii_uppercase()).copied(),
+        None => None,
+    }
 }
 
 /// The spec of a URC, by name.
