@@ -111,7 +111,7 @@ impl Analysis {
                 self.builder.revise_version(v);
             }
             if self.redact {
-                redact_event(&mut e);
+                redact_event(&mut e, version);
             }
             self.summary.add(&e);
             sink(&e);
