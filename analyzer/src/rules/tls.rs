@@ -266,8 +266,13 @@ impl Rules {
         } else {
             "in the SLM's Zephyr settings".to_string()
         };
+        let how = if self.mapped.contains_key(&tag) {
+            "went through #XCMNG (native TLS)"
+        } else {
+            "are listed by AT%CMNG=1 only as native-TLS mappings"
+        };
         let message = format!(
-            "{service} uses modem sec_tag {tag}, but its {} went through #XCMNG (native TLS): {where_s}; the modem has {have_s} at {tag}",
+            "{service} uses modem sec_tag {tag}, but its {} {how}: {where_s}; the modem has {have_s} at {tag}",
             missing.iter().map(|t| tn(*t)).collect::<Vec<_>>().join(" and ")
         );
         let help = format!(
