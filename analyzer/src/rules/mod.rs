@@ -31,7 +31,11 @@ use std::sync::Arc;
 pub mod catalogue;
 mod config;
 mod health;
+mod promises;
+mod reset;
 mod tls;
+
+use promises::{applies, late_urc, missing_urc, urc_text};
 
 pub use catalogue::{FindingId, CATALOGUE};
 pub use config::RuleConfig;
@@ -494,32 +498,6 @@ impl Rules {
         self.finish_drafts(out)
     }
 
-    /// A URC (or an information line) that may keep a promise. One that comes after its
-    /// window settles it as late; one that comes early (before the command's `OK`) settles it too.
-    fn settle(&mut self, e: &Event, name: &str, params: &[Param], line: &Bytes, out: &mut Vec<Draft>) {
-        let v = ints(params);
-        for a in self.active.iter_mut().filter(|a| a.seen.len() < 4 && a.from_t.is_some()) {
-            a.seen.push((e.t_ns, line.escaped()));
-        }
-        let clock = self.clock;
-        let mut kept = Vec::new();
-        let mut settled = false;
-        for a in std::mem::take(&mut self.active) {
-            let first_ok = a.spec.first.is_empty() || v.first().is_some_and(|f| a.spec.first.contains(f));
-            let fota_end = name == "#XFOTA" && table::fota_failed(&v);
-            // One URC keeps one promise: the oldest that it answers.
-            if settled || !a.spec.urc.eq_ignore_ascii_case(name) || !(first_ok || fota_end) {
-                kept.push(a);
-                continue;
-            }
-            settled = true;
-            if a.overdue(clock) {
-                out.push(late_urc(&a, e));
-            }
-        }
-        self.active = kept;
-    }
-
     fn final_for(&mut self, e: &Event, c: &Cmd, result: &FinalResult, latency: Option<i64>, out: &mut Vec<Draft>) {
         // Promises that start at OK (unless the URC already came).
         if result.is_ok() {
@@ -637,87 +615,6 @@ impl Rules {
         Draft { id: FindingId::AtError, level: None, t0: c.t0, t1: e.end_ns, message, help, events: vec![c.seq, e.seq] }
     }
 
-    fn reset(&mut self, e: &Event, r: &crate::timeline::ResetInfo, out: &mut Vec<Draft>) {
-        let garbage =
-            if r.garbage.0.is_empty() { String::new() } else { format!(" after garbage bytes {}", hex(&r.garbage.0)) };
-        // Promises: a reset keeps "Ready" and breaks every other, unless it is the resume from
-        // idle, which is no reboot: sessions and promises live on.
-        let resume = matches!(self.expect_reset, Some((ExpectReset::Idle, _)));
-        for a in std::mem::take(&mut self.active) {
-            if a.spec.urc == "Ready" {
-                if a.overdue(self.clock) {
-                    out.push(late_urc(&a, e));
-                }
-            } else if resume {
-                self.active.push(a);
-            } else if a.from_t.is_some() {
-                self.tls_outcome(a.cmd.seq, false, out);
-                out.push(missing_urc(a, Some(e)));
-            }
-        }
-        if !resume {
-            self.tls_unsettled(true, out);
-        }
-        let suspect = r.aborted.last().and_then(|x| self.cmds.get(x)).cloned();
-        match self.expect_reset.take() {
-            Some((why, since)) => {
-                let (what, help) = match why {
-                    ExpectReset::Reset => ("after AT#XRESET", "The host asked for this reboot (or activated a FOTA image with it)."),
-                    ExpectReset::Sleep => ("wake-up from AT#XSLEEP=1", "AT#XSLEEP=1 powers the chip off; the wake-up pin reset it, so the host sees Ready."),
-                    ExpectReset::Idle => ("resume from AT#XSLEEP=2 idle", "Not a reboot: after an idle wake the SLM prints Ready and then the responses and URCs it buffered (a 1 KiB ring that can overflow silently)."),
-                };
-                out.push(Draft {
-                    id: FindingId::ResetExpected,
-                    level: None,
-                    t0: since,
-                    t1: e.end_ns,
-                    message: format!("Ready: {what}{garbage}"),
-                    help: help.into(),
-                    events: vec![e.seq],
-                });
-            }
-            None if !self.any_traffic => out.push(Draft {
-                id: FindingId::ResetExpected,
-                level: None,
-                t0: e.t_ns,
-                t1: e.end_ns,
-                message: format!("Ready at the start of the capture: power-on or boot{garbage}"),
-                help: "The first Ready of a capture is the SLM's boot message. Bytes before it are a power-up line glitch.".into(),
-                events: vec![e.seq],
-            }),
-            None => {
-                let suspect_line = suspect.as_ref().or(self.last_cmd.as_ref());
-                let mut ev = vec![e.seq];
-                let who = match (&suspect, &self.last_cmd) {
-                    (Some(c), _) => {
-                        ev.push(c.seq);
-                        format!("while {} was pending", c.line)
-                    }
-                    (None, Some(c)) => {
-                        ev.push(c.seq);
-                        format!("{} after {} (the last command)", secs(e.t_ns - c.t1), c.line)
-                    }
-                    _ => "with no command sent".into(),
-                };
-                let mqtt = suspect_line.is_some_and(|c| c.name == "#XMQTTCON" && c.params.first().and_then(Param::as_int) == Some(0));
-                let mut help = "Nothing the host sent asks for a reboot (#XRESET, FOTA activation or an #XSLEEP wake), so the nRF9160 crashed or lost power: the SLM restarted, every socket, MQTT and cloud session is gone and the host must start over. Garbage just before Ready is the TX line glitching while the chip resets. Read the RTT log or the crash dump of the SLM build, and check the supply during radio activity.".to_string();
-                if mqtt {
-                    help.push_str(" For AT#XMQTTCON=0 on v2.1.x the known suspects are the MQTT thread teardown (the disconnect waits up to 60 s for the thread; a later connect re-creates a thread that is still alive), the shared rsp_buf without locking (fixed in v2.3.0) and the 2 KiB MQTT thread stack (large PUBLISH, fixed in v2.4.0). Updating to v2.5+ reworked this path.");
-                }
-                out.push(Draft {
-                    id: FindingId::ResetUnexpected,
-                    level: None,
-                    t0: suspect_line.map(|c| c.t0).unwrap_or(e.t_ns),
-                    t1: e.end_ns,
-                    message: format!("the modem rebooted (Ready{garbage}) {who}"),
-                    help,
-                    events: ev,
-                });
-            }
-        }
-        self.any_traffic = true;
-    }
-
     fn burst(&mut self, e: &Event, out: &mut Vec<Draft>, what: &str) {
         self.bursts.push_back((e.t_ns, e.seq));
         while self.bursts.front().is_some_and(|(t, _)| e.t_ns - t > BURST_WINDOW_NS) {
@@ -738,84 +635,6 @@ impl Rules {
             self.burst_flagged_until = e.t_ns + BURST_WINDOW_NS;
             self.bursts.clear();
         }
-    }
-}
-
-fn urc_text(p: &table::Promise) -> String {
-    match p.first {
-        [] => p.urc.to_string(),
-        [f, ..] => format!("{}: {f},…", p.urc),
-    }
-}
-
-/// Where a promise's window comes from, for messages.
-fn window(p: &table::Promise) -> String {
-    format!("{} ({})", secs(p.within_ms as i64 * 1_000_000), p.window_source)
-}
-
-fn late_urc(a: &Active, e: &Event) -> Draft {
-    let from_t = a.from_t.unwrap_or(a.cmd.t1);
-    Draft {
-        id: FindingId::UrcLate,
-        level: None,
-        t0: a.cmd.t0,
-        t1: e.end_ns,
-        message: format!(
-            "{} promised {} ({}): it came {} after, past its window of {}",
-            a.cmd.line,
-            urc_text(a.spec),
-            a.spec.label,
-            secs(e.t_ns - from_t),
-            window(a.spec)
-        ),
-        help: format!(
-            "Not missing, only slow. A host that waits {} for it gives up too early; if this delay is normal for the network or the server (a first nRF Cloud connect provisions the device and takes longer), wait longer before retrying.",
-            secs(a.spec.within_ms as i64 * 1_000_000)
-        ),
-        events: vec![a.cmd.seq, e.seq],
-    }
-}
-
-fn missing_urc(a: Active, reset: Option<&Event>) -> Draft {
-    let want = urc_text(a.spec);
-    let from_t = a.from_t.unwrap_or(a.cmd.t1);
-    let deadline = a.deadline.unwrap_or(from_t);
-    let (t1, why, mut events) = match reset {
-        Some(r) => (r.end_ns, format!("the modem reset {} after it", secs(r.t_ns - from_t)), vec![a.cmd.seq, r.seq]),
-        None => (deadline, format!("nothing within {}", window(a.spec)), vec![a.cmd.seq]),
-    };
-    events.dedup();
-    let context = if a.seen.is_empty() {
-        " No URC at all came in that time.".to_string()
-    } else {
-        let shown: Vec<String> = a.seen.iter().take(4).map(|(t, l)| format!("{l} at +{}", secs(t - from_t))).collect();
-        format!(" Meanwhile: {}.", shown.join(", "))
-    };
-    let advice = match (a.spec.command, a.spec.label) {
-        ("#XMQTTCON", "DISCONNECT") => " On the SLM the DISCONNECT event is raised inside the disconnect call itself (normally before OK), so its absence means the disconnect never completed.",
-        ("#XMQTTCON", _) => " Check the broker address and port, the TLS sec_tag (modem credentials, see AT%CMNG=1) and the network registration; CONNACK with a non-zero code means the broker refused.",
-        ("#XNRFCLOUD", _) => " nRF Cloud connects over modem TLS with sec_tag 16842753: check that the CA certificate, client certificate and private key are all in the modem at that tag (AT%CMNG=1) and that the device is registered in nRF Cloud under its UUID (AT#XUUID); an RRC release (+CSCON: 0) soon after OK means the TLS handshake ended early.",
-        _ => "",
-    };
-    Draft {
-        id: FindingId::UrcMissing,
-        level: None,
-        t0: a.cmd.t0,
-        t1,
-        message: format!("{} promised {want} ({}), {why}", a.cmd.line, a.spec.label),
-        help: format!(
-            "{want} should follow {} within {}.{context}{advice}",
-            a.cmd.line,
-            secs(a.spec.within_ms as i64 * 1_000_000)
-        ),
-        events,
-    }
-}
-
-fn applies(w: When, params: &[Param]) -> bool {
-    match w {
-        When::Always => true,
-        When::Param(i, vals) => params.get(i).and_then(Param::as_int).is_some_and(|v| vals.contains(&v)),
     }
 }
 

@@ -1,0 +1,369 @@
+//! The modem side: lines, final results and their pairing with commands, URCs, resets.
+
+use super::*;
+
+impl TimelineBuilder {
+    pub(super) fn pump_modem(&mut self) {
+        if self.replaying {
+            return;
+        }
+        loop {
+            match self.expect.front() {
+                Some(Expect::CrLf) => {
+                    // The CR LF after a `#XMQTTMSG` topic or payload: skip it if it is there.
+                    match self.modem.peek(2) {
+                        None if self.modem.peek(1).is_none_or(|b| b == b"\r") => return,
+                        Some(b"\r\n") => self.modem.skip(2),
+                        _ => {}
+                    }
+                    self.expect.pop_front();
+                    continue;
+                }
+                Some(Expect::Payload { n, .. }) if !self.modem.in_payload() => self.modem.expect_payload(*n),
+                _ => {}
+            }
+            let Some(u) = self.modem.next_unit() else {
+                return;
+            };
+            self.modem_unit(u);
+        }
+    }
+
+    pub(super) fn modem_unit(&mut self, u: ModemUnit) {
+        if self.doubt.is_some() && self.settle_doubt(&u).is_some() {
+            // The unit goes back to the framer, to be cut again in command mode.
+            return self.pump_modem();
+        }
+        match u {
+            ModemUnit::Bytes { t0, t1, bytes } => {
+                if let Some(Expect::Payload { owner, exchange, .. }) = self.expect.front().cloned() {
+                    // A payload arrives whole, unless the capture ends inside it.
+                    self.expect.pop_front();
+                    let len = bytes.len();
+                    self.emit(
+                        t0,
+                        t1,
+                        Some(Dir::Modem),
+                        EventKind::Payload { exchange, owner: owner.into(), len, data: Bytes(bytes) },
+                    );
+                    if self.data.is_some() {
+                        self.modem.set_data_mode(true);
+                    }
+                } else if let Some(d) = self.data.as_mut() {
+                    d.modem.push(t0, &bytes);
+                    self.cut_payload_pieces();
+                } else {
+                    self.emit(
+                        t0,
+                        t1,
+                        Some(Dir::Modem),
+                        EventKind::Garbage {
+                            data: Bytes(bytes),
+                            why: "modem bytes cut off at the end of the capture".into(),
+                        },
+                    );
+                }
+            }
+            ModemUnit::Line { t0, t1, text, raw, lead } => {
+                if self.data.is_some() {
+                    if text == b"Ready" {
+                        // A bare Ready in data mode: a reboot, or a peer that sent "Ready".
+                        self.doubt = Some(Doubt { t0, t1, raw, host: Vec::new(), host_len: 0 });
+                        return;
+                    }
+                    self.flush_data_payload(Dir::Modem);
+                }
+                self.modem_line(t0, t1, text, raw, lead);
+            }
+        }
+    }
+
+    /// The modem unit after a doubtful `Ready` in data mode settles it: an answer to a command
+    /// or a modem URC (both impossible in data mode) proves the reboot; an SLM line such as
+    /// `#XDATAMODE` or more received data proves it was payload.
+    pub(super) fn settle_doubt(&mut self, u: &ModemUnit) -> Option<ModemUnit> {
+        let d = self.doubt.take()?;
+        let rebooted = match u {
+            ModemUnit::Bytes { bytes, .. } => {
+                let after = bytes.strip_prefix(b"\r\n").unwrap_or(&[]);
+                bytes.starts_with(b"Ready")
+                    || [&b"OK\r"[..], b"ERROR\r", b"+", b"%"].iter().any(|p| after.starts_with(p))
+            }
+            ModemUnit::Line { .. } => false,
+        };
+        if !rebooted {
+            if let Some(data) = self.data.as_mut() {
+                data.modem.push(d.t0, &d.raw);
+            }
+            return None;
+        }
+        // The host bytes sent since the Ready were commands, not payload.
+        if let Some(data) = self.data.as_mut() {
+            let keep = data.host.bytes.len().saturating_sub(d.host_len);
+            data.host.bytes.truncate(keep);
+        }
+        self.replaying = true;
+        self.reset(d.t0, d.t1, Vec::new());
+        for (t, b) in d.host {
+            self.push_host(t, &b);
+        }
+        self.replaying = false;
+        let (ModemUnit::Bytes { t0, bytes, .. } | ModemUnit::Line { t0, raw: bytes, .. }) = u;
+        self.modem.unread(*t0, bytes);
+        Some(u.clone())
+    }
+
+    pub(super) fn modem_line(&mut self, t0: i64, t1: i64, text: Vec<u8>, raw: Vec<u8>, lead: usize) {
+        // `Ready` at the end of a line, garbage allowed before it: a reset.
+        if is_ready(&text) {
+            if self.pending.is_empty() && self.version.is_legacy() && self.proxy_open && self.data.is_none() {
+                // v2.1.x/v2.2.x proxy data comes before its `#XTCPDATA` trailer and may hold a
+                // `Ready` line of its own: the next line tells.
+                self.hold(t0, t1, text, raw);
+                return;
+            }
+            self.release_held();
+            self.reset(t0, t1, text[..text.len() - 5].to_vec());
+            return;
+        }
+        // Split a garbage prefix off a line that is otherwise clean.
+        let (garbage, clean) = split_garbage(&text);
+        if !garbage.is_empty() {
+            self.release_held();
+            let why = if clean.is_empty() { "bytes that fit no AT item" } else { "bytes before an AT line" };
+            self.emit(t0, t1, Some(Dir::Modem), EventKind::Garbage { data: Bytes(garbage.to_vec()), why: why.into() });
+            if clean.is_empty() {
+                return;
+            }
+        }
+        let clean = clean.to_vec();
+        let parsed = grammar::parse_modem_line(&clean);
+        let holding = self.pending.is_empty() && (self.version.is_legacy() || self.http_active);
+        match parsed {
+            ModemLine::Final(r) => {
+                if self.pending.is_empty() && holding {
+                    self.hold(t0, t1, clean, raw);
+                    return;
+                }
+                self.release_held();
+                self.final_result(t0, t1, r);
+            }
+            ModemLine::Prefixed { name, params } => {
+                if self.trailer(&name, &params, &raw[..lead]) {
+                    self.emit(t0, t1, Some(Dir::Modem), EventKind::Urc { name, params, line: Bytes(clean) });
+                    return;
+                }
+                self.release_held();
+                self.prefixed(t0, t1, name, params, clean);
+            }
+            ModemLine::Text => {
+                if holding {
+                    self.hold(t0, t1, clean, raw);
+                    return;
+                }
+                self.release_held();
+                self.text_line(t0, t1, clean);
+            }
+        }
+    }
+
+    pub(super) fn text_line(&mut self, t0: i64, t1: i64, line: Vec<u8>) {
+        if let Some(open) = self.pending.front_mut() {
+            open.infos += 1;
+            let exchange = open.id;
+            self.emit(
+                t0,
+                t1,
+                Some(Dir::Modem),
+                EventKind::Info { exchange, name: None, params: Vec::new(), line: Bytes(line) },
+            );
+        } else {
+            self.emit(t0, t1, Some(Dir::Modem), EventKind::Text { line: Bytes(line) });
+        }
+    }
+
+    pub(super) fn final_result(&mut self, t0: i64, t1: i64, r: FinalResult) {
+        // An unsolicited +CMS ERROR: 524 is a URC (the modem dropped the SMS client).
+        if self.pending.is_empty() && r == FinalResult::CmsError(524) {
+            self.emit(
+                t0,
+                t1,
+                Some(Dir::Modem),
+                EventKind::Urc {
+                    name: "+CMS ERROR".into(),
+                    params: vec![Param::Int(524)],
+                    line: Bytes(b"+CMS ERROR: 524".to_vec()),
+                },
+            );
+            return;
+        }
+        let Some(open) = self.pending.pop_front() else {
+            self.emit(t0, t1, Some(Dir::Modem), EventKind::Final { exchange: None, result: r, latency_ns: None });
+            return;
+        };
+        if !self.version.allows_pipelining() && self.version_known {
+            // RX was off until this final result: commands sent meanwhile were never read.
+            // (With an assumed version they wait: their own answers would prove a newer SLM.)
+            while let Some(lost) = self.pending.pop_front() {
+                self.emit_exchange(lost, t0, ExchangeStatus::Lost, None, None);
+            }
+        }
+        let latency = t0 - open.t1;
+        let id = open.id;
+        self.emit(
+            t0,
+            t1,
+            Some(Dir::Modem),
+            EventKind::Final { exchange: Some(id), result: r.clone(), latency_ns: Some(latency) },
+        );
+        let enters = open.enters_data_mode && r.is_ok();
+        let status = if r.is_ok() { ExchangeStatus::Ok } else { ExchangeStatus::Error };
+        self.emit_exchange(open, t1, status, Some(r), Some(latency));
+        if enters {
+            self.start_data_mode(t1, Some(id));
+        }
+    }
+
+    pub(super) fn emit_exchange(
+        &mut self,
+        open: Open,
+        end: i64,
+        status: ExchangeStatus,
+        result: Option<FinalResult>,
+        latency_ns: Option<i64>,
+    ) {
+        let name = open.cmd.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+        let t0 = open.t0;
+        self.emit(
+            t0,
+            end.max(t0),
+            None,
+            EventKind::Exchange {
+                id: open.id,
+                name,
+                line: Bytes(open.line),
+                status,
+                result,
+                latency_ns,
+                info_lines: open.infos,
+            },
+        );
+    }
+
+    pub(super) fn prefixed(&mut self, t0: i64, t1: i64, name: String, params: Vec<Param>, line: Vec<u8>) {
+        if name == "#XSLMVER" && self.cfg.version.is_none() {
+            if let Some(v) = SlmVersion::from_params(&params) {
+                self.version = v;
+                self.version_known = true;
+            }
+        }
+        if name == "#XSMVER" && self.cfg.version.is_none() {
+            if let Some(mut v) = SlmVersion::from_params(&params) {
+                v.sm = true;
+                self.version = v;
+                self.version_known = true;
+            }
+        }
+        let answers = self.pending.front().is_some_and(|o| {
+            o.cmd.as_ref().is_some_and(|c| {
+                answers_command(c, &name)
+                    && !(c.form == Form::Read && crate::slm::urc_during_read(&name, &params, o.infos > 0))
+            })
+        });
+        let exchange = if answers { self.pending.front().map(|o| o.id) } else { None };
+        if let Some(open) = self.pending.front_mut().filter(|_| answers) {
+            open.infos += 1;
+        }
+        let int = |i: usize| params.get(i).and_then(Param::as_int);
+        let first_int = int(0);
+        let second_int = int(1);
+        let state = params.last().and_then(Param::as_text).map(str::to_string);
+        let kind = match exchange {
+            Some(ex) => EventKind::Info { exchange: ex, name: Some(name.clone()), params, line: Bytes(line) },
+            None => EventKind::Urc { name: name.clone(), params, line: Bytes(line) },
+        };
+        if name == "#XDATAMODE" {
+            // The payload came before the line that ends it.
+            self.strip_terminator();
+            self.flush_data_payload(Dir::Host);
+            self.flush_data_payload(Dir::Modem);
+        }
+        self.emit(t0, t1, Some(Dir::Modem), kind);
+        let announced =
+            |n: Option<i64>| n.and_then(|n| usize::try_from(n).ok()).filter(|&n| n > 0 && n <= MAX_ANNOUNCED);
+        match name.as_str() {
+            "#XRECV" | "#XRECVFROM" if exchange.is_some() => {
+                if let Some(n) = announced(first_int) {
+                    self.expect.push_back(Expect::Payload {
+                        n,
+                        owner: if name == "#XRECV" { "#XRECV" } else { "#XRECVFROM" },
+                        exchange,
+                    });
+                }
+            }
+            "#XTCPDATA" | "#XUDPDATA" if !self.version.is_legacy() => {
+                if let Some(n) = announced(first_int) {
+                    let owner = if name == "#XTCPDATA" { "#XTCPDATA" } else { "#XUDPDATA" };
+                    self.expect.push_back(Expect::Payload { n, owner, exchange: None });
+                }
+            }
+            "#XMQTTMSG" => {
+                let size = |v: Option<i64>| v.and_then(|n| usize::try_from(n).ok()).filter(|&n| n <= MAX_ANNOUNCED);
+                if let (Some(tl), Some(pl)) = (size(first_int), size(second_int)) {
+                    {
+                        if tl > 0 {
+                            self.expect.push_back(Expect::Payload { n: tl, owner: "#XMQTTMSG topic", exchange: None });
+                        }
+                        self.expect.push_back(Expect::CrLf);
+                        if pl > 0 {
+                            self.expect.push_back(Expect::Payload { n: pl, owner: "#XMQTTMSG", exchange: None });
+                        }
+                        self.expect.push_back(Expect::CrLf);
+                    }
+                }
+            }
+            "#XDATAMODE" if self.data.is_some() => self.end_data_mode(Some(t0), first_int),
+            "#XTCPCLI" | "#XTCPSVR" | "#XUDPCLI" | "#XUDPSVR" => {
+                // `<h>,"connected"`, `"<ip>","connected"`, `<h>,"started"` open a proxy;
+                // `…,"disconnected"`, `"stopped"`, `"not connected"` close it.
+                match state.as_deref() {
+                    Some("connected" | "started") => self.proxy_open = true,
+                    Some("disconnected" | "stopped" | "not connected") => self.proxy_open = false,
+                    _ => {}
+                }
+            }
+            "#XHTTPCREQ" => match first_int {
+                Some(1) => {
+                    let ex = self.pending.front().map(|o| o.id).or(self.last_command);
+                    self.start_data_mode(t1, ex);
+                }
+                Some(n) if n < 0 => self.http_active = false,
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    pub(super) fn reset(&mut self, t0: i64, t1: i64, garbage: Vec<u8>) {
+        let aborted: Vec<u32> = self.pending.iter().map(|o| o.id).collect();
+        self.emit(
+            t0,
+            t1,
+            Some(Dir::Modem),
+            EventKind::Reset(ResetInfo { garbage: Bytes(garbage), aborted, last_command: self.last_command }),
+        );
+        while let Some(open) = self.pending.pop_front() {
+            self.emit_exchange(open, t0, ExchangeStatus::Aborted, None, None);
+        }
+        if self.data.is_some() {
+            self.end_data_mode(None, None);
+        }
+        self.expect.clear();
+        self.modem.expect_payload(0);
+        self.modem.set_data_mode(false);
+        self.http_active = false;
+        self.proxy_open = false;
+        self.http_claimed = 0;
+        self.http_in_body = false;
+    }
+}
