@@ -5,23 +5,10 @@
 //! (a promised URC whose deadline passed, a command still open). Time is the events' own time:
 //! no clock is read.
 //!
-//! | id | default | when |
-//! |---|---|---|
-//! | `slm.reset.unexpected` | error | `Ready` not caused by `#XRESET`, FOTA or a `#XSLEEP` wake |
-//! | `slm.reset.expected` | note | `Ready` after `#XRESET`, `#XSLEEP=1`, an `#XSLEEP=2` resume, power-on |
-//! | `uart.garbage` | warning | bytes that fit no AT item |
-//! | `uart.baud-mismatch` | error | a burst of framing errors or garbage |
-//! | `at.final.missing` | error | no final result within the command's timeout, or before a reset |
-//! | `at.final.late` | warning | a final result later than the command's documented maximum |
-//! | `at.final.unsolicited` | warning | a final result with no command pending |
-//! | `at.error` | warning | `ERROR`, `+CME ERROR`, `+CMS ERROR`, with the cause |
-//! | `slm.urc.missing` | error | a promised URC that never came in time |
-//! | `slm.host.pipelined` | warning | a command sent while another was pending, on SLM < 2.5 |
-//! | `slm.tls.native-mapping` | note | `%CMNG` tags that are native-TLS `S*10+T` mappings |
-//! | `slm.tls.modem-tag-unprovisioned` | error | modem TLS used with a tag provisioned only through `#XCMNG` |
-//! | `slm.datamode.terminator-not-last` | warning | v2.1.x: `+++` followed by more data in the same burst |
-//! | `slm.datamode.data-after-exit` | warning | host data after the SLM left data mode by itself |
-//! | `slm.datamode.modem-terminator` | warning | the SLM sent `+++`: the peer closed, answer with `+++` |
+//! Every id, its default severity and when it is raised: [`CATALOGUE`] (the README's table is
+//! tested against it). A finding at `error` names the events that prove it; doubts wait for
+//! the evidence that settles them (a credential finding for the connection's outcome, a promised
+//! URC past its window for the end of the capture, a reboot, or a late arrival).
 //!
 //! Severities can be changed or rules turned off with [`RuleConfig`].
 
