@@ -363,6 +363,32 @@ fn exports_carry_no_certificate_text_unless_no_redact() {
         let bytes = std::fs::read(&out).unwrap();
         assert!(bytes.windows(10).any(|w| w == b"-----BEGIN"), "{ext}: --no-redact keeps the content");
     }
+    // A sigrok session carries the raw bytes: imported back, they hold no credential either.
+    for (extra, redacted) in [(&[][..], true), (&["--no-redact"][..], false)] {
+        let sr = dir.path().join("s.sr");
+        let mut args = vec!["--format", "sr"];
+        args.extend_from_slice(extra);
+        export(&trace, &sr, &args);
+        let back = dir.path().join("back.atrace");
+        let o = atscope(&["import", sr.to_str().unwrap(), "-o", back.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // The import has a record per byte: join the host's bytes.
+        let reader =
+            atscope_analyzer::trace::TraceReader::new(std::io::BufReader::new(std::fs::File::open(&back).unwrap()));
+        let mut host = Vec::new();
+        for r in reader.unwrap() {
+            if let atscope_analyzer::chunk::Record::Chunk(c) = r.unwrap() {
+                if let (atscope_analyzer::chunk::Dir::Host, atscope_analyzer::chunk::Body::Bytes(b)) = (c.dir, &c.body)
+                {
+                    host.extend_from_slice(b);
+                }
+            }
+        }
+        let text = String::from_utf8_lossy(&host);
+        assert_eq!(!text.contains("-----BEGIN"), redacted, "sr {extra:?}: {text}");
+        assert_eq!(text.contains("<redacted "), redacted, "sr {extra:?}");
+        assert!(text.contains("AT%CMNG=1"), "the other commands are kept");
+    }
 }
 
 #[test]

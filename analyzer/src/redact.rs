@@ -159,3 +159,160 @@ mod tests {
         );
     }
 }
+
+/// Host records with the secrets of their command lines redacted, for exports that write raw
+/// bytes (a sigrok session): a record group that ends a command line is passed on unchanged
+/// when the line holds no secret, and as one record of the redacted line (at the group's first
+/// time) when it does. Other records keep their place in time order.
+pub struct RedactRecords<I> {
+    inner: I,
+    version: SlmVersion,
+    /// Records held while a host line is incomplete.
+    held: Vec<crate::chunk::Record>,
+    /// The held host bytes.
+    line: Vec<u8>,
+    quoted: bool,
+    ready: std::collections::VecDeque<crate::chunk::Record>,
+}
+
+/// Held host bytes past this are redacted and passed on without waiting for the line's end.
+const MAX_HELD_LINE: usize = 64 * 1024;
+
+impl<I> RedactRecords<I> {
+    /// Wraps a record stream.
+    pub fn new(inner: I, version: SlmVersion) -> Self {
+        RedactRecords { inner, version, held: Vec::new(), line: Vec::new(), quoted: false, ready: Default::default() }
+    }
+
+    fn release(&mut self) {
+        let redacted = redact_lines(&self.line, self.version);
+        if redacted == self.line {
+            self.ready.extend(self.held.drain(..));
+        } else {
+            use crate::chunk::{Body, Chunk, Dir, Record};
+            let t = self.held.iter().find_map(|r| match r {
+                Record::Chunk(c) if c.dir == Dir::Host => Some(c.t_ns),
+                _ => None,
+            });
+            let mut first = true;
+            for r in self.held.drain(..) {
+                match r {
+                    Record::Chunk(Chunk { dir: Dir::Host, body: Body::Bytes(_), .. }) => {
+                        if std::mem::take(&mut first) {
+                            self.ready.push_back(Record::Chunk(Chunk::bytes(
+                                t.unwrap_or(0),
+                                Dir::Host,
+                                redacted.clone(),
+                            )));
+                        }
+                    }
+                    other => self.ready.push_back(other),
+                }
+            }
+        }
+        self.line.clear();
+    }
+}
+
+/// Redacts every command line in `bytes` (lines end at LF outside double quotes).
+fn redact_lines(bytes: &[u8], version: SlmVersion) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let (mut start, mut quoted) = (0, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => {
+                let line = &bytes[start..=i];
+                let body = line.strip_suffix(b"\r\n").or_else(|| line.strip_suffix(b"\n")).unwrap_or(line);
+                out.extend_from_slice(&redact_line(body, version));
+                out.extend_from_slice(&line[body.len()..]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.extend_from_slice(&redact_line(&bytes[start..], version));
+    out
+}
+
+impl<I, E> Iterator for RedactRecords<I>
+where
+    I: Iterator<Item = Result<crate::chunk::Record, E>>,
+{
+    type Item = Result<crate::chunk::Record, E>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use crate::chunk::{Body, Chunk, Dir, Record};
+        loop {
+            if let Some(r) = self.ready.pop_front() {
+                return Some(Ok(r));
+            }
+            let rec = match self.inner.next() {
+                Some(Ok(r)) => r,
+                Some(Err(e)) => return Some(Err(e)),
+                None if self.held.is_empty() => return None,
+                None => {
+                    self.release();
+                    continue;
+                }
+            };
+            match &rec {
+                Record::Chunk(Chunk { dir: Dir::Host, body: Body::Bytes(b), .. }) => {
+                    for &c in b {
+                        if c == b'"' {
+                            self.quoted = !self.quoted;
+                        }
+                    }
+                    self.line.extend_from_slice(b);
+                    self.held.push(rec);
+                    let at_line_end = !self.quoted && self.line.last() == Some(&b'\n');
+                    if at_line_end || self.line.len() > MAX_HELD_LINE {
+                        self.release();
+                    }
+                }
+                _ if self.held.is_empty() => return Some(Ok(rec)),
+                _ => self.held.push(rec),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod record_tests {
+    use super::*;
+    use crate::chunk::{Chunk, Dir, Record};
+
+    fn host(t: i64, b: &[u8]) -> Result<Record, ()> {
+        Ok(Record::Chunk(Chunk::bytes(t, Dir::Host, b.to_vec())))
+    }
+
+    #[test]
+    fn raw_records_lose_their_secrets_and_keep_everything_else() {
+        let recs = vec![
+            host(1, b"AT+CFUN?\r\n"),
+            host(2, b"AT%CMNG=0,1,0,\"-----BEGIN\r\n"),
+            Ok(Record::Chunk(Chunk::bytes(3, Dir::Modem, b"x".to_vec()))),
+            host(4, b"K\r\n-----END\"\r\n"),
+            host(5, b"AT\r\n"),
+        ];
+        let out: Vec<Record> = RedactRecords::new(recs.into_iter(), SlmVersion::DEFAULT).map(Result::unwrap).collect();
+        let host_bytes: Vec<u8> = out
+            .iter()
+            .filter_map(|r| match r {
+                Record::Chunk(c) if c.dir == Dir::Host => match &c.body {
+                    crate::chunk::Body::Bytes(b) => Some(b.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert_eq!(
+            String::from_utf8(host_bytes).unwrap(),
+            "AT+CFUN?\r\nAT%CMNG=0,1,0,\"<redacted 23 bytes>\"\r\nAT\r\n"
+        );
+        assert_eq!(out.len(), 4, "the secret line is one record, the modem byte keeps its place");
+        assert!(matches!(&out[1], Record::Chunk(c) if c.t_ns == 2));
+        assert!(matches!(&out[2], Record::Chunk(c) if c.dir == Dir::Modem));
+    }
+}

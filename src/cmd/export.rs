@@ -26,6 +26,8 @@ use atscope_analyzer::export::csv::CsvWriter;
 use atscope_analyzer::export::pcapng::{PcapngOptions, PcapngWriter};
 use atscope_analyzer::export::perfetto::{PerfettoOptions, PerfettoWriter};
 use atscope_analyzer::export::{parse_rfc3339, ExportSink};
+use atscope_analyzer::redact::RedactRecords;
+use atscope_analyzer::slm::SlmVersion;
 use atscope_analyzer::timeline::Event;
 use atscope_analyzer::trace::{Meta, TraceReader};
 use clap::{Args, ValueEnum};
@@ -112,6 +114,14 @@ pub fn run(args: ExportArgs) -> Result<ExitCode> {
         {
             let w = BufWriter::with_capacity(1 << 16, out.file());
             let records = reader.map(|r| r.map_err(|e| anyhow::anyhow!("{name}: {e}")));
+            // Raw bytes carry the secrets too: redacted unless asked otherwise.
+            let records: Box<dyn Iterator<Item = Result<_, anyhow::Error>>> = if args.analysis.no_redact {
+                Box::new(records)
+            } else {
+                let version =
+                    args.analysis.slm_version.as_deref().and_then(SlmVersion::parse).unwrap_or(SlmVersion::DEFAULT);
+                Box::new(RedactRecords::new(records, version))
+            };
             let stats =
                 write_sr(w, records, &cfg).with_context(|| format!("cannot write {}", args.output.display()))?;
             out.commit()?;
