@@ -9,6 +9,9 @@ use crate::at::grammar::{Form, Param};
 use crate::slm::SlmVersion;
 use crate::timeline::{Event, EventKind};
 
+/// The commands [`secret_params`] knows secrets of.
+const SECRET_COMMANDS: &[&str] = &["%CMNG", "#XCMNG", "#XMQTTCON", "#XFTP", "+CPIN", "+CGAUTH"];
+
 /// Which parameters of a command are secret.
 fn secret_params(name: &str, params: &[Param], version: SlmVersion) -> &'static [usize] {
     let int = |i: usize| params.get(i).and_then(Param::as_int);
@@ -92,7 +95,7 @@ pub fn redact_event(e: &mut Event, version: SlmVersion) {
                 redact_param(p);
             }
         }
-        EventKind::Exchange { name, line, .. } => {
+        EventKind::Exchange { name, line, .. } if SECRET_COMMANDS.contains(&name.as_str()) => {
             if let Some(eq) = line.0.iter().position(|&b| b == b'=') {
                 let params = crate::at::grammar::split_params(&String::from_utf8_lossy(&line.0[eq + 1..]));
                 let which = secret_params(name, &params, version);

@@ -174,8 +174,63 @@ struct RawRecord<'a> {
     mark: Option<Cow<'a, str>>,
 }
 
+/// The record shape atscope writes for text, `{"t":N,"d":"host","text":"…"}`, parsed without
+/// serde (the hot path of every decode). Anything else, or anything unusual inside, returns
+/// `None` and goes through the full parser, which also gives the errors.
+fn fast_record(text: &str) -> Option<Record> {
+    let rest = text.strip_prefix("{\"t\":")?;
+    let digits = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
+    let t: i64 = rest.get(..digits)?.parse().ok()?;
+    let rest = &rest[digits..];
+    let (dir, rest) = if let Some(r) = rest.strip_prefix(",\"d\":\"host\",\"text\":\"") {
+        (Dir::Host, r)
+    } else {
+        (Dir::Modem, rest.strip_prefix(",\"d\":\"modem\",\"text\":\"")?)
+    };
+    let body = rest.strip_suffix("\"}")?;
+    let b = body.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let run = b[i..].iter().take_while(|&&c| c != b'\\' && c != b'"' && c >= 0x20).count();
+        out.extend_from_slice(&b[i..i + run]);
+        i += run;
+        if i == b.len() {
+            break;
+        }
+        if b[i] != b'\\' {
+            return None; // a bare quote or control byte: not a string we wrote
+        }
+        let c = match *b.get(i + 1)? {
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'/' => b'/',
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'u' => {
+                let v = u32::from_str_radix(body.get(i + 2..i + 6)?, 16).ok()?;
+                let ch = char::from_u32(v)?; // surrogates take the full parser
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                i += 6;
+                continue;
+            }
+            _ => return None,
+        };
+        out.push(c);
+        i += 2;
+    }
+    Some(Record::Chunk(Chunk { t_ns: t, dir, body: Body::Bytes(out) }))
+}
+
 /// Parses one record line. `line` is the 1-based line number, for the error.
 pub fn decode_record(text: &str, line: u64) -> Result<Record, TraceError> {
+    if let Some(r) = fast_record(text) {
+        return Ok(r);
+    }
     let bad = |why: String| TraceError::BadRecord { line, why };
     let raw: RawRecord = serde_json::from_str(text).map_err(|e| bad(format!("not a trace record: {e}")))?;
     if let Some(m) = raw.mark {
@@ -373,5 +428,31 @@ mod tests {
         let file =
             b"{\"atrace\":1,\"meta\":{\"x\":1},\"future\":true}\n{\"t\":1,\"d\":\"host\",\"text\":\"A\",\"span\":3}\n";
         assert_eq!(TraceReader::new(&file[..]).unwrap().count(), 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_reads_what_the_writer_writes(t in 0i64..i64::MAX, host in proptest::bool::ANY, text in ".{0,40}") {
+            let dir = if host { Dir::Host } else { Dir::Modem };
+            let rec = Record::Chunk(Chunk { t_ns: t, dir, body: Body::Bytes(text.clone().into_bytes()) });
+            let mut buf = Vec::new();
+            let mut w = TraceWriter::new(&mut buf, &Meta::new()).unwrap();
+            w.write(&rec).unwrap();
+            drop(w);
+            let line = String::from_utf8(buf).unwrap().lines().nth(1).unwrap().to_string();
+            proptest::prop_assert_eq!(fast_record(&line), Some(rec.clone()), "{}", line);
+            proptest::prop_assert_eq!(decode_record(&line, 2).unwrap(), rec);
+        }
+    }
+
+    #[test]
+    fn unusual_records_take_the_full_parser() {
+        assert_eq!(fast_record("{\"t\":1,\"d\":\"host\",\"text\":\"A\",\"span\":3}"), None);
+        assert_eq!(fast_record("{\"t\":1,\"d\":\"host\",\"text\":\"\\ud83d\\ude00\"}"), None);
+        assert_eq!(
+            decode_record("{\"t\":1,\"d\":\"host\",\"text\":\"\\ud83d\\ude00\"}", 2).unwrap(),
+            Record::Chunk(Chunk::bytes(1, Dir::Host, "😀".as_bytes().to_vec()))
+        );
+        assert!(decode_record("{\"t\":1,\"d\":\"host\",\"text\":\"a\"b\"}", 2).is_err());
     }
 }

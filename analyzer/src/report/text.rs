@@ -7,6 +7,7 @@
 //!     2.000000 modem URC        +CEREG: 1
 //! ```
 
+use std::fmt::Write as _;
 use std::io::Write;
 
 use crate::timeline::event::{escape, hex};
@@ -50,118 +51,178 @@ pub struct TextPrinter {
 /// Longest text shown for one line on a terminal; the JSON output always has everything.
 const MAX_SHOWN: usize = 240;
 
-fn clip(s: String, total_bytes: usize) -> String {
-    if s.chars().count() <= MAX_SHOWN {
-        return s;
+/// Appends `bytes` escaped, cut after [`MAX_SHOWN`] characters with the byte count.
+fn push_clipped(out: &mut String, bytes: &[u8]) {
+    // Escaping never shortens, so a short line needs no counting.
+    let head = &bytes[..bytes.len().min(MAX_SHOWN * 4)];
+    let start = out.len();
+    crate::timeline::event::escape_into(out, head);
+    let shown = &out[start..];
+    if bytes.len() <= MAX_SHOWN && shown.len() <= MAX_SHOWN {
+        return;
     }
-    let mut c: String = s.chars().take(MAX_SHOWN).collect();
-    c.push_str(&format!("… ({total_bytes} bytes)"));
-    c
+    if let Some((cut, _)) = shown.char_indices().nth(MAX_SHOWN) {
+        out.truncate(start + cut);
+    } else if head.len() == bytes.len() {
+        return;
+    }
+    let _ = write!(out, "… ({} bytes)", bytes.len());
 }
 
-fn ms(ns: i64) -> String {
-    format!("{:.3} ms", ns as f64 / 1e6)
+fn push_secs(out: &mut String, ns: i64) {
+    let sign = if ns < 0 { "-" } else { "" };
+    let a = ns.unsigned_abs();
+    let _ = write!(out, "{sign}{}.{:06}", a / 1_000_000_000, (a % 1_000_000_000) / 1000);
 }
 
 /// Seconds with microsecond resolution: `12.345678`.
 pub fn secs(ns: i64) -> String {
-    let sign = if ns < 0 { "-" } else { "" };
-    let a = ns.unsigned_abs();
-    format!("{sign}{}.{:06}", a / 1_000_000_000, (a % 1_000_000_000) / 1000)
+    let mut s = String::new();
+    push_secs(&mut s, ns);
+    s
+}
+
+/// The tag and ANSI colour of an event's line, or `None` for events the text view leaves out.
+fn tag(e: &Event) -> Option<(&'static str, &'static str)> {
+    Some(match &e.kind {
+        EventKind::Command { .. } => ("CMD", "1;36"),
+        EventKind::Info { .. } => ("INFO", "0"),
+        EventKind::Final { result, .. } if result.is_ok() => ("OK", "32"),
+        EventKind::Final { .. } => ("ERROR", "1;31"),
+        EventKind::Urc { .. } => ("URC", "33"),
+        EventKind::Text { .. } => ("TEXT", "0"),
+        EventKind::Payload { .. } => ("DATA", "35"),
+        EventKind::Garbage { .. } => ("GARB", "1;35"),
+        EventKind::Reset(_) => ("RESET", "1;31"),
+        EventKind::DataMode { .. } => ("DMODE", "35"),
+        EventKind::Condition { .. } => ("COND", "1;35"),
+        EventKind::Mark { .. } => ("MARK", "1"),
+        EventKind::Finding(f) => match f.severity {
+            crate::finding::Severity::Error => ("ERR!", "1;31"),
+            crate::finding::Severity::Warning => ("WARN", "1;33"),
+            crate::finding::Severity::Note => ("NOTE", "36"),
+        },
+        EventKind::Exchange { status, .. } => match status {
+            ExchangeStatus::Open => ("OPEN", "1;31"),
+            ExchangeStatus::TimedOut => ("TIMEO", "1;31"),
+            ExchangeStatus::Lost => ("LOST", "1;31"),
+            ExchangeStatus::Aborted => ("ABORT", "1;31"),
+            ExchangeStatus::Ok | ExchangeStatus::Error => return None,
+        },
+    })
+}
+
+/// Appends an event's body (what follows the time, speaker and tag).
+fn push_body(s: &mut String, e: &Event) {
+    match &e.kind {
+        EventKind::Command { exchange, line, .. } => {
+            let _ = write!(s, "#{exchange} ");
+            push_clipped(s, &line.0);
+            s.push_str(&command_notes(e));
+        }
+        EventKind::Info { exchange, line, .. } => {
+            let _ = write!(s, "#{exchange}   ");
+            push_clipped(s, &line.0);
+        }
+        EventKind::Final { exchange: Some(x), result, latency_ns } => {
+            let _ = write!(s, "#{x}   {result}  ({:.3} ms)", latency_ns.unwrap_or(0) as f64 / 1e6);
+        }
+        EventKind::Final { exchange: None, result, .. } => {
+            let _ = write!(s, "     {result}  [no command pending]");
+        }
+        EventKind::Urc { line, .. } | EventKind::Text { line } => {
+            s.push_str("     ");
+            push_clipped(s, &line.0);
+        }
+        EventKind::Payload { exchange, owner, len, data } => {
+            let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
+            // Only the start is shown: escape no more of a (possibly 64 KiB) payload than that.
+            let head = escape(&data.0[..data.0.len().min(120)]);
+            let preview: String = head.chars().take(120).collect();
+            let more = if data.0.len() > 120 || head.chars().count() > 120 { "…" } else { "" };
+            let _ = write!(s, "{x:<4} {owner}, {len} bytes: {preview}{more}");
+        }
+        EventKind::Garbage { data, why } => {
+            let shown = hex(&data.0[..data.0.len().min(32)]);
+            let more = if data.0.len() > 32 { " …" } else { "" };
+            let _ = write!(s, "     {} bytes: {shown}{more}  ({why})", data.0.len());
+        }
+        EventKind::Reset(r) => {
+            s.push_str("     Ready");
+            if !r.garbage.0.is_empty() {
+                let _ = write!(s, " after garbage {}", hex(&r.garbage.0));
+            }
+        }
+        EventKind::DataMode { enter, exchange, result, .. } => {
+            let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
+            if *enter {
+                let _ = write!(s, "{x:<4} data mode on");
+            } else {
+                let r = result.map(|r| format!(" (#XDATAMODE: {r})")).unwrap_or_default();
+                let _ = write!(s, "{x:<4} data mode off{r}");
+            }
+        }
+        EventKind::Condition { cond } => {
+            let _ = write!(s, "     {} error", cond.as_str());
+        }
+        EventKind::Mark { text } => {
+            s.push_str("     ");
+            push_clipped(s, text.as_bytes());
+        }
+        EventKind::Finding(f) => {
+            let _ = write!(s, "     [{}] {}", f.id, f.message);
+        }
+        EventKind::Exchange { id, status, line, .. } => {
+            let what = match status {
+                ExchangeStatus::Open => "no final result",
+                ExchangeStatus::TimedOut => "timed out, the host moved on",
+                ExchangeStatus::Lost => "never answered (sent while another command was pending)",
+                _ => "aborted by reset",
+            };
+            let _ = write!(s, "#{id}   {what}: ");
+            push_clipped(s, &line.0);
+        }
+    }
 }
 
 impl TextPrinter {
     /// The text line for an event, or `None` for events the text view leaves out.
     pub fn render(&self, e: &Event, annotation: Option<&str>) -> Option<String> {
+        let mut s = String::with_capacity(128);
+        self.render_into(&mut s, e, annotation).then_some(s)
+    }
+
+    /// Appends the text line for an event to `s`; false for events the text view leaves out.
+    pub fn render_into(&self, s: &mut String, e: &Event, annotation: Option<&str>) -> bool {
+        let Some((tag, colour)) = tag(e) else { return false };
+        if self.color {
+            let _ = write!(s, "\x1b[{colour}m");
+        }
+        let t_start = s.len();
+        push_secs(s, shown_time(e));
+        let width = s.len() - t_start;
+        if width < 12 {
+            s.insert_str(t_start, &" ".repeat(12 - width));
+        }
         let dir = e.dir.map(|d| d.as_str()).unwrap_or("");
-        let (tag, colour, body) = match &e.kind {
-            EventKind::Command { exchange, line, .. } => {
-                let b = format!("#{exchange} {}{}", clip(line.escaped(), line.0.len()), command_notes(e));
-                ("CMD", "1;36", b)
-            }
-            EventKind::Info { exchange, line, .. } => {
-                ("INFO", "0", format!("#{exchange}   {}", clip(line.escaped(), line.0.len())))
-            }
-            EventKind::Final { exchange, result, latency_ns } => {
-                let tag = if result.is_ok() { "OK" } else { "ERROR" };
-                let colour = if result.is_ok() { "32" } else { "1;31" };
-                match exchange {
-                    Some(x) => (tag, colour, format!("#{x}   {result}  ({})", ms(latency_ns.unwrap_or(0)))),
-                    None => (tag, colour, format!("     {result}  [no command pending]")),
-                }
-            }
-            EventKind::Urc { line, .. } => ("URC", "33", format!("     {}", clip(line.escaped(), line.0.len()))),
-            EventKind::Text { line } => ("TEXT", "0", format!("     {}", clip(line.escaped(), line.0.len()))),
-            EventKind::Payload { exchange, owner, len, data } => {
-                let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
-                // Only the start is shown: escape no more of a (possibly 64 KiB) payload than that.
-                let head = escape(&data.0[..data.0.len().min(120)]);
-                let preview: String = head.chars().take(120).collect();
-                let more = if data.0.len() > 120 || head.chars().count() > 120 { "…" } else { "" };
-                ("DATA", "35", format!("{x:<4} {owner}, {len} bytes: {preview}{more}"))
-            }
-            EventKind::Garbage { data, why } => {
-                let shown = hex(&data.0[..data.0.len().min(32)]);
-                let more = if data.0.len() > 32 { " …" } else { "" };
-                ("GARB", "1;35", format!("     {} bytes: {shown}{more}  ({why})", data.0.len()))
-            }
-            EventKind::Reset(r) => {
-                let g = if r.garbage.0.is_empty() {
-                    String::new()
-                } else {
-                    format!(" after garbage {}", hex(&r.garbage.0))
-                };
-                ("RESET", "1;31", format!("     Ready{g}"))
-            }
-            EventKind::DataMode { enter, exchange, result, .. } => {
-                let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
-                if *enter {
-                    ("DMODE", "35", format!("{x:<4} data mode on"))
-                } else {
-                    let r = result.map(|r| format!(" (#XDATAMODE: {r})")).unwrap_or_default();
-                    ("DMODE", "35", format!("{x:<4} data mode off{r}"))
-                }
-            }
-            EventKind::Condition { cond } => ("COND", "1;35", format!("     {} error", cond.as_str())),
-            EventKind::Mark { text } => ("MARK", "1", format!("     {}", escape(text.as_bytes()))),
-            EventKind::Finding(f) => {
-                let (tag, colour) = match f.severity {
-                    crate::finding::Severity::Error => ("ERR!", "1;31"),
-                    crate::finding::Severity::Warning => ("WARN", "1;33"),
-                    crate::finding::Severity::Note => ("NOTE", "36"),
-                };
-                (tag, colour, format!("     [{}] {}", f.id, f.message))
-            }
-            EventKind::Exchange { id, status, line, .. } => match status {
-                ExchangeStatus::Open => ("OPEN", "1;31", format!("#{id}   no final result: {}", line.escaped())),
-                ExchangeStatus::TimedOut => {
-                    ("TIMEO", "1;31", format!("#{id}   timed out, the host moved on: {}", line.escaped()))
-                }
-                ExchangeStatus::Lost => (
-                    "LOST",
-                    "1;31",
-                    format!("#{id}   never answered (sent while another command was pending): {}", line.escaped()),
-                ),
-                ExchangeStatus::Aborted => ("ABORT", "1;31", format!("#{id}   aborted by reset: {}", line.escaped())),
-                _ => return None,
-            },
-        };
-        let t = shown_time(e);
-        let mut s = format!("{:>12} {dir:<5} {tag:<5} {body}", secs(t));
+        let _ = write!(s, " {dir:<5} {tag:<5} ");
+        push_body(s, e);
         if let Some(a) = annotation {
             s.push_str("  ");
             s.push_str(a);
         }
         if self.color {
-            s = format!("\x1b[{colour}m{s}\x1b[0m");
+            s.push_str("\x1b[0m");
         }
-        Some(s)
+        true
     }
 
     /// Writes an event's line, if it has one.
     pub fn write<W: Write>(&self, out: &mut W, e: &Event, annotation: Option<&str>) -> std::io::Result<()> {
-        if let Some(s) = self.render(e, annotation) {
-            writeln!(out, "{s}")?;
+        let mut s = String::with_capacity(128);
+        if self.render_into(&mut s, e, annotation) {
+            s.push('\n');
+            out.write_all(s.as_bytes())?;
         }
         Ok(())
     }

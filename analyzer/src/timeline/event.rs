@@ -44,22 +44,55 @@ impl Serialize for Bytes {
 /// escapes, other control bytes and invalid UTF-8 as `\xNN`.
 pub fn escape(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\r' => out.push_str("\\r"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\\' => out.push_str("\\\\"),
-                c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
-                c => out.push(c),
+    escape_into(&mut out, bytes);
+    out
+}
+
+/// [`escape`], appended to `out`.
+pub fn escape_into(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let push_hex = |out: &mut String, b: u8| {
+        out.push_str("\\x");
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        // Printable ASCII runs are copied whole (the common case).
+        let run = bytes[i..].iter().take_while(|&&b| (0x20..0x7f).contains(&b) && b != b'\\').count();
+        if run > 0 {
+            out.push_str(std::str::from_utf8(&bytes[i..i + run]).expect("printable ASCII"));
+            i += run;
+            continue;
+        }
+        let b = bytes[i];
+        if b < 0x80 {
+            match b {
+                b'\r' => out.push_str("\\r"),
+                b'\n' => out.push_str("\\n"),
+                b'\t' => out.push_str("\\t"),
+                b'\\' => out.push_str("\\\\"),
+                b => push_hex(out, b),
+            }
+            i += 1;
+            continue;
+        }
+        // A run of non-ASCII bytes: valid UTF-8 as is (control characters escaped), the rest as \xNN.
+        let end = i + bytes[i..].iter().take_while(|&&b| b >= 0x80).count();
+        for chunk in bytes[i..end].utf8_chunks() {
+            for c in chunk.valid().chars() {
+                if c.is_control() {
+                    out.push_str(&format!("\\x{:02x}", c as u32));
+                } else {
+                    out.push(c);
+                }
+            }
+            for &b in chunk.invalid() {
+                push_hex(out, b);
             }
         }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
+        i = end;
     }
-    out
 }
 
 /// Hex dump `c0 ff 00`.
@@ -274,5 +307,46 @@ impl EventKind {
             EventKind::Exchange { .. } => "exchange",
             EventKind::Finding(_) => "finding",
         }
+    }
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::escape;
+    use proptest::prelude::*;
+
+    /// The plain rendering rule, char by char, as the fast one must give it.
+    fn reference(bytes: &[u8]) -> String {
+        let mut out = String::new();
+        for chunk in bytes.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                match c {
+                    '\r' => out.push_str("\\r"),
+                    '\n' => out.push_str("\\n"),
+                    '\t' => out.push_str("\\t"),
+                    '\\' => out.push_str("\\\\"),
+                    c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_escape_renders_like_the_plain_rule(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            prop_assert_eq!(escape(&bytes), reference(&bytes));
+        }
+    }
+
+    #[test]
+    fn text_controls_and_invalid_bytes() {
+        let s = "AT\r\n\u{7f}\u{85}é\\";
+        assert_eq!(escape(s.as_bytes()), reference(s.as_bytes()));
+        assert_eq!(escape(b"\xc0\xffReady"), "\\xc0\\xffReady");
     }
 }
