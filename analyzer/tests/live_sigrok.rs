@@ -9,7 +9,6 @@
 //! sample limit or on the stop flag, and no buffer grows with the length of the capture.
 #![cfg(feature = "sigrok")]
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
