@@ -72,7 +72,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let fail_level = args.fail_on.as_deref().and_then(Severity::parse);
     let mut results = Vec::new();
     let mut findings_failed = Vec::new();
-    let (mut changed, mut failed) = (0, 0);
+    let (mut changed, mut failed, mut updated) = (0, 0, 0);
     check_all(&setup, &traces, jobs, |mut r| {
         let status = match &r.outcome {
             Outcome::Same => "ok",
@@ -88,6 +88,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
                 println!("{d}");
             }
             Outcome::New => changed += 1,
+            Outcome::Updated => updated += 1,
             Outcome::Failed(e) => {
                 failed += 1;
                 println!("          {e}");
@@ -115,9 +116,10 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         ""
     };
     println!(
-        "{} traces: {} same, {changed} changed or new, {failed} failed{}{pending}",
+        "{} traces: {} same, {}{changed} changed or new, {failed} failed{}{pending}",
         traces.len(),
-        traces.len() - changed - failed,
+        traces.len() - changed - failed - updated,
+        if args.update { format!("{updated} updated, ") } else { String::new() },
         if findings_failed.is_empty() {
             String::new()
         } else {
