@@ -12,7 +12,6 @@ pub mod snap;
 pub mod walk;
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -28,16 +27,20 @@ use crate::capture::{self, CaptureError, ImportOptions};
 use crate::report::transcript::Transcript;
 use crate::report::Summary;
 
-/// The transcript of a capture file and its summary.
-pub fn transcript_of(path: &Path, import: &ImportOptions, opts: Options) -> Result<(String, Summary), CaptureError> {
+/// Decodes a capture file and gives its transcript to `line`, one line (without its `\n`) at
+/// a time; its summary.
+pub fn transcribe(
+    path: &Path,
+    import: &ImportOptions,
+    opts: Options,
+    mut line: impl FnMut(&str),
+) -> Result<Summary, CaptureError> {
     let mut records = capture::open_records(path, import)?;
     let mut a = Analysis::new(opts);
     let mut t = Transcript::default();
-    let mut out = String::new();
     let mut sink = |e: &crate::timeline::Event| {
         if let Some(l) = t.lines(e) {
-            out.push_str(&l);
-            out.push('\n');
+            l.split('\n').for_each(&mut line);
         }
     };
     a.capture_checks(&records, &mut sink);
@@ -48,11 +51,21 @@ pub fn transcript_of(path: &Path, import: &ImportOptions, opts: Options) -> Resu
     let tl = a.timeline();
     let version =
         if tl.version_known() { format!("SLM {}", tl.version()) } else { format!("SLM {} (assumed)", tl.version()) };
-    let _ = writeln!(out, "# {}; {version}", a.summary().line());
+    line(&format!("# {}; {version}", a.summary().line()));
     for w in records.source_mut().take_warnings() {
-        let _ = writeln!(out, "# warning: {}", w.replace(&path.display().to_string(), "<file>"));
+        line(&format!("# warning: {}", w.replace(&path.display().to_string(), "<file>")));
     }
-    Ok((out, a.summary().clone()))
+    Ok(a.summary().clone())
+}
+
+/// The transcript of a capture file and its summary.
+pub fn transcript_of(path: &Path, import: &ImportOptions, opts: Options) -> Result<(String, Summary), CaptureError> {
+    let mut out = String::new();
+    let summary = transcribe(path, import, opts, |l| {
+        out.push_str(l);
+        out.push('\n');
+    })?;
+    Ok((out, summary))
 }
 
 /// The default snapshot folder below the traces folder.
@@ -113,14 +126,41 @@ impl Setup {
 }
 
 /// Checks (or with `update`, rewrites) the transcript of one trace.
+///
+/// The transcript is compared with the stored one as it is made, a line at a time, so memory
+/// does not grow with the trace; only a trace whose transcript differs (or has none stored) is
+/// decoded again whole, for the diff and the pending file.
 pub fn check_one(setup: &Setup, trace: &Path) -> TraceResult {
     let failed = |e: String| TraceResult { trace: trace.to_path_buf(), outcome: Outcome::Failed(e), summary: None };
+    let path = snap::path_of(&setup.traces, &setup.snapshots, trace);
+    let pending = snap::pending_of(&path);
+    match snap::open_lines(&path) {
+        Ok(Some(stored)) => {
+            let mut m = snap::LineMatch::new(stored);
+            let summary = match transcribe(trace, &ImportOptions::default(), setup.options.clone(), |l| m.push(l)) {
+                Ok(s) => s,
+                Err(e) => return failed(e.to_string()),
+            };
+            match m.finish() {
+                Ok(true) => {
+                    return match remove_file_if_any(&pending) {
+                        Ok(()) => {
+                            TraceResult { trace: trace.to_path_buf(), outcome: Outcome::Same, summary: Some(summary) }
+                        }
+                        Err(e) => failed(e),
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => return failed(format!("reading {}: {e}", path.display())),
+            }
+        }
+        Ok(None) => {}
+        Err(e) => return failed(format!("reading {}: {e}", path.display())),
+    }
     let (now, summary) = match transcript_of(trace, &ImportOptions::default(), setup.options.clone()) {
         Ok(x) => x,
         Err(e) => return failed(e.to_string()),
     };
-    let path = snap::path_of(&setup.traces, &setup.snapshots, trace);
-    let pending = snap::pending_of(&path);
     let stored = match std::fs::read_to_string(&path) {
         Ok(t) => Some(Snap::parse(&t)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -140,11 +180,7 @@ pub fn check_one(setup: &Setup, trace: &Path) -> TraceResult {
             .and_then(|_| std::fs::write(p, fresh.render()))
             .map_err(|e| format!("writing {}: {e}", p.display()))
     };
-    let remove_pending = || match std::fs::remove_file(&pending) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!("removing {}: {e}", pending.display())),
-    };
+    let remove_pending = || remove_file_if_any(&pending);
     let outcome = match &stored {
         Some(s) if s.matches(&now) => remove_pending().map(|_| Outcome::Same),
         _ if setup.update => write(&path).and_then(|_| remove_pending()).map(|_| Outcome::Updated),
@@ -164,6 +200,14 @@ pub fn check_one(setup: &Setup, trace: &Path) -> TraceResult {
     match outcome {
         Ok(outcome) => TraceResult { trace: trace.to_path_buf(), outcome, summary: Some(summary) },
         Err(e) => failed(e),
+    }
+}
+
+fn remove_file_if_any(p: &Path) -> Result<(), String> {
+    match std::fs::remove_file(p) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("removing {}: {e}", p.display())),
     }
 }
 

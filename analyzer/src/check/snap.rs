@@ -6,6 +6,7 @@
 //! equal when they are equal after insta's normalisation (line ends and trailing white space),
 //! whatever their headers say.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 /// Extension of a stored transcript (after the trace's own name: `x.atrace.snap`).
@@ -78,6 +79,109 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
+/// The body lines of a stored file, read as needed.
+pub type StoredLines = Box<dyn Iterator<Item = std::io::Result<String>> + Send>;
+
+/// The body of the stored file at `path`, a line at a time (after the header, as
+/// [`Snap::parse`] reads it); `None` when there is no such file.
+pub fn open_lines(path: &Path) -> std::io::Result<Option<StoredLines>> {
+    let f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut lines = BufReader::new(f).lines();
+    let mut head = Vec::new();
+    match lines.next() {
+        None => return Ok(Some(Box::new(std::iter::empty()))),
+        Some(first) => {
+            let first = first?;
+            if first.trim_end() != "---" {
+                return Ok(Some(Box::new(std::iter::once(Ok(first)).chain(lines))));
+            }
+            head.push(first);
+        }
+    }
+    for l in lines.by_ref() {
+        let l = l?;
+        let end = l.trim_end() == "---";
+        head.push(l);
+        if end {
+            return Ok(Some(Box::new(lines)));
+        }
+    }
+    // No closing `---`: all of it is the body.
+    Ok(Some(Box::new(head.into_iter().map(Ok))))
+}
+
+/// Compares a transcript given a line at a time with stored lines read as needed, with the
+/// outcome of comparing their [`normalize`]d texts. It holds only the transcript's last
+/// non-blank line and the blank lines after it (which normalisation may trim).
+pub struct LineMatch {
+    stored: StoredLines,
+    held: Vec<String>,
+    same: bool,
+    error: Option<std::io::Error>,
+}
+
+impl LineMatch {
+    /// Against `stored`.
+    pub fn new(stored: StoredLines) -> LineMatch {
+        LineMatch { stored, held: Vec::new(), same: true, error: None }
+    }
+
+    fn next_stored(&mut self) -> Option<String> {
+        match self.stored.next()? {
+            Ok(l) => Some(l),
+            Err(e) => {
+                self.error = Some(e);
+                None
+            }
+        }
+    }
+
+    /// The transcript's next line (without `\n`).
+    pub fn push(&mut self, line: &str) {
+        if !self.same {
+            return;
+        }
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if !line.trim_end().is_empty() {
+            // What is held is followed by more text: it must match exactly.
+            for h in std::mem::take(&mut self.held) {
+                if self.next_stored().as_deref() != Some(h.as_str()) {
+                    self.same = false;
+                    return;
+                }
+            }
+        }
+        self.held.push(line.to_string());
+    }
+
+    /// Whether the transcript equals the stored one.
+    pub fn finish(mut self) -> std::io::Result<bool> {
+        let mut same = self.same;
+        if same {
+            // The transcript's end, normalised: its last non-blank line, trimmed, if any.
+            let last = self.held.first().map(|l| l.trim_end().to_string()).filter(|l| !l.is_empty());
+            if let Some(last) = last {
+                same = self.next_stored().is_some_and(|s| s.trim_end() == last);
+            }
+            // Then the stored text may only have blank lines left.
+            while same {
+                match self.next_stored() {
+                    Some(s) => same = s.trim_end().is_empty(),
+                    None => break,
+                }
+            }
+        }
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(same),
+        }
+    }
+}
+
 /// Where the stored transcript of `trace` (below `traces`) lives below `snapshots`.
 pub fn path_of(traces: &Path, snapshots: &Path, trace: &Path) -> PathBuf {
     let rel = trace.strip_prefix(traces).unwrap_or(trace);
@@ -132,6 +236,46 @@ mod tests {
         assert_eq!(s.render(), text);
         assert_eq!(Snap::parse("just text\n").body, "just text\n");
         assert_eq!(Snap::parse("---\nunclosed\n").body, "---\nunclosed\n");
+    }
+
+    /// The line-at-a-time comparison agrees with comparing normalised texts.
+    #[test]
+    fn streaming_comparison_agrees_with_normalised_text_comparison() {
+        let texts = [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a  \n\n \n",
+            "a\r\nb\r\n",
+            "a\nb",
+            "a\n\nb\n",
+            "a\n \nb\n",
+            "a\nb  \n",
+            "a \nb\n",
+            "a\nb\nc\n",
+            "b\n",
+            " \n\na\n",
+        ];
+        let d = tempfile::tempdir().unwrap();
+        for stored in texts {
+            for header in ["", "---\nsource: x\n---\n"] {
+                let p = d.path().join("s.snap");
+                std::fs::write(&p, format!("{header}{stored}")).unwrap();
+                for now in texts {
+                    let mut m = LineMatch::new(open_lines(&p).unwrap().unwrap());
+                    // As `transcribe` gives them: the text split at `\n`, the piece after a
+                    // final `\n` not given.
+                    let body = now.strip_suffix('\n').unwrap_or(now);
+                    if !now.is_empty() {
+                        body.split('\n').for_each(|l| m.push(l));
+                    }
+                    let expected = normalize(stored) == normalize(now);
+                    assert_eq!(m.finish().unwrap(), expected, "stored {stored:?} (header {header:?}), now {now:?}");
+                }
+            }
+        }
+        assert!(open_lines(&d.path().join("none.snap")).unwrap().is_none());
     }
 
     #[test]
