@@ -8,11 +8,12 @@
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+
+mod common;
 
 use atscope_analyzer::chunk::Record;
 use atscope_analyzer::trace::{Meta, TraceReader, TraceWriter};
+use common::run;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -88,28 +89,6 @@ fn make_bulk_trace(path: &Path, target_bytes: u64) -> std::io::Result<()> {
         t += 1_000_000_000;
     }
     w.into_inner().map_err(std::io::Error::other)?.flush()
-}
-
-/// Runs a command with stdout to /dev/null; (seconds, peak RSS in KiB if known).
-fn run(cmd: &[&str]) -> (f64, Option<u64>) {
-    let time = Path::new("/usr/bin/time");
-    let mut c = if time.exists() {
-        let mut c = Command::new(time);
-        c.arg("-v").args(cmd);
-        c
-    } else {
-        let mut c = Command::new(cmd[0]);
-        c.args(&cmd[1..]);
-        c
-    };
-    let start = Instant::now();
-    let out = c.stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("run");
-    let secs = start.elapsed().as_secs_f64();
-    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    let rss = String::from_utf8_lossy(&out.stderr).lines().find_map(|l| {
-        l.trim().strip_prefix("Maximum resident set size (kbytes): ").and_then(|v| v.trim().parse().ok())
-    });
-    (secs, rss)
 }
 
 fn main() {

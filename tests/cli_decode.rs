@@ -3,6 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+
+use support::need;
+
 fn atscope(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_atscope"))
         .args(args)
@@ -118,7 +122,8 @@ fn one_side_only_still_decodes() {
 
 #[test]
 fn a_waveform_decoded_at_the_wrong_baud_is_a_baud_mismatch_finding() {
-    let sr = "../shared/corpus/sigrok-dumps/uart/hello_world/8n1/hello_world_8n1_115200.sr";
+    let Some(sr) = need::corpus_file("sigrok-dumps/uart/hello_world/8n1/hello_world_8n1_115200.sr") else { return };
+    let sr = sr.to_str().unwrap();
     let wrong = String::from_utf8(atscope(&["decode", sr, "--baud", "57600", "--findings"]).stdout).unwrap();
     assert!(wrong.contains("[uart.baud-mismatch]"), "{wrong}");
     assert!(wrong.contains("--baud 115200"), "suggests the standard rate: {wrong}");

@@ -10,6 +10,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod support;
+
+use support::need;
+
 fn atscope(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_atscope"))
         .args(args)
@@ -80,18 +84,6 @@ fn kind(e: &Value) -> &str {
     e["type"].as_str().unwrap()
 }
 
-/// `Some(true)` when tshark runs; fails under CI when it does not.
-fn tshark_present() -> bool {
-    let ok = Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !ok && std::env::var_os("CI").is_some() {
-        panic!("tshark is missing: CI needs the Debian package `tshark` (apt-get install -y tshark)");
-    }
-    if !ok {
-        eprintln!("skipping: tshark is not installed (Debian package `tshark`)");
-    }
-    ok
-}
-
 /// tshark's fields of every packet, tab-separated, one row per packet.
 fn tshark_fields(file: &Path, fields: &[&str]) -> Vec<Vec<String>> {
     let mut cmd = Command::new("tshark");
@@ -106,9 +98,7 @@ fn tshark_fields(file: &Path, fields: &[&str]) -> Vec<Vec<String>> {
 
 #[test]
 fn tshark_reads_the_pcapng_with_the_at_dissector_and_sees_every_line_command_and_finding() {
-    if !tshark_present() {
-        return;
-    }
+    let Some(()) = need::tshark() else { return };
     let dir = tempfile::tempdir().unwrap();
     for trace in traces() {
         let events = decode_json(&trace, &[]);
@@ -154,9 +144,7 @@ fn tshark_reads_the_pcapng_with_the_at_dissector_and_sees_every_line_command_and
 
 #[test]
 fn pcapng_timestamps_start_at_the_traces_wall_time() {
-    if !tshark_present() {
-        return;
-    }
+    let Some(()) = need::tshark() else { return };
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.atrace");
     std::fs::write(

@@ -9,6 +9,8 @@
 
 #![cfg(unix)]
 
+mod support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -266,12 +268,21 @@ impl Drop for Board {
     }
 }
 
-/// pty pairs are not safe to use from several tests at once (the serialport crate says so of its
-/// own pty tests), so all cases that use one run in sequence in this single test.
 #[test]
-fn pty_cases_in_sequence() {
+fn pty_flash_waits_for_ready_identifies_and_saves_the_identity() {
+    let _turn = support::pty_turn();
     flash_waits_for_ready_identifies_and_saves_the_identity();
+}
+
+#[test]
+fn pty_identify_prints_the_trace_metadata() {
+    let _turn = support::pty_turn();
     identify_prints_the_trace_metadata();
+}
+
+#[test]
+fn pty_identify_without_ready_exits_2_with_what_to_do() {
+    let _turn = support::pty_turn();
     identify_without_ready_exits_2_with_what_to_do();
 }
 

@@ -114,9 +114,14 @@ fn an_injected_reset_is_found_and_reported_by_the_diff() {
     assert!(v["differences"].as_array().unwrap().iter().any(|d| d["kind"] == "reset.extra"));
 }
 
-/// pty pairs are not safe to use from several tests at once, so the cases run in sequence here.
 #[test]
-fn pty_cases_in_sequence() {
+fn pty_an_injected_reset_is_found_and_reported_by_the_diff() {
+    let _turn = support::pty_turn();
     an_injected_reset_is_found_and_reported_by_the_diff();
+}
+
+#[test]
+fn pty_every_trace_replays_equivalently() {
+    let _turn = support::pty_turn();
     every_trace_replays_equivalently();
 }

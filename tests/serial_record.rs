@@ -121,7 +121,9 @@ fn a_lost_port_is_marked_reopened_and_nothing_is_lost() {
     wait_until("the trace header", Duration::from_secs(20), || std::fs::metadata(&out).is_ok_and(|m| m.len() > 0));
     let mut first = first;
     host.master.write_all(b"AT+CFUN?\r\n").unwrap();
-    std::thread::sleep(Duration::from_millis(20));
+    wait_until("the command in the trace", Duration::from_secs(10), || {
+        side(&read_trace(&out).0, Dir::Host).ends_with(b"AT+CFUN?\r\n")
+    });
     first.master.write_all(b"\r\n+CFUN: 1\r\n\r\nOK\r\n").unwrap();
     wait_until("the first answer in the trace", Duration::from_secs(10), || {
         side(&read_trace(&out).0, Dir::Modem).ends_with(b"OK\r\n")
@@ -261,11 +263,26 @@ fn serve_streams_the_live_recording_to_the_viewer() {
     let _ = modem.slave.read(&mut [0u8; 64]);
 }
 
-/// pty pairs are not safe to use from several tests at once, so the cases run in sequence here.
 #[test]
-fn pty_cases_in_sequence() {
+fn pty_kill_9_keeps_every_chunk_written_before_it() {
+    let _turn = support::pty_turn();
     kill_9_keeps_every_chunk_written_before_it();
+}
+
+#[test]
+fn pty_a_lost_port_is_marked_reopened_and_nothing_is_lost() {
+    let _turn = support::pty_turn();
     a_lost_port_is_marked_reopened_and_nothing_is_lost();
+}
+
+#[test]
+fn pty_a_script_talks_to_a_pretend_modem() {
+    let _turn = support::pty_turn();
     a_script_talks_to_a_pretend_modem();
+}
+
+#[test]
+fn pty_serve_streams_the_live_recording_to_the_viewer() {
+    let _turn = support::pty_turn();
     serve_streams_the_live_recording_to_the_viewer();
 }

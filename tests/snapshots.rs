@@ -1,18 +1,42 @@
 //! Snapshot regression: the transcript of every trace in `traces/` (insta).
 //!
-//! Run with `cargo test --test snapshots`; `INSTA_GLOB_FILTER=**/mqtt*` narrows to some traces.
-//! New or changed snapshots are reviewed with `cargo insta review`, never accepted blindly; CI
-//! runs with `INSTA_UPDATE=no`, so a change of behaviour fails with a readable diff.
+//! The stored transcripts are the ones `atscope check traces` reads (`traces/snapshots/`, one
+//! `.snap` per trace, mirroring the folders): one set for both. A changed transcript is written
+//! as a pending `.snap.new` beside the stored one, by this test and by `atscope check traces`
+//! alike; review with `cargo insta review` (or rewrite every transcript with
+//! `cargo run -- check traces --update` and review the `git diff`). CI runs with
+//! `INSTA_UPDATE=no`, so a change of behaviour fails with a readable diff.
+//! `cargo test --test snapshots -- --nocapture` shows every diff; a failure lists each trace.
+
+use std::path::Path;
 
 use atscope_analyzer::analysis::Options;
 use atscope_analyzer::capture::ImportOptions;
-use atscope_analyzer::check::transcript_of;
+use atscope_analyzer::check::{find_traces, transcript_of, DEFAULT_SNAPSHOTS};
 
 #[test]
 fn every_bundled_trace_decodes_to_its_reviewed_transcript() {
-    insta::glob!("../traces", "**/*.atrace", |path| {
-        let (transcript, _) = transcript_of(path, &ImportOptions::default(), Options::default())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        insta::assert_snapshot!(transcript);
-    });
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let snapshots = root.join(DEFAULT_SNAPSHOTS);
+    let found = find_traces(&root, Some(&snapshots)).expect("traces/ is readable");
+    assert!(found.skipped.is_empty(), "{:?}", found.skipped);
+    assert!(found.traces.len() >= 10, "the bundled traces: {:?}", found.traces);
+    let mut failed = Vec::new();
+    for trace in &found.traces {
+        let rel = trace.strip_prefix(&root).unwrap();
+        let name = rel.file_name().unwrap().to_string_lossy().into_owned();
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(snapshots.join(rel.parent().unwrap()));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_input_file(trace);
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let (transcript, _) = transcript_of(trace, &ImportOptions::default(), Options::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", trace.display()));
+            settings.bind(|| insta::assert_snapshot!(name, transcript));
+        }));
+        if ok.is_err() {
+            failed.push(rel.display().to_string());
+        }
+    }
+    assert!(failed.is_empty(), "transcripts changed or missing (diffs above; `cargo insta review`): {failed:?}");
 }

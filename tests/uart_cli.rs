@@ -1,6 +1,6 @@
 //! End-to-end tests of `atscope import` and `atscope export --format sr` on real captures,
-//! including the round trip through `sigrok-cli` (Debian package `sigrok-cli`; when it is not
-//! installed the round trip is skipped, unless `CI` is set, where it fails).
+//! including the round trip through `sigrok-cli` (Debian package `sigrok-cli`). A missing corpus or
+//! sigrok-cli skips visibly, and fails where `CI` is set (`support::need`).
 //!
 //! Run with `cargo test --test uart_cli`.
 
@@ -10,14 +10,12 @@ use std::process::Command;
 use atscope_analyzer::chunk::{Body, Dir, Record};
 use atscope_analyzer::trace::TraceReader;
 
+mod support;
+
+use support::need;
+
 fn atscope() -> Command {
     Command::new(env!("CARGO_BIN_EXE_atscope"))
-}
-
-fn corpus(rel: &str) -> PathBuf {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus")).join(rel);
-    assert!(p.exists(), "{} is expected (the shared corpus)", p.display());
-    p
 }
 
 /// (meta, host bytes, modem bytes) of a trace.
@@ -46,15 +44,6 @@ fn run_ok(cmd: &mut Command) -> String {
     err
 }
 
-fn sigrok_cli_available() -> bool {
-    let ok = Command::new("sigrok-cli").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(std::env::var_os("CI").is_none(), "sigrok-cli is required in CI (apt-get install sigrok-cli)");
-        eprintln!("sigrok-cli not installed: round trip through sigrok-cli skipped");
-    }
-    ok
-}
-
 fn sigrok_decode(sr: &Path, probe: &str, baud: u32) -> Vec<u8> {
     let out = Command::new("sigrok-cli")
         .arg("-i")
@@ -68,9 +57,9 @@ fn sigrok_decode(sr: &Path, probe: &str, baud: u32) -> Vec<u8> {
 
 #[test]
 fn an_at_capture_imports_with_the_at_side_as_host_and_round_trips_through_sigrok_cli() {
+    let Some(sr) = need::corpus_file("sigrok-dumps/uart/panasonic_pan1321/panasonic_pan1321_init.sr") else { return };
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("pan1321.atrace");
-    let sr = corpus("sigrok-dumps/uart/panasonic_pan1321/panasonic_pan1321_init.sr");
     let err = run_ok(atscope().arg("import").arg(&sr).arg("-o").arg(&trace));
     assert!(err.contains("baud auto-detected: 115200"), "{err}");
     assert!(err.contains("host = \"TX\""), "the side sending AT is the host:\n{err}");
@@ -91,7 +80,7 @@ fn an_at_capture_imports_with_the_at_side_as_host_and_round_trips_through_sigrok
     let (_, host2, modem2) = read_trace(&again);
     assert_eq!((host2, modem2), (host.clone(), modem.clone()));
 
-    if sigrok_cli_available() {
+    if need::sigrok_cli().is_some() {
         assert_eq!(sigrok_decode(&out_sr, "host", 115_200), host);
         assert_eq!(sigrok_decode(&out_sr, "modem", 115_200), modem);
     }
@@ -99,16 +88,10 @@ fn an_at_capture_imports_with_the_at_side_as_host_and_round_trips_through_sigrok
 
 #[test]
 fn the_sal_capture_imports_with_its_labels_and_baud() {
+    let Some(sal) = need::corpus_file("saleae-logic2-automation/large_async_capture.sal") else { return };
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("sal.atrace");
-    let err = run_ok(
-        atscope()
-            .arg("import")
-            .arg(corpus("saleae-logic2-automation/large_async_capture.sal"))
-            .arg("-o")
-            .arg(&trace)
-            .args(["--baud", "115200"]),
-    );
+    let err = run_ok(atscope().arg("import").arg(sal).arg("-o").arg(&trace).args(["--baud", "115200"]));
     assert!(err.contains("\"Channel 0\""), "{err}");
     let (meta, host, modem) = read_trace(&trace);
     assert_eq!(meta["baud"], 115_200);
@@ -121,6 +104,7 @@ fn the_sal_capture_imports_with_its_labels_and_baud() {
 
 #[test]
 fn bad_input_is_a_clear_error_with_exit_status_2() {
+    let Some(corpus) = need::corpus() else { return };
     let dir = tempfile::tempdir().unwrap();
     let cases: Vec<(PathBuf, &str)> = vec![
         (
@@ -136,7 +120,7 @@ fn bad_input_is_a_clear_error_with_exit_status_2() {
             {
                 let p = dir.path().join("cut.sr");
                 let full =
-                    std::fs::read(corpus("sigrok-dumps/uart/hello_world/8n1/hello_world_8n1_115200.sr")).unwrap();
+                    std::fs::read(corpus.join("sigrok-dumps/uart/hello_world/8n1/hello_world_8n1_115200.sr")).unwrap();
                 std::fs::write(&p, &full[..full.len() / 2]).unwrap();
                 p
             },
@@ -145,7 +129,7 @@ fn bad_input_is_a_clear_error_with_exit_status_2() {
         (
             {
                 let p = dir.path().join("cut.sal");
-                let full = std::fs::read(corpus("saleae-logic2-automation/cap1.sal")).unwrap();
+                let full = std::fs::read(corpus.join("saleae-logic2-automation/cap1.sal")).unwrap();
                 std::fs::write(&p, &full[..full.len() - 100]).unwrap();
                 p
             },
@@ -172,11 +156,9 @@ fn bad_input_is_a_clear_error_with_exit_status_2() {
 
 #[test]
 fn a_vcd_written_by_sigrok_cli_imports_to_the_same_bytes_as_its_sr() {
-    if !sigrok_cli_available() {
-        return;
-    }
+    let Some(sr) = need::corpus_file("sigrok-dumps/uart/panasonic_pan1321/panasonic_pan1321_init.sr") else { return };
+    let Some(()) = need::sigrok_cli() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let sr = corpus("sigrok-dumps/uart/panasonic_pan1321/panasonic_pan1321_init.sr");
     let vcd = dir.path().join("pan1321.vcd");
     let out = Command::new("sigrok-cli").arg("-i").arg(&sr).args(["-O", "vcd", "-o"]).arg(&vcd).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

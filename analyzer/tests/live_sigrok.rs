@@ -9,10 +9,12 @@
 //! sample limit or on the stop flag, and no buffer grows with the length of the capture.
 #![cfg(feature = "sigrok")]
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+#[path = "../../tests/support/need.rs"]
+mod need;
 
 use atscope_analyzer::capture::live_sigrok::{self, LiveOptions, LiveSource};
 use atscope_analyzer::capture::{self, ChannelItem, ChannelSource, ImportOptions};
@@ -238,9 +240,7 @@ fn the_pure_rust_sr_reader_is_unaffected_by_the_feature() {
     let _t = turn();
     // The same check as `uart_oracle`: with libsigrok linked in, `.sr` files are still read by
     // our own reader and decoder (sigrok-rs cannot load them).
-    let sr = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"))
-        .join("sigrok-dumps/uart/trekstor_ebr30_a/trekstor_ebr30_a_uart.sr");
-    assert!(sr.is_file(), "the shared corpus is expected at {}", sr.display());
+    let Some(sr) = need::corpus_file("sigrok-dumps/uart/trekstor_ebr30_a/trekstor_ebr30_a_uart.sr") else { return };
     let mut opts = ImportOptions::default();
     opts.uart.baud = Some(115_200);
     let src = capture::open(&sr, &opts).unwrap();

@@ -1,5 +1,5 @@
 //! Oracle tests: the UART decoder and the waveform importers against other tools' decodes of
-//! the real captures in `shared/corpus/` (see `corpus/PROVENANCE.md`).
+//! the real captures of the corpus (see its `PROVENANCE.md`; where it is found: `tests/support/need.rs`).
 //!
 //! Run with `cargo test -p atscope-analyzer --test uart_oracle`.
 //!
@@ -19,10 +19,12 @@ use atscope_analyzer::capture::{self, ChannelItem, ImportOptions};
 use atscope_analyzer::chunk::{Body, Condition};
 use atscope_analyzer::uart::{Parity, UartConfig, UartDecoder, UartEvent};
 
-fn corpus() -> PathBuf {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"));
-    assert!(p.is_dir(), "the shared corpus is expected at {}", p.display());
-    p.to_path_buf()
+#[path = "../../tests/support/need.rs"]
+mod need;
+
+/// The corpus, or a visible skip (a failure where `CI` is set).
+fn corpus() -> Option<PathBuf> {
+    need::corpus()
 }
 
 /// One `=== line "NAME" (baudrate=..., parity=...)` section of an oracle file.
@@ -102,7 +104,8 @@ fn decode_like_sigrok(path: &Path, line: &str, cfg: &UartConfig) -> Vec<String> 
     }
 }
 
-fn oracle_files() -> Vec<PathBuf> {
+fn oracle_files() -> Option<Vec<PathBuf>> {
+    let corpus = corpus()?;
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
@@ -114,10 +117,10 @@ fn oracle_files() -> Vec<PathBuf> {
         }
     }
     let mut out = Vec::new();
-    walk(&corpus().join("sigrok-dumps"), &mut out);
+    walk(&corpus.join("sigrok-dumps"), &mut out);
     out.sort();
     assert!(out.len() >= 12, "expected the 12 sigrok oracle files, found {}", out.len());
-    out
+    Some(out)
 }
 
 fn capture_of(oracle: &Path) -> PathBuf {
@@ -127,7 +130,8 @@ fn capture_of(oracle: &Path) -> PathBuf {
 #[test]
 fn every_sigrok_capture_decodes_to_sigrok_clis_words_spans_and_errors() {
     let mut checked = 0;
-    for oracle in oracle_files() {
+    let Some(oracles) = oracle_files() else { return };
+    for oracle in oracles {
         let sr = capture_of(&oracle);
         for sec in parse_oracle(&std::fs::read_to_string(&oracle).unwrap()) {
             let ours = decode_like_sigrok(&sr, &sec.line, &sec.cfg);
@@ -179,7 +183,8 @@ fn oracle_words(sec: &Section) -> Vec<u8> {
 
 #[test]
 fn the_sr_importer_gives_sigrok_clis_bytes_on_every_channel() {
-    for oracle in oracle_files() {
+    let Some(oracles) = oracle_files() else { return };
+    for oracle in oracles {
         let sr = capture_of(&oracle);
         for sec in parse_oracle(&std::fs::read_to_string(&oracle).unwrap()) {
             let mut opts = ImportOptions::default();
@@ -194,7 +199,8 @@ fn the_sr_importer_gives_sigrok_clis_bytes_on_every_channel() {
 
 #[test]
 fn auto_detection_finds_each_captures_baud_rate() {
-    for oracle in oracle_files() {
+    let Some(oracles) = oracle_files() else { return };
+    for oracle in oracles {
         let sr = capture_of(&oracle);
         for sec in parse_oracle(&std::fs::read_to_string(&oracle).unwrap()) {
             if oracle_words(&sec).is_empty() {
@@ -227,7 +233,9 @@ fn a_line_toggling_at_power_up_gives_one_glitch_condition_not_a_thousand_frame_e
     // trekstor: the TX line toggles every 2-3 samples for 6.2 ms after power-up; sigrok reports
     // 1237 "Frame error" messages there. The importer folds each run of false starts into one
     // glitch condition and keeps sigrok's framing error and break.
-    let sr = corpus().join("sigrok-dumps/uart/trekstor_ebr30_a/trekstor_ebr30_a_uart.sr");
+    let Some(sr) = corpus().map(|c| c.join("sigrok-dumps/uart/trekstor_ebr30_a/trekstor_ebr30_a_uart.sr")) else {
+        return;
+    };
     let mut opts = ImportOptions::default();
     opts.uart.baud = Some(115_200);
     let got = import(&sr, &opts);
@@ -238,7 +246,7 @@ fn a_line_toggling_at_power_up_gives_one_glitch_condition_not_a_thousand_frame_e
 
 #[test]
 fn the_sal_capture_gives_saleaes_own_28434_bytes_at_the_same_start_times() {
-    let dir = corpus().join("saleae-logic2-automation");
+    let Some(dir) = corpus().map(|c| c.join("saleae-logic2-automation")) else { return };
     // Saleae's data-table export of the capture: rows of "Async 1" (channel 0, 115200 8N1).
     let csv = std::fs::read_to_string(dir.join("large_async_capture/2_analyzers.csv")).unwrap();
     let want: Vec<(i64, u8)> = csv
@@ -277,7 +285,7 @@ fn the_sal_capture_gives_saleaes_own_28434_bytes_at_the_same_start_times() {
 
 #[test]
 fn the_sal_capture_is_decoded_without_options_too() {
-    let dir = corpus().join("saleae-logic2-automation");
+    let Some(dir) = corpus().map(|c| c.join("saleae-logic2-automation")) else { return };
     let mut src = capture::open(&dir.join("large_async_capture.sal"), &ImportOptions::default()).unwrap();
     let notes = src.notes().join("\n");
     assert!(notes.contains("baud auto-detected: 115200"), "{notes}");
@@ -297,7 +305,7 @@ fn the_sal_capture_is_decoded_without_options_too() {
 fn the_sal_channel_transitions_equal_saleaes_binary_export_of_the_same_capture() {
     // cap1.sal (SWD at 50 MS/s, plus analog channels): Saleae's digital_N.bin exports hold the
     // transition times up to the export's end time; the .sal may hold more after it.
-    let dir = corpus().join("saleae-logic2-automation");
+    let Some(dir) = corpus().map(|c| c.join("saleae-logic2-automation")) else { return };
     let (ar, info) = {
         let ar = capture::zipread::Archive::open(&dir.join("cap1.sal")).unwrap();
         let info = capture::sal::read_info(&ar).unwrap();
@@ -343,7 +351,7 @@ fn transitions(mut src: Box<dyn EdgeSource>) -> Vec<Vec<(i64, bool)>> {
 
 #[test]
 fn saleaes_binary_and_raw_csv_exports_of_one_capture_give_the_same_transitions() {
-    let dir = corpus().join("saleae-logic2-automation/cap1");
+    let Some(dir) = corpus().map(|c| c.join("saleae-logic2-automation/cap1")) else { return };
     let csv = capture::raw_csv::CsvEdges::open(&dir.join("digital_only/digital.csv")).unwrap();
     let from_csv = transitions(Box::new(csv));
     // The binary exports through the importer (folder input): same channels, same bytes.
@@ -380,7 +388,8 @@ fn every_file_in_the_corpus_imports_or_fails_with_a_clear_error() {
         }
     }
     let mut files = Vec::new();
-    walk(&corpus(), &mut files);
+    let Some(corpus) = corpus() else { return };
+    walk(&corpus, &mut files);
     files.sort();
     let mut imported = 0;
     for f in &files {

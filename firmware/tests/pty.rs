@@ -63,13 +63,47 @@ fn quick() -> Timeouts {
     Timeouts { ready: Some(Duration::from_secs(5)), command: Duration::from_secs(5) }
 }
 
+/// One pty case at a time: pty pairs are not safe to use from several tests at once (the
+/// serialport crate says so of its own pty tests). Each case is a test of its own, so a failure
+/// does not hide the others; `.config/nextest.toml` runs the `pty_` tests one at a time.
+fn pty_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
-fn pty_cases_in_sequence() {
+fn pty_identifies_a_freshly_booted_v2_1_2_slm_behind_junk_bytes() {
+    let _turn = pty_turn();
     identifies_a_freshly_booted_v2_1_2_slm_behind_junk_bytes();
+}
+
+#[test]
+fn pty_identifies_the_three_field_xslmver_of_newer_slm() {
+    let _turn = pty_turn();
     identifies_the_three_field_xslmver_of_newer_slm();
+}
+
+#[test]
+fn pty_no_ready_within_the_timeout_is_an_error_showing_what_came() {
+    let _turn = pty_turn();
     no_ready_within_the_timeout_is_an_error_showing_what_came();
+}
+
+#[test]
+fn pty_an_slm_that_is_already_running_is_asked_without_waiting() {
+    let _turn = pty_turn();
     an_slm_that_is_already_running_is_asked_without_waiting();
+}
+
+#[test]
+fn pty_flashing_with_nrfjprog_then_waits_for_ready_and_identifies() {
+    let _turn = pty_turn();
     flashing_with_nrfjprog_then_waits_for_ready_and_identifies();
+}
+
+#[test]
+fn pty_flashing_reports_a_board_that_never_says_ready() {
+    let _turn = pty_turn();
     flashing_reports_a_board_that_never_says_ready();
 }
 

@@ -2,10 +2,13 @@
 //! child processes that are always reaped, and waiting for files to fill.
 //!
 //! pty pairs are not safe to use from several tests at once (the serialport crate says so of its
-//! own pty tests), so each test binary runs its pty cases in sequence in one `#[test]` named
-//! `pty_cases_in_sequence`, which `.config/nextest.toml` puts in the one-thread `pty` group.
+//! own pty tests), so every pty case is a test named `pty_…` that takes [`pty_turn`] first (one at
+//! a time within a test binary), and `.config/nextest.toml` puts the `pty_` tests in a one-thread
+//! group (one at a time across binaries, where each test has a process).
 
 #![allow(dead_code)]
+
+pub mod need;
 
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
@@ -26,6 +29,12 @@ pub fn atscope() -> Command {
     c.env("XDG_STATE_HOME", std::env::temp_dir().join("atscope-tests-no-state"));
     c.env("NO_COLOR", "1");
     c
+}
+
+/// One pty case at a time in this test binary (a failed case does not block the others).
+pub fn pty_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A pty pair: the test keeps the master (and the slave open, so the master never hangs up

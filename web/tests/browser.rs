@@ -46,7 +46,7 @@ async fn open(b: &Browser, url: &str, trace: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_viewer_works_in_a_real_browser() {
-    webdriver::require_browser();
+    let Some(_) = webdriver::need::chromium() else { return };
     let state = common::state();
     state.store.add_failed("bad/cut-short.sr", "bad/cut-short.sr: not a readable ZIP archive <b>(truncated?)</b>");
     let url = start_server(state).await;
@@ -257,6 +257,12 @@ async fn screenshot(b: &Browser, url: &str, path: &std::path::Path) {
     // The whole trace (start - 1 %, end + 1 %), the reset after `AT#XMQTTCON=0` selected.
     b.goto(&format!("{url}#trace=mqtt-disconnect-reset&from=-265872778&to=26853150556&sel=33")).await;
     b.wait("window.atscope.state.win && document.querySelector('#detail-body h3')", 20, "the screenshot view").await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Rendered: web fonts loaded and two animation frames painted since the view was ready.
+    b.js(
+        "window.__painted = false; requestAnimationFrame(() => requestAnimationFrame(() => { window.__painted = true; }));",
+        json!([]),
+    )
+    .await;
+    b.wait("document.fonts.status === 'loaded' && window.__painted", 20, "the view painted").await;
     std::fs::write(path, b.screenshot().await).unwrap();
 }

@@ -1,8 +1,12 @@
 //! A small W3C WebDriver client over HTTP for the browser test and the benchmark: starts
 //! Debian's `chromedriver` with headless `chromium`, and drives one session.
 //!
-//! Missing browser or driver is an error that names the Debian packages, never a skip.
+//! The browser test skips visibly without a browser (`need::chromium`, a failure where `CI` is
+//! set); for the benchmark a missing browser or driver is an error that names the packages.
 #![allow(dead_code)]
+
+#[path = "../../../tests/support/need.rs"]
+pub mod need;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -12,12 +16,12 @@ use serde_json::{json, Value};
 
 /// Where the browser is (override with `ATSCOPE_CHROMIUM`).
 pub fn chromium() -> PathBuf {
-    std::env::var_os("ATSCOPE_CHROMIUM").map(PathBuf::from).unwrap_or_else(|| "/usr/bin/chromium".into())
+    need::chromium_paths().0
 }
 
 /// Where the driver is (override with `ATSCOPE_CHROMEDRIVER`).
 pub fn chromedriver() -> PathBuf {
-    std::env::var_os("ATSCOPE_CHROMEDRIVER").map(PathBuf::from).unwrap_or_else(|| "/usr/bin/chromedriver".into())
+    need::chromium_paths().1
 }
 
 /// Panics, naming the packages, if the browser or the driver is missing.
