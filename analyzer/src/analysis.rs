@@ -106,12 +106,14 @@ impl Analysis {
                 };
                 e.meaning = crate::slm::meaning(&e, command);
             }
+            // Redacted before the rules see it, so that no finding's message quotes a secret
+            // (no rule needs a secret's content).
+            if self.redact {
+                redact_event(&mut e, version);
+            }
             let findings = self.rules.observe(&e, version, self.builder.version_known());
             if let Some(v) = self.rules.take_revised_version() {
                 self.builder.revise_version(v);
-            }
-            if self.redact {
-                redact_event(&mut e, version);
             }
             self.summary.add(&e);
             sink(&e);

@@ -35,7 +35,7 @@
 //! | `data_mode` | `enter` (bool), `exchange`, `result` (the `#XDATAMODE` value), `host_terminator` (bool) |
 //! | `condition` | `cond` (`framing`, `parity`, `break`, `glitch`) |
 //! | `mark` | `text` |
-//! | `exchange` | `id`, `name`, `line`, `status` (`ok`, `error`, `aborted` by a reset, `open` at the end of the capture, `timeout`: no answer in time and the host moved on, `lost`: pipelined on an SLM that drops it), `result`, `latency_ns`, `info_lines` |
+//! | `exchange` | `id`, `name`, `line`, `status` (`ok`, `error`, `aborted` by a reset, `open` at the end of the capture, `timeout`: no answer in time and the host moved on, `lost`: never read, pipelined on an SLM that drops it or sent while it slept), `result`, `latency_ns`, `info_lines` |
 //! | `finding` | `id` (see [`crate::rules::CATALOGUE`]), `severity` (`note`/`warning`/`error`), `message`, `help`, `events` (the `seq` of the events that prove it) |
 //!
 //! Version 1 (atscope before the finding catalogue) had no schema line and no `timeout`

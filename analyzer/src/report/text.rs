@@ -176,7 +176,9 @@ fn push_body(s: &mut String, e: &Event) {
             let what = match status {
                 ExchangeStatus::Open => "no final result",
                 ExchangeStatus::TimedOut => "timed out, the host moved on",
-                ExchangeStatus::Lost => "never answered (sent while another command was pending)",
+                ExchangeStatus::Lost => {
+                    "never read by the SLM (sent while it was busy with another command, or asleep)"
+                }
                 _ => "aborted by reset",
             };
             let _ = write!(s, "#{id}   {what}: ");

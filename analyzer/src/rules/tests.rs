@@ -299,3 +299,17 @@ fn a_capture_that_ends_before_a_promise_is_due_says_so_as_a_note() {
     let f = findings(&[BOOT, (1.0, H, b"AT#XMQTTSUB=\"t\",1\r\n"), (1.1, M, b"\r\nOK\r\n\r\n#XMQTTEVT: 7,0\r\n")]);
     assert!(!has(&f, "slm.urc.unconfirmed"));
 }
+
+#[test]
+fn no_finding_quotes_a_secret() {
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT+CFUN=1\r\n"),
+        (1.1, M, b"\r\nOK\r\n"),
+        (2.0, H, b"AT%CMNG=0,16842753,0,\"-----BEGIN CERTIFICATE-----\r\nMIIB\r\n-----END CERTIFICATE-----\"\r\n"),
+        (2.1, M, b"\r\n+CME ERROR: 518\r\n"),
+    ]);
+    let e = get(&f, "at.error");
+    assert!(!e.message.contains("BEGIN") && e.message.contains("<redacted"), "{}", e.message);
+    assert!(e.help.contains("AT+CFUN=1"), "the 518 cause names the earlier CFUN: {}", e.help);
+}

@@ -116,8 +116,8 @@ pub enum ExchangeStatus {
     /// another command.
     #[serde(rename = "timeout")]
     TimedOut,
-    /// Sent while another command was pending on an SLM that drops such input (v2.1.x–v2.4.x):
-    /// the other command's final result came and this one never got its own.
+    /// Never read by the SLM: sent while another command was pending on an SLM that drops such
+    /// input (v2.1.x–v2.4.x), or while it slept or idled after `#XSLEEP`.
     Lost,
 }
 

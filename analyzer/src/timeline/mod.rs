@@ -144,6 +144,8 @@ pub struct TimelineBuilder {
     held: Vec<Held>,
     held_bytes: usize,
     http_active: bool,
+    /// The mode of an `#XSLEEP` the SLM answered OK (1 sleep, 2 idle), until the wake-up's `Ready`.
+    asleep: Option<i64>,
     /// A bare `Ready` in data mode, waiting for the evidence that tells reboot from payload.
     doubt: Option<Doubt>,
     /// Host bytes are being fed again after a doubt was settled (modem units wait).
@@ -175,6 +177,7 @@ impl TimelineBuilder {
             held_bytes: 0,
             http_active: false,
             doubt: None,
+            asleep: None,
             replaying: false,
             proxy_open: false,
             http_claimed: 0,

@@ -217,6 +217,12 @@ impl TimelineBuilder {
             EventKind::Final { exchange: Some(id), result: r.clone(), latency_ns: Some(latency) },
         );
         let enters = open.enters_data_mode && r.is_ok();
+        if r.is_ok() {
+            // `#XSLEEP=1` (sleep) or `=2` (idle): the UART is off until the wake-up's `Ready`.
+            if let Some(c) = open.cmd.as_ref().filter(|c| c.is("#XSLEEP") && c.form == Form::Set) {
+                self.asleep = c.int(0).filter(|m| matches!(m, 1 | 2));
+            }
+        }
         let status = if r.is_ok() { ExchangeStatus::Ok } else { ExchangeStatus::Error };
         self.emit_exchange(open, t1, status, Some(r), Some(latency));
         if enters {
@@ -352,8 +358,14 @@ impl TimelineBuilder {
             Some(Dir::Modem),
             EventKind::Reset(ResetInfo { garbage: Bytes(garbage), aborted, last_command: self.last_command }),
         );
+        // Commands sent while the SLM slept were never read: lost, not aborted.
+        let asleep = self.asleep.take();
+        let status = if asleep.is_some() { ExchangeStatus::Lost } else { ExchangeStatus::Aborted };
         while let Some(open) = self.pending.pop_front() {
-            self.emit_exchange(open, t0, ExchangeStatus::Aborted, None, None);
+            self.emit_exchange(open, t0, status, None, None);
+        }
+        if asleep == Some(2) {
+            return; // the resume from idle is no reboot: sockets and sessions live on
         }
         if self.data.is_some() {
             self.end_data_mode(None, None);
