@@ -161,6 +161,34 @@ impl HostFramer {
         Some(HostLine { t0, t1: t0, text: std::mem::take(&mut self.line), overflow: false })
     }
 
+    /// Feeds bytes at time `t` up to the end of the first line they complete: that line (if any)
+    /// and how many bytes were consumed. Runs of plain bytes are copied whole.
+    pub fn push_until_line(&mut self, t: i64, bytes: &[u8]) -> (Option<HostLine>, usize) {
+        let mut i = 0;
+        while i < bytes.len() {
+            // The byte that reaches the limit goes through `push_byte`, which cuts the line.
+            let room = MAX_HOST_LINE.saturating_sub(self.line.len() + 1);
+            let run = bytes[i..]
+                .iter()
+                .take(room)
+                .take_while(|&&b| !matches!(b, b'"' | b'\r' | b'\n' | 0x08 | 0x7F))
+                .count();
+            if run > 0 {
+                self.t0.get_or_insert(t);
+                self.line.extend_from_slice(&bytes[i..i + run]);
+                self.prev_cr = false;
+                i += run;
+                continue;
+            }
+            let b = bytes[i];
+            i += 1;
+            if let Some(l) = self.push_byte(t, b) {
+                return (Some(l), i);
+            }
+        }
+        (None, i)
+    }
+
     /// Feeds one byte at time `t`; returns a line when it completes.
     pub fn push_byte(&mut self, t: i64, b: u8) -> Option<HostLine> {
         let t0 = *self.t0.get_or_insert(t);
@@ -496,6 +524,25 @@ mod tests {
     fn host_lines(term: Terminator, input: &[u8]) -> Vec<Vec<u8>> {
         let mut f = HostFramer::new(term);
         input.iter().filter_map(|&b| f.push_byte(0, b)).map(|l| l.text).collect()
+    }
+
+    #[test]
+    fn bulk_feeding_cuts_the_same_lines_as_byte_by_byte() {
+        let mut input = b"AT+CFUN=1\r\nAT%CMNG=0,1,0,\"a\r\nb\"\r\nATX\x08\x7f+X?\r\n".to_vec();
+        input.extend(std::iter::repeat_n(b'A', MAX_HOST_LINE + 7));
+        input.extend_from_slice(b"\r\nAT\r");
+        for term in [Terminator::CrLf, Terminator::Cr, Terminator::Lf] {
+            let one = host_lines(term, &input);
+            let mut f = HostFramer::new(term);
+            let mut bulk = Vec::new();
+            let mut rest = &input[..];
+            while !rest.is_empty() {
+                let (l, n) = f.push_until_line(0, rest);
+                bulk.extend(l.map(|l| l.text));
+                rest = &rest[n..];
+            }
+            assert_eq!(bulk, one, "{term:?}");
+        }
     }
 
     #[test]

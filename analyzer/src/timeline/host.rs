@@ -31,10 +31,11 @@ impl TimelineBuilder {
                 self.cut_payload_pieces();
                 return;
             }
-            if let Some(line) = self.host.push_byte(t, bytes[i]) {
+            let (line, n) = self.host.push_until_line(t, &bytes[i..]);
+            i += n;
+            if let Some(line) = line {
                 self.host_line(line);
             }
-            i += 1;
         }
     }
 
