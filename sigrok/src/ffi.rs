@@ -354,6 +354,14 @@ impl Session<'_> {
             unsafe { sr::sr_session_datafeed_callback_add(self.ptr, Some(datafeed), feed_ptr as *mut c_void) },
             || "cannot register the datafeed callback".into(),
         )?;
+        // A main context of this run's own, made this thread's default so that libsigrok uses it:
+        // a stop that arrives as the run ends leaves its (never dispatched) idle source there, and
+        // that goes with the context, instead of firing at a freed session in a later run on
+        // GLib's global default context.
+        // SAFETY: a new context, owned here until the matching pop and unref below.
+        let main = unsafe { glib_sys::g_main_context_new() };
+        // SAFETY: `main` is alive; popped on this thread below.
+        unsafe { glib_sys::g_main_context_push_thread_default(main) };
         *self.stopper.inner.session.lock().unwrap_or_else(|e| e.into_inner()) = self.ptr as usize;
         // SAFETY: the session and its devices are alive and configured; start and run happen on
         // this thread, which owns the session's main context from here to the end of the loop.
@@ -368,6 +376,11 @@ impl Session<'_> {
             check(unsafe { sr::sr_session_run(self.ptr) }, || "the acquisition failed".into())
         });
         *self.stopper.inner.session.lock().unwrap_or_else(|e| e.into_inner()) = 0;
+        // SAFETY: pushed above on this thread; the loop is over, so nothing iterates `main` now.
+        unsafe {
+            glib_sys::g_main_context_pop_thread_default(main);
+            glib_sys::g_main_context_unref(main);
+        }
         // SAFETY: the loop has returned: no callback runs any more; drop the pointer to `feed`.
         unsafe { sr::sr_session_datafeed_callback_remove_all(self.ptr) };
         ran?;

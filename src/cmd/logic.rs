@@ -2,7 +2,8 @@
 //! through libsigrok (cargo feature `sigrok`), showing the decoded timeline as it goes.
 //!
 //! Build with `PYO3_PYTHON=/usr/bin/python3 cargo build --features sigrok` (Debian's
-//! `libsigrok-dev`; a binary built so is GPL-3.0-or-later, see `analyzer/README-sigrok.md`).
+//! `libsigrok-dev`; a binary built so is GPL-3.0-or-later: see the README, "Licence of a binary
+//! built with `--features sigrok`").
 //! `atscope logic --list` shows the devices libsigrok finds; try `atscope logic demo
 //! --samplerate 1M --host D0 --modem D1 --limit-samples 2M -o demo.atrace` without hardware.
 //!
@@ -50,7 +51,9 @@ mod with_sigrok {
     use std::fs::File;
     use std::path::PathBuf;
     use std::process::ExitCode;
-    use std::time::{Duration, Instant};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
 
     use anyhow::{Context, Result};
     use atscope_analyzer::analysis::Analysis;
@@ -141,6 +144,46 @@ mod with_sigrok {
         pub analysis: AnalysisArgs,
     }
 
+    /// Syncs the trace to disk within [`SYNC_INTERVAL`] of a write, on a thread of its own: an
+    /// fsync can take seconds on a busy disk, and the decoding thread must not wait for it (the
+    /// device would outrun it).
+    struct Syncer {
+        dirty: Arc<AtomicBool>,
+        done: Arc<AtomicBool>,
+        thread: std::thread::JoinHandle<std::io::Result<()>>,
+    }
+
+    impl Syncer {
+        fn start(file: File) -> Result<Syncer> {
+            let dirty = Arc::new(AtomicBool::new(false));
+            let done = Arc::new(AtomicBool::new(false));
+            let (d, fin) = (dirty.clone(), done.clone());
+            let thread = std::thread::Builder::new().name("atscope-fsync".into()).spawn(move || loop {
+                std::thread::park_timeout(SYNC_INTERVAL);
+                let last = fin.load(Ordering::Acquire);
+                if d.swap(false, Ordering::AcqRel) {
+                    file.sync_data()?;
+                }
+                if last {
+                    return Ok(());
+                }
+            })?;
+            Ok(Syncer { dirty, done, thread })
+        }
+
+        /// A record was written.
+        fn written(&self) {
+            self.dirty.store(true, Ordering::Release);
+        }
+
+        /// Syncs what is left and ends the thread.
+        fn finish(self) -> std::io::Result<()> {
+            self.done.store(true, Ordering::Release);
+            self.thread.thread().unpark();
+            self.thread.join().unwrap_or_else(|_| Err(std::io::Error::other("the fsync thread panicked")))
+        }
+    }
+
     /// Runs `atscope logic`.
     pub fn run(args: LogicArgs) -> Result<ExitCode> {
         if args.list {
@@ -210,13 +253,12 @@ mod with_sigrok {
             meta.insert("notes".into(), json!(notes));
         }
         let file = File::create(output).with_context(|| format!("cannot create {}", output.display()))?;
+        let syncer = Syncer::start(file.try_clone().with_context(|| format!("cannot write {}", output.display()))?)?;
         let mut w = TraceWriter::new(file, &meta).with_context(|| format!("cannot write {}", output.display()))?;
         eprintln!("atscope: capturing from {device} into {}; Ctrl-C to stop", output.display());
 
         let mut view = LiveView::new(args.quiet, false);
         let mut analysis = Analysis::new(aopts);
-        let mut synced = Instant::now();
-        let mut dirty = false;
         let mut result = Ok(());
         for r in rec.by_ref() {
             let r = match r {
@@ -228,23 +270,17 @@ mod with_sigrok {
             };
             // One write of one whole line per record, as `record` does: durable against kill -9.
             w.write(&r).and_then(|_| w.flush()).with_context(|| format!("cannot write {}", output.display()))?;
-            dirty = true;
-            if synced.elapsed() >= SYNC_INTERVAL {
-                w.get_mut().sync_data().with_context(|| format!("cannot write {}", output.display()))?;
-                (synced, dirty) = (Instant::now(), false);
-            }
+            syncer.written();
             analysis.push(&r, &mut |e| view.event(e));
         }
         analysis.finish(&mut |e| view.event(e));
-        if dirty {
-            w.get_mut().sync_data().with_context(|| format!("cannot write {}", output.display()))?;
-        }
+        syncer.finish().with_context(|| format!("cannot write {}", output.display()))?;
         for warn in rec.source_mut().take_warnings() {
             eprintln!("atscope: warning: {warn}");
         }
         drop(rec);
-        let samples = stats.samples.load(std::sync::atomic::Ordering::Relaxed);
-        let dropped = stats.dropped_samples.load(std::sync::atomic::Ordering::Relaxed);
+        let samples = stats.samples.load(Ordering::Relaxed);
+        let dropped = stats.dropped_samples.load(Ordering::Relaxed);
         let lost = if dropped > 0 {
             format!(
                 "; {dropped} samples DROPPED (the decoder fell behind: see the `capture overrun` marks; a lower --samplerate or a larger --queue-bytes helps)"

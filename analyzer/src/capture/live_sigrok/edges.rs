@@ -3,7 +3,7 @@
 //!
 //! [`WaveSource`](super::super::wave::WaveSource) opens a capture twice when it must measure
 //! (once to decode, once to look ahead). A live capture can be read only once, so both readers
-//! share one [`Feed`]: the look-ahead reader keeps the transitions it reads (at most
+//! share one `Feed`: the look-ahead reader keeps the transitions it reads (at most
 //! [`LOOKAHEAD_SECS`] of the capture, at most [`LOOKAHEAD_EDGES`] transitions), and the decoding
 //! reader replays them before it reads on: decoding starts at the start of the capture.
 

@@ -3,10 +3,10 @@
 //! A device (the `demo` driver, an fx2lafw board, …) is opened by driver name and configured
 //! through `sigrok-rs` ([`device`]); a capture thread runs libsigrok's session loop, and its
 //! datafeed callback ([`atscope_sigrok`], the workspace's one crate with `unsafe` code) hands
-//! every logic packet to a queue bounded in bytes ([`queue`]); the decoder takes packets from it
+//! every logic packet to a queue bounded in bytes (`queue`); the decoder takes packets from it
 //! through the packed-sample scanner ([`crate::capture::packed`], the `.sr` reader's) into
 //! [`super::wave`] (transitions → [`crate::uart::UartDecoder`] → chunks). The result is a
-//! [`ChannelSource`] like any file, so [`super::assign`] and the analysis work unchanged.
+//! [`ChannelSource`](super::ChannelSource) like any file, so [`super::assign`] and the analysis work unchanged.
 //!
 //! One acquisition from start to end: no segments, no gap. Memory is the queue's budget
 //! ([`LiveOptions::queue_bytes`]) plus the decoder's state, whatever the length of the capture.
@@ -22,7 +22,8 @@
 //! [`edges::LOOKAHEAD_SECS`] of the capture, whose transitions are kept and then decoded from
 //! the start, as for files.
 //!
-//! Linking this module makes the binary GPL-3.0-or-later (see `analyzer/README-sigrok.md`).
+//! Linking this module makes the binary GPL-3.0-or-later (see the README, "Licence of a binary
+//! built with `--features sigrok`").
 
 mod acquire;
 pub mod device;
