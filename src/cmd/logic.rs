@@ -2,9 +2,14 @@
 //! through libsigrok (cargo feature `sigrok`), showing the decoded timeline as it goes.
 //!
 //! Build with `PYO3_PYTHON=/usr/bin/python3 cargo build --features sigrok` (Debian's
-//! `libsigrok-dev`; a binary built so is GPL-3.0-or-later, see `analyzer/README-sigrok.md`).
+//! `libsigrok-dev`; a binary built so is GPL-3.0-or-later: see the README, "Licence of a binary
+//! built with `--features sigrok`").
 //! `atscope logic --list` shows the devices libsigrok finds; try `atscope logic demo
 //! --samplerate 1M --host D0 --modem D1 --limit-samples 2M -o demo.atrace` without hardware.
+//!
+//! One acquisition from start to stop, streamed packet by packet through libsigrok's datafeed:
+//! no gap. If the decoder falls behind the device, the trace says so (`capture overrun` marks
+//! with the count of dropped samples) and so does the summary.
 //!
 //! A subcommand of its own rather than `record --logic`: `record`'s `--baud`, `--data-bits`,
 //! `--parity`, `--stop-bits` are serial-port settings (5–8 data bits, no `auto`), while a logic
@@ -43,15 +48,19 @@ mod without_sigrok {
 
 #[cfg(feature = "sigrok")]
 mod with_sigrok {
+    use std::fs::File;
     use std::path::PathBuf;
     use std::process::ExitCode;
-    use std::time::{Duration, Instant};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
 
     use anyhow::{Context, Result};
     use atscope_analyzer::analysis::Analysis;
     use atscope_analyzer::capture::assign::Assigned;
-    use atscope_analyzer::capture::live_sigrok::{self, LiveOptions, DEFAULT_SEGMENT_SAMPLES};
+    use atscope_analyzer::capture::live_sigrok::{self, LiveInput, LiveOptions, DEFAULT_QUEUE_BYTES};
     use atscope_analyzer::capture::sr::parse_samplerate;
+    use atscope_analyzer::capture::ChannelSource;
     use atscope_analyzer::serial::{DataBits, FlowControl, Parity, PortSettings, StopBits};
     use atscope_analyzer::trace::TraceWriter;
     use clap::Args;
@@ -70,6 +79,24 @@ mod with_sigrok {
 
     fn parse_count(s: &str) -> Result<u64, String> {
         parse_rate(s).map_err(|_| format!("{s:?} is not a sample count (2M, 500k, 100000)"))
+    }
+
+    fn parse_seconds(s: &str) -> Result<f64, String> {
+        let t = s.trim();
+        let (num, mult) = match t.strip_suffix("ms") {
+            Some(n) => (n, 1e-3),
+            None => match t.strip_suffix('s') {
+                Some(n) => (n, 1.0),
+                None => match t.strip_suffix("min") {
+                    Some(n) => (n, 60.0),
+                    None => (t, 1.0),
+                },
+            },
+        };
+        match num.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() && v > 0.0 => Ok(v * mult),
+            _ => Err(format!("{s:?} is not a duration (60, 60s, 500ms, 2min)")),
+        }
     }
 
     /// Arguments of `atscope logic`.
@@ -92,12 +119,16 @@ mod with_sigrok {
         #[arg(long, value_name = "CH")]
         pub modem: Option<String>,
         /// Stop after this many samples (default: at Ctrl-C).
-        #[arg(long, value_name = "N", value_parser = parse_count)]
+        #[arg(long, value_name = "N", value_parser = parse_count, conflicts_with = "duration")]
         pub limit_samples: Option<u64>,
-        /// Samples per acquisition segment: memory held by libsigrok's wrapper, and how often
-        /// a few milliseconds go uncaptured while the acquisition restarts (marked in the trace).
-        #[arg(long, value_name = "N", value_parser = parse_count, default_value_t = DEFAULT_SEGMENT_SAMPLES)]
-        pub segment_samples: u64,
+        /// Stop after this long a capture (60, 60s, 500ms, 2min): the same as --limit-samples
+        /// of duration × sample rate, so the length is exact in samples.
+        #[arg(long, value_name = "TIME", value_parser = parse_seconds)]
+        pub duration: Option<f64>,
+        /// Bytes of samples that may wait for the decoder (32M by default): the capture's memory,
+        /// and how long the decoder may lag behind the device before samples are dropped.
+        #[arg(long, value_name = "N", value_parser = parse_count, default_value_t = DEFAULT_QUEUE_BYTES as u64)]
+        pub queue_bytes: u64,
         /// The trace to write.
         #[arg(short, long, value_name = "OUT.atrace", required_unless_present = "list")]
         pub output: Option<PathBuf>,
@@ -111,6 +142,46 @@ mod with_sigrok {
         pub uart: UartArgs,
         #[command(flatten)]
         pub analysis: AnalysisArgs,
+    }
+
+    /// Syncs the trace to disk within [`SYNC_INTERVAL`] of a write, on a thread of its own: an
+    /// fsync can take seconds on a busy disk, and the decoding thread must not wait for it (the
+    /// device would outrun it).
+    struct Syncer {
+        dirty: Arc<AtomicBool>,
+        done: Arc<AtomicBool>,
+        thread: std::thread::JoinHandle<std::io::Result<()>>,
+    }
+
+    impl Syncer {
+        fn start(file: File) -> Result<Syncer> {
+            let dirty = Arc::new(AtomicBool::new(false));
+            let done = Arc::new(AtomicBool::new(false));
+            let (d, fin) = (dirty.clone(), done.clone());
+            let thread = std::thread::Builder::new().name("atscope-fsync".into()).spawn(move || loop {
+                std::thread::park_timeout(SYNC_INTERVAL);
+                let last = fin.load(Ordering::Acquire);
+                if d.swap(false, Ordering::AcqRel) {
+                    file.sync_data()?;
+                }
+                if last {
+                    return Ok(());
+                }
+            })?;
+            Ok(Syncer { dirty, done, thread })
+        }
+
+        /// A record was written.
+        fn written(&self) {
+            self.dirty.store(true, Ordering::Release);
+        }
+
+        /// Syncs what is left and ends the thread.
+        fn finish(self) -> std::io::Result<()> {
+            self.done.store(true, Ordering::Release);
+            self.thread.thread().unpark();
+            self.thread.join().unwrap_or_else(|_| Err(std::io::Error::other("the fsync thread panicked")))
+        }
     }
 
     /// Runs `atscope logic`.
@@ -129,9 +200,14 @@ mod with_sigrok {
         };
         let (driver, conn) = LiveOptions::parse_device(device);
         let mut lopts = LiveOptions::new(driver, rate);
-        lopts.conn = conn;
-        lopts.limit_samples = args.limit_samples;
-        lopts.segment_samples = args.segment_samples;
+        if let LiveInput::Device { conn: c, .. } = &mut lopts.input {
+            *c = conn;
+        }
+        lopts.limit_samples = match args.duration {
+            Some(secs) => Some(((secs * rate as f64).round() as u64).max(1)),
+            None => args.limit_samples,
+        };
+        lopts.queue_bytes = usize::try_from(args.queue_bytes).unwrap_or(usize::MAX);
         if let (Some(h), Some(m)) = (&args.host, &args.modem) {
             lopts.channels = vec![h.clone(), m.clone()];
         }
@@ -141,6 +217,7 @@ mod with_sigrok {
         let stop = live::stop_flag()?;
         let src = live_sigrok::open(&lopts, &opts, stop.clone()).context("cannot start the live capture")?;
         let stats = src.stats().clone();
+        let measured_baud = src.uart_baud(0);
         let mut rec = Assigned::new(Box::new(src), &PathBuf::from(device), args.host.as_deref(), args.modem.as_deref())
             .context("cannot start the live capture")?;
         let notes = rec.source_mut().notes();
@@ -154,7 +231,7 @@ mod with_sigrok {
         let settings = PortSettings {
             baud: match u.baud {
                 Some(BaudArg::Rate(b)) => b,
-                _ => 115_200,
+                _ => measured_baud.unwrap_or(115_200),
             },
             data_bits: match u.data_bits {
                 Some(5) => DataBits::Five,
@@ -177,13 +254,12 @@ mod with_sigrok {
         }
         let inputs: Vec<&std::path::Path> = args.identity_file.iter().map(PathBuf::as_path).collect();
         let file = atscope_analyzer::output::open_direct(output, &inputs)?;
+        let syncer = Syncer::start(file.try_clone().with_context(|| format!("cannot write {}", output.display()))?)?;
         let mut w = TraceWriter::new(file, &meta).with_context(|| format!("cannot write {}", output.display()))?;
         eprintln!("atscope: capturing from {device} into {}; Ctrl-C to stop", output.display());
 
         let mut view = LiveView::new(args.quiet, false);
         let mut analysis = Analysis::new(aopts);
-        let mut synced = Instant::now();
-        let mut dirty = false;
         let mut result = Ok(());
         for r in rec.by_ref() {
             let r = match r {
@@ -195,26 +271,27 @@ mod with_sigrok {
             };
             // One write of one whole line per record, as `record` does: durable against kill -9.
             w.write(&r).and_then(|_| w.flush()).with_context(|| format!("cannot write {}", output.display()))?;
-            dirty = true;
-            if synced.elapsed() >= SYNC_INTERVAL {
-                w.get_mut().sync_data().with_context(|| format!("cannot write {}", output.display()))?;
-                (synced, dirty) = (Instant::now(), false);
-            }
+            syncer.written();
             analysis.push(&r, &mut |e| view.event(e));
         }
         analysis.finish(&mut |e| view.event(e));
-        if dirty {
-            w.get_mut().sync_data().with_context(|| format!("cannot write {}", output.display()))?;
-        }
+        syncer.finish().with_context(|| format!("cannot write {}", output.display()))?;
         for warn in rec.source_mut().take_warnings() {
             eprintln!("atscope: warning: {warn}");
         }
         drop(rec);
-        let samples = stats.samples.load(std::sync::atomic::Ordering::Relaxed);
+        let samples = stats.samples.load(Ordering::Relaxed);
+        let dropped = stats.dropped_samples.load(Ordering::Relaxed);
+        let lost = if dropped > 0 {
+            format!(
+                "; {dropped} samples DROPPED (the decoder fell behind: see the `capture overrun` marks; a lower --samplerate or a larger --queue-bytes helps)"
+            )
+        } else {
+            "; none dropped".to_string()
+        };
         eprintln!(
-            "atscope: {} written; {samples} samples in {} segments; {}",
+            "atscope: {} written; {samples} samples decoded{lost}; {}",
             output.display(),
-            stats.segments.load(std::sync::atomic::Ordering::Relaxed),
             analysis.summary().line()
         );
         result.map(|()| ExitCode::SUCCESS)

@@ -168,11 +168,8 @@ impl HostFramer {
         while i < bytes.len() {
             // The byte that reaches the limit goes through `push_byte`, which cuts the line.
             let room = MAX_HOST_LINE.saturating_sub(self.line.len() + 1);
-            let run = bytes[i..]
-                .iter()
-                .take(room)
-                .take_while(|&&b| !matches!(b, b'"' | b'\r' | b'\n' | 0x08 | 0x7F))
-                .count();
+            let run =
+                bytes[i..].iter().take(room).take_while(|&&b| !matches!(b, b'"' | b'\r' | b'\n' | 0x08 | 0x7F)).count();
             if run > 0 {
                 self.t0.get_or_insert(t);
                 self.line.extend_from_slice(&bytes[i..i + run]);

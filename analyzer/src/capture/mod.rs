@@ -11,6 +11,7 @@ pub mod assign;
 pub mod detect;
 #[cfg(feature = "sigrok")]
 pub mod live_sigrok;
+pub mod packed;
 pub mod raw_csv;
 pub mod sal;
 pub mod saleae_bin;

@@ -12,6 +12,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use super::packed::PackedScanner;
 use super::wave::{Edge, EdgeSource, Fill, WaveSource};
 use super::zipread::{read_full, Archive, Member};
 use super::{CaptureError, ChannelInfo, ImportOptions};
@@ -175,12 +176,7 @@ pub struct SrEdges {
     len: usize,
     /// Bytes of a sample cut by a member boundary.
     carry: Vec<u8>,
-    /// Channel of each sample bit (`u32::MAX`: none).
-    chan_of_bit: [u32; 64],
-    mask: u64,
-    cur: u64,
-    /// Index of the next sample.
-    pos: u64,
+    scanner: PackedScanner,
     levels0: Vec<bool>,
     read_bytes: u64,
     total_bytes: u64,
@@ -190,12 +186,6 @@ impl SrEdges {
     /// Opens the logic stream and reads the first sample.
     pub fn open(path: &Path, info: &SrInfo) -> Result<SrEdges, CaptureError> {
         let ar = Archive::open(path)?;
-        let mut chan_of_bit = [u32::MAX; 64];
-        let mut mask = 0u64;
-        for (ch, &bit) in info.bits.iter().enumerate() {
-            chan_of_bit[bit as usize] = ch as u32;
-            mask |= 1 << bit;
-        }
         let total_bytes = info.members.iter().map(|m| m.size).sum();
         let mut s = SrEdges {
             ar,
@@ -206,18 +196,13 @@ impl SrEdges {
             start: 0,
             len: 0,
             carry: Vec::new(),
-            chan_of_bit,
-            mask,
-            cur: 0,
-            pos: 0,
+            scanner: PackedScanner::new(info.unitsize, &info.bits),
             levels0: vec![true; info.channels.len()],
             read_bytes: 0,
             total_bytes,
         };
         if s.refill()? && s.len >= s.info.unitsize {
-            let first = sample_at(&s.buf[..s.info.unitsize]) & mask;
-            s.cur = first;
-            s.levels0 = info.bits.iter().map(|&b| first >> b & 1 == 1).collect();
+            s.levels0 = s.scanner.start(&s.buf[..s.info.unitsize], &info.bits);
         }
         Ok(s)
     }
@@ -258,89 +243,10 @@ impl SrEdges {
         }
     }
 
-    fn emit(&self, sample: u64, diff: u64, new: u64, out: &mut Vec<Edge>) {
-        let mut d = diff;
-        while d != 0 {
-            let bit = d.trailing_zeros();
-            d &= d - 1;
-            out.push(Edge { sample, channel: self.chan_of_bit[bit as usize], level: new >> bit & 1 == 1 });
-        }
-    }
-
     fn scan(&mut self, out: &mut Vec<Edge>) {
-        let data = &self.buf[self.start..self.len];
-        let base = self.pos;
-        let mut cur = self.cur;
-        let mask = self.mask;
-        let mut changes: Vec<(u64, u64, u64)> = Vec::new();
-        if self.info.unitsize == 1 {
-            let m = mask as u8;
-            let mut c = cur as u8;
-            const ONES: u64 = 0x0101_0101_0101_0101;
-            let mask8 = u64::from(m) * ONES;
-            let word = |i: usize| u64::from_le_bytes(data[i..i + 8].try_into().expect("8 bytes"));
-            let mut i = 0;
-            while i + 8 <= data.len() {
-                let splat = u64::from(c) * ONES;
-                // Skip 64-byte blocks without a change (the common case).
-                while i + 64 <= data.len() {
-                    let mut acc = 0u64;
-                    for k in 0..8 {
-                        acc |= word(i + 8 * k) ^ splat;
-                    }
-                    if acc & mask8 != 0 {
-                        break;
-                    }
-                    i += 64;
-                }
-                // Then 8 bytes at a time; a changed byte is found from the lowest set bit.
-                while i + 8 <= data.len() {
-                    let x = (word(i) ^ splat) & mask8;
-                    if x == 0 {
-                        i += 8;
-                        continue;
-                    }
-                    let at = i + (x.trailing_zeros() / 8) as usize;
-                    let b = data[at] & m;
-                    changes.push((base + at as u64, u64::from(b ^ c), u64::from(b)));
-                    c = b;
-                    i = at + 1;
-                    break;
-                }
-            }
-            for (j, &b) in data.iter().enumerate().skip(i) {
-                let b = b & m;
-                if b != c {
-                    changes.push((base + j as u64, u64::from(b ^ c), u64::from(b)));
-                    c = b;
-                }
-            }
-            cur = u64::from(c);
-        } else {
-            let u = self.info.unitsize;
-            for (k, s) in data.chunks_exact(u).enumerate() {
-                let v = sample_at(s) & mask;
-                if v != cur {
-                    changes.push((base + k as u64, v ^ cur, v));
-                    cur = v;
-                }
-            }
-        }
-        for (sample, diff, new) in changes {
-            self.emit(sample, diff, new, out);
-        }
-        self.cur = cur;
-        self.pos += (data.len() / self.info.unitsize) as u64;
+        self.scanner.scan(&self.buf[self.start..self.len], out);
         self.start = self.len;
     }
-}
-
-/// The first up to 8 bytes of a sample as a little-endian number.
-fn sample_at(s: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    let n = s.len().min(8);
-    b[..n].copy_from_slice(&s[..n]);
-    u64::from_le_bytes(b)
 }
 
 impl EdgeSource for SrEdges {
@@ -355,10 +261,10 @@ impl EdgeSource for SrEdges {
     }
     fn fill(&mut self, out: &mut Vec<Edge>) -> Result<Fill, CaptureError> {
         if self.start >= self.len && !self.refill()? {
-            return Ok(Fill::End(self.pos));
+            return Ok(Fill::End(self.scanner.pos()));
         }
         self.scan(out);
-        Ok(Fill::Upto(self.pos))
+        Ok(Fill::Upto(self.scanner.pos()))
     }
     fn progress(&self) -> (u64, u64) {
         (self.read_bytes, self.total_bytes)
