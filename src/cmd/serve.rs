@@ -101,9 +101,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         }
         if !ready.skipped.is_empty() {
             eprintln!(
-                "note: skipped {} file(s) that are not captures: {}",
+                "note: skipped {} file(s) that are not captures ({})",
                 ready.skipped.len(),
-                ready.skipped.join(", ")
+                by_kind(&ready.skipped)
             );
         }
         for f in ready.failed {
@@ -117,4 +117,32 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     }))
     .context("atscope serve")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `97 .expect, 97 .snap, 3 .py, 7 others` for a list of file names (a served folder holds
+/// notes, scripts and stored transcripts beside its captures; naming each would flood the terminal).
+fn by_kind(names: &[String]) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for n in names {
+        let base = n.rsplit('/').next().unwrap_or(n);
+        let ext = base.rsplit_once('.').map(|(_, e)| e).filter(|e| !e.is_empty()).unwrap_or("");
+        *counts.entry(ext).or_default() += 1;
+    }
+    let mut kinds: Vec<(&str, usize)> = counts.into_iter().collect();
+    kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    kinds
+        .iter()
+        .map(|(e, c)| if e.is_empty() { format!("{c} without an extension") } else { format!("{c} .{e}") })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn skipped_files_are_counted_by_kind() {
+        let names: Vec<String> =
+            ["a/x.expect", "b/y.expect", "README.md", "s/z.snap", "LICENSE"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(super::by_kind(&names), "2 .expect, 1 .md, 1 .snap, 1 without an extension");
+    }
 }
