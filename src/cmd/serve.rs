@@ -103,7 +103,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
             eprintln!(
                 "note: skipped {} file(s) that are not captures ({})",
                 ready.skipped.len(),
-                by_kind(&ready.skipped)
+                by_kind(ready.skipped)
             );
         }
         for f in ready.failed {
@@ -129,7 +129,7 @@ fn by_kind(names: &[String]) -> String {
         *counts.entry(ext).or_default() += 1;
     }
     let mut kinds: Vec<(&str, usize)> = counts.into_iter().collect();
-    kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.is_empty().cmp(&b.0.is_empty())).then(a.0.cmp(b.0)));
     kinds
         .iter()
         .map(|(e, c)| if e.is_empty() { format!("{c} without an extension") } else { format!("{c} .{e}") })
