@@ -31,6 +31,7 @@ pub mod chunk;
 pub mod diff;
 pub mod export;
 pub mod finding;
+pub mod meaning;
 pub mod output;
 pub mod redact;
 pub mod replay;

@@ -173,7 +173,7 @@ fn item_out(e: &Event) -> ItemOut {
         label: render::label(e),
         level: store::level(e),
         status: render::status(e),
-        exchange: store::exchange_of(e),
+        exchange: e.exchange(),
     }
 }
 

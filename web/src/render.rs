@@ -141,7 +141,7 @@ pub fn row_text(e: &Event) -> String {
 
 /// The exchange number shown in a row (`#3`), if the event belongs to one.
 pub fn exchange_label(e: &Event) -> Option<u32> {
-    crate::store::exchange_of(e)
+    e.exchange()
 }
 
 /// The raw bytes an event carries (a line, a payload, garbage), if any.

@@ -181,29 +181,6 @@ pub struct TraceIndex {
     filtered: Mutex<Option<(RowFilter, Arc<Vec<u32>>)>>,
 }
 
-/// The exchange an event belongs to, if any.
-pub fn exchange_of(e: &Event) -> Option<u32> {
-    match &e.kind {
-        EventKind::Command { exchange, .. } | EventKind::Info { exchange, .. } => Some(*exchange),
-        EventKind::Final { exchange, .. } | EventKind::Payload { exchange, .. } => *exchange,
-        EventKind::DataMode { exchange, .. } => *exchange,
-        EventKind::Exchange { id, .. } => Some(*id),
-        _ => None,
-    }
-}
-
-/// The command, URC or information line name of an event, if it has one.
-pub fn name_of(e: &Event) -> Option<&str> {
-    match &e.kind {
-        EventKind::Command { name, .. } | EventKind::Exchange { name, .. } => {
-            Some(if name.is_empty() { "AT" } else { name.as_str() })
-        }
-        EventKind::Urc { name, .. } => Some(name),
-        EventKind::Info { name, .. } => name.as_deref(),
-        _ => None,
-    }
-}
-
 impl TraceIndex {
     /// An empty index.
     pub fn new() -> Self {
@@ -239,7 +216,7 @@ impl TraceIndex {
             let pos = self.rows.partition_point(|&(rt, _)| rt <= t);
             self.rows.insert(pos, (t, idx));
         }
-        if let Some(x) = exchange_of(&e) {
+        if let Some(x) = e.exchange() {
             self.exchanges.entry(x).or_default().push(idx);
         }
         if let EventKind::Finding(f) = &e.kind {
@@ -254,7 +231,7 @@ impl TraceIndex {
             EventKind::Urc { .. } => Some("urc"),
             _ => None,
         };
-        if let (Some(kind), Some(name)) = (kind, name_of(&e)) {
+        if let (Some(kind), Some(name)) = (kind, e.name()) {
             *self.names.entry((name.to_string(), kind)).or_default() += 1;
         }
         self.events.push(e);
@@ -341,14 +318,13 @@ impl TraceIndex {
                     return false;
                 }
                 if let Some(n) = &name {
-                    if name_of(e).is_none_or(|en| !en.eq_ignore_ascii_case(n)) {
+                    if e.name().is_none_or(|en| !en.eq_ignore_ascii_case(n)) {
                         return false;
                     }
                 }
                 if let Some(t) = &text {
                     let r = crate::render::row_text(e);
-                    if !r.to_lowercase().contains(t.as_str())
-                        && !name_of(e).is_some_and(|n| n.to_lowercase().contains(t))
+                    if !r.to_lowercase().contains(t.as_str()) && !e.name().is_some_and(|n| n.to_lowercase().contains(t))
                     {
                         return false;
                     }
@@ -402,7 +378,7 @@ impl TraceIndex {
     /// For a reset: the command and summary of the exchanges it aborted and of the last command.
     pub fn related(&self, e: &Event) -> Vec<&Event> {
         let members = |x: u32| self.exchanges.get(&x).into_iter().flatten().map(|&i| &self.events[i as usize]);
-        match (&e.kind, exchange_of(e)) {
+        match (&e.kind, e.exchange()) {
             (_, Some(x)) => members(x).collect(),
             (EventKind::Reset(r), None) => {
                 let mut ids: Vec<u32> = r.aborted.iter().copied().chain(r.last_command).collect();

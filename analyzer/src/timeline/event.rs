@@ -289,6 +289,31 @@ pub enum EventKind {
     },
 }
 
+impl Event {
+    /// The exchange the event belongs to, if any.
+    pub fn exchange(&self) -> Option<u32> {
+        match &self.kind {
+            EventKind::Command { exchange, .. } | EventKind::Info { exchange, .. } => Some(*exchange),
+            EventKind::Final { exchange, .. } | EventKind::Payload { exchange, .. } => *exchange,
+            EventKind::DataMode { exchange, .. } => *exchange,
+            EventKind::Exchange { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// The command, URC or information line name of the event (`AT` for a bare `AT`), if any.
+    pub fn name(&self) -> Option<&str> {
+        match &self.kind {
+            EventKind::Command { name, .. } | EventKind::Exchange { name, .. } => {
+                Some(if name.is_empty() { "AT" } else { name.as_str() })
+            }
+            EventKind::Urc { name, .. } => Some(name),
+            EventKind::Info { name, .. } => name.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 impl EventKind {
     /// The `type` name of this kind.
     pub fn type_name(&self) -> &'static str {
