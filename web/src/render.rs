@@ -91,52 +91,10 @@ pub fn tag(e: &Event) -> &'static str {
     }
 }
 
-/// The text of a transcript row (escaped, clipped).
+/// The text of a transcript row: the analyzer's words for the event (the terminal's and the
+/// transcripts' too), clipped to the row.
 pub fn row_text(e: &Event) -> String {
-    let s = match &e.kind {
-        EventKind::Command { line, .. } => {
-            format!("{}{}", line.escaped(), atscope_analyzer::report::text::command_notes(e))
-        }
-        EventKind::Info { line, .. } | EventKind::Urc { line, .. } | EventKind::Text { line } => line.escaped(),
-        EventKind::Final { exchange, result, latency_ns } => match (exchange, latency_ns) {
-            (Some(_), Some(l)) => format!("{result}  ({:.3} ms)", *l as f64 / 1e6),
-            (Some(_), None) => result.to_string(),
-            (None, _) => format!("{result}  [no command pending]"),
-        },
-        EventKind::Payload { owner, len, data, .. } => {
-            format!("{owner}, {len} bytes: {}", clip(data.escaped(), 120))
-        }
-        EventKind::Garbage { data, why } => {
-            let shown = hex(&data.0[..data.0.len().min(32)]);
-            let more = if data.0.len() > 32 { " …" } else { "" };
-            format!("{} bytes: {shown}{more}  ({why})", data.0.len())
-        }
-        EventKind::Reset(r) => {
-            if r.garbage.0.is_empty() {
-                "Ready".into()
-            } else {
-                format!("Ready after garbage {}", hex(&r.garbage.0))
-            }
-        }
-        EventKind::DataMode { enter, result, .. } => {
-            if *enter {
-                "data mode on".into()
-            } else {
-                let r = result.map(|r| format!(" (#XDATAMODE: {r})")).unwrap_or_default();
-                format!("data mode off{r}")
-            }
-        }
-        EventKind::Condition { cond } => format!("{} error", cond.as_str()),
-        EventKind::Mark { text } => escape(text.as_bytes()),
-        EventKind::Finding(f) => format!("[{}] {}", f.id, f.message),
-        EventKind::Exchange { status, line, .. } => match status {
-            ExchangeStatus::Open => format!("no final result: {}", line.escaped()),
-            ExchangeStatus::TimedOut => format!("timed out, the host moved on: {}", line.escaped()),
-            ExchangeStatus::Aborted => format!("aborted by reset: {}", line.escaped()),
-            _ => line.escaped(),
-        },
-    };
-    clip(s, ROW_MAX)
+    clip(atscope_analyzer::report::text::words(e), ROW_MAX)
 }
 
 /// The exchange number shown in a row (`#3`), if the event belongs to one.

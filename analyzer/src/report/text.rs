@@ -113,75 +113,93 @@ fn tag(e: &Event) -> Option<(&'static str, &'static str)> {
 }
 
 /// Appends an event's body (what follows the time, speaker and tag).
-fn push_body(s: &mut String, e: &Event) {
+/// Appends the exchange column: `#3 ` for a command, `#3   ` under it, blank otherwise.
+fn push_label(s: &mut String, e: &Event) {
     match &e.kind {
-        EventKind::Command { exchange, line, .. } => {
+        EventKind::Command { exchange, .. } => {
             let _ = write!(s, "#{exchange} ");
+        }
+        EventKind::Info { exchange: x, .. }
+        | EventKind::Final { exchange: Some(x), .. }
+        | EventKind::Exchange { id: x, .. } => {
+            let _ = write!(s, "#{x}   ");
+        }
+        EventKind::Payload { exchange, .. } | EventKind::DataMode { exchange, .. } => {
+            let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
+            let _ = write!(s, "{x:<4} ");
+        }
+        _ => s.push_str("     "),
+    }
+}
+
+/// What an event says, in words: the one rendering the terminal, the transcripts and the
+/// viewer's rows share (long lines are cut with their byte count).
+pub fn words(e: &Event) -> String {
+    let mut s = String::with_capacity(64);
+    push_words(&mut s, e);
+    s
+}
+
+fn push_words(s: &mut String, e: &Event) {
+    match &e.kind {
+        EventKind::Command { line, .. } => {
             push_clipped(s, &line.0);
             s.push_str(&command_notes(e));
         }
-        EventKind::Info { exchange, line, .. } => {
-            let _ = write!(s, "#{exchange}   ");
+        EventKind::Info { line, .. } | EventKind::Urc { line, .. } | EventKind::Text { line } => {
             push_clipped(s, &line.0);
         }
-        EventKind::Final { exchange: Some(x), result, latency_ns } => {
-            let _ = write!(s, "#{x}   {result}  ({:.3} ms)", latency_ns.unwrap_or(0) as f64 / 1e6);
+        EventKind::Final { exchange: Some(_), result, latency_ns } => {
+            let _ = write!(s, "{result}  ({:.3} ms)", latency_ns.unwrap_or(0) as f64 / 1e6);
         }
         EventKind::Final { exchange: None, result, .. } => {
-            let _ = write!(s, "     {result}  [no command pending]");
+            let _ = write!(s, "{result}  [no command pending]");
         }
-        EventKind::Urc { line, .. } | EventKind::Text { line } => {
-            s.push_str("     ");
-            push_clipped(s, &line.0);
-        }
-        EventKind::Payload { exchange, owner, len, data } => {
-            let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
+        EventKind::Payload { owner, len, data, .. } => {
             // Only the start is shown: escape no more of a (possibly 64 KiB) payload than that.
             let head = escape(&data.0[..data.0.len().min(120)]);
             let preview: String = head.chars().take(120).collect();
             let more = if data.0.len() > 120 || head.chars().count() > 120 { "…" } else { "" };
-            let _ = write!(s, "{x:<4} {owner}, {len} bytes: {preview}{more}");
+            let _ = write!(s, "{owner}, {len} bytes: {preview}{more}");
         }
         EventKind::Garbage { data, why } => {
             let shown = hex(&data.0[..data.0.len().min(32)]);
             let more = if data.0.len() > 32 { " …" } else { "" };
-            let _ = write!(s, "     {} bytes: {shown}{more}  ({why})", data.0.len());
+            let _ = write!(s, "{} bytes: {shown}{more}  ({why})", data.0.len());
         }
         EventKind::Reset(r) => {
-            s.push_str("     Ready");
+            s.push_str("Ready");
             if !r.garbage.0.is_empty() {
                 let _ = write!(s, " after garbage {}", hex(&r.garbage.0));
             }
         }
-        EventKind::DataMode { enter, exchange, result, .. } => {
-            let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
-            if *enter {
-                let _ = write!(s, "{x:<4} data mode on");
-            } else {
-                let r = result.map(|r| format!(" (#XDATAMODE: {r})")).unwrap_or_default();
-                let _ = write!(s, "{x:<4} data mode off{r}");
+        EventKind::DataMode { enter: true, .. } => s.push_str("data mode on"),
+        EventKind::DataMode { result, .. } => {
+            s.push_str("data mode off");
+            if let Some(r) = result {
+                let _ = write!(s, " (#XDATAMODE: {r})");
             }
         }
         EventKind::Condition { cond } => {
-            let _ = write!(s, "     {} error", cond.as_str());
+            let _ = write!(s, "{} error", cond.as_str());
         }
-        EventKind::Mark { text } => {
-            s.push_str("     ");
-            push_clipped(s, text.as_bytes());
-        }
+        EventKind::Mark { text } => push_clipped(s, text.as_bytes()),
         EventKind::Finding(f) => {
-            let _ = write!(s, "     [{}] {}", f.id, f.message);
+            let _ = write!(s, "[{}] {}", f.id, f.message);
         }
-        EventKind::Exchange { id, status, line, .. } => {
+        EventKind::Exchange { status, line, .. } => {
             let what = match status {
                 ExchangeStatus::Open => "no final result",
                 ExchangeStatus::TimedOut => "timed out, the host moved on",
                 ExchangeStatus::Lost => {
                     "never read by the SLM (sent while it was busy with another command, or asleep)"
                 }
-                _ => "aborted by reset",
+                ExchangeStatus::Aborted => "aborted by reset",
+                ExchangeStatus::Ok | ExchangeStatus::Error => "",
             };
-            let _ = write!(s, "#{id}   {what}: ");
+            if !what.is_empty() {
+                let _ = write!(s, "{what}: ");
+            }
             push_clipped(s, &line.0);
         }
     }
@@ -208,7 +226,8 @@ impl TextPrinter {
         }
         let dir = e.dir.map(|d| d.as_str()).unwrap_or("");
         let _ = write!(s, " {dir:<5} {tag:<5} ");
-        push_body(s, e);
+        push_label(s, e);
+        push_words(s, e);
         if let Some(a) = annotation {
             s.push_str("  ");
             s.push_str(a);
