@@ -16,10 +16,10 @@
 //! * [`export`]: streaming exports for Wireshark (pcapng), Perfetto (trace-event JSON) and CSV.
 //! * [`diff`] and [`volatile`]: the semantic diff of two sessions.
 //! * [`replay`]: a trace played back as the host or as the modem (pure state machines).
-//! * [`serial`]: live ports: durable recording, tap, proxy, replay I/O, port listing.
+//! * `serial` (feature `serial`): live ports: durable recording, tap, proxy, replay I/O, port listing.
 //! * [`uart`]: the UART decoder for waveform captures (logic analyzers), with baud detection.
 //!
-//! Everything from the chunk stream down (all but [`serial`]) is pure: no I/O, no clock. Feeding the same bytes split
+//! Everything from the chunk stream down (all but `serial`) is pure: no I/O, no clock. Feeding the same bytes split
 //! at any points gives the same events.
 #![warn(missing_docs)]
 
@@ -37,6 +37,7 @@ pub mod redact;
 pub mod replay;
 pub mod report;
 pub mod rules;
+#[cfg(feature = "serial")]
 pub mod serial;
 pub mod slm;
 pub mod timeline;

@@ -2,7 +2,7 @@
 //! (toward a real host MCU). This module is pure: it turns a trace into a [`Plan`], and the
 //! state machines that drive a replay ([`pacer::Pacer`] for the host side,
 //! [`responder::Responder`] for the modem side) take the time as an argument and return what to
-//! send. The serial I/O around them is in [`crate::serial`].
+//! send. The serial I/O around them is in the `serial` module (feature `serial`).
 //!
 //! # The plan
 //!
