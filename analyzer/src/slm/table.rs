@@ -707,3 +707,51 @@ pub fn timeout_ms(name: &str, params: &[crate::at::grammar::Param]) -> Option<u6
 pub fn ms_to_ns(ms: u64) -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX).saturating_mul(1_000_000)
 }
+
+/// When a command's `OK` puts the SLM into data mode: the send-type commands issued without
+/// their payload (§4.4).
+#[derive(Debug, Clone, Copy)]
+pub enum DataModeWhen {
+    /// Exec form, or Set with parameter `i` absent or empty (`AT#XSEND`, `AT#XSEND=""`).
+    ExecOrNoPayloadAt(usize),
+    /// Set form with parameter `i` absent or empty (`AT#XMQTTPUB="topic"`).
+    NoPayloadAt(usize),
+    /// Set form with at most `n` parameters (the payload would be the next one).
+    AtMostParams(usize),
+    /// Set form with parameter 0 equal to this value (`AT#XNRFCLOUD=2`).
+    Op(i64),
+    /// Set form whose first parameter is one of these FTP commands, with at most `n` parameters.
+    FtpOp(&'static [&'static str], usize),
+}
+
+/// The commands that enter data mode, and when.
+pub static DATA_MODE: &[(&str, DataModeWhen)] = &[
+    ("#XSEND", DataModeWhen::ExecOrNoPayloadAt(0)),
+    ("#XTCPSEND", DataModeWhen::ExecOrNoPayloadAt(0)),
+    ("#XUDPSEND", DataModeWhen::ExecOrNoPayloadAt(0)),
+    ("#XSENDTO", DataModeWhen::AtMostParams(2)),
+    ("#XMQTTPUB", DataModeWhen::NoPayloadAt(1)),
+    ("#XNRFCLOUD", DataModeWhen::Op(2)),
+    ("#XFTP", DataModeWhen::FtpOp(&["put", "mput"], 2)),
+    ("#XFTP", DataModeWhen::FtpOp(&["uput"], 1)),
+];
+
+/// Whether `OK` to command `name` in `form` with `params` puts the SLM into data mode.
+pub fn enters_data_mode(name: &str, form: crate::at::grammar::Form, params: &[crate::at::grammar::Param]) -> bool {
+    use crate::at::grammar::{Form, Param};
+    let empty = |i: usize| match params.get(i) {
+        None | Some(Param::Empty) => true,
+        Some(Param::Str(s)) => s.is_empty(),
+        _ => false,
+    };
+    DATA_MODE.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).any(|(_, when)| match *when {
+        DataModeWhen::ExecOrNoPayloadAt(i) => form == Form::Exec || (form == Form::Set && empty(i)),
+        DataModeWhen::NoPayloadAt(i) => form == Form::Set && empty(i),
+        DataModeWhen::AtMostParams(n) => form == Form::Set && params.len() <= n,
+        DataModeWhen::Op(v) => form == Form::Set && params.first().and_then(Param::as_int) == Some(v),
+        DataModeWhen::FtpOp(ops, n) => {
+            let op = params.first().and_then(Param::as_text).unwrap_or("");
+            form == Form::Set && params.len() <= n && ops.iter().any(|o| o.eq_ignore_ascii_case(op))
+        }
+    })
+}

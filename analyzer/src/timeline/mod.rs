@@ -292,26 +292,10 @@ fn answers_command(c: &Command, name: &str) -> bool {
     matches!((c.name.as_str(), name), ("#XCMNG", "%CMNG") | ("#XTCPHANGUP", "#XTCPSVR"))
 }
 
-/// Whether `OK` to this command puts the SLM into data mode (§4.4).
+/// Whether `OK` to this command puts the SLM into data mode (§4.4; rows in
+/// [`crate::slm::table::DATA_MODE`]).
 pub fn enters_data_mode(c: &Command) -> bool {
-    let n = c.params.len();
-    let empty = |i: usize| match c.params.get(i) {
-        None => true,
-        Some(grammar::Param::Empty) => true,
-        Some(grammar::Param::Str(s)) => s.is_empty(),
-        _ => false,
-    };
-    match c.name.as_str() {
-        "#XSEND" | "#XTCPSEND" | "#XUDPSEND" => c.form == Form::Exec || (c.form == Form::Set && empty(0)),
-        "#XSENDTO" => c.form == Form::Set && n <= 2,
-        "#XMQTTPUB" => c.form == Form::Set && empty(1),
-        "#XNRFCLOUD" => c.form == Form::Set && c.int(0) == Some(2),
-        "#XFTP" => {
-            let op = c.text(0).unwrap_or("").to_ascii_lowercase();
-            c.form == Form::Set && ((op == "put" || op == "mput") && n <= 2 || op == "uput" && n <= 1)
-        }
-        _ => false,
-    }
+    crate::slm::table::enters_data_mode(&c.name, c.form, &c.params)
 }
 
 /// Printable UTF-8. CR and LF inside a line are quoted content (a PEM read back by `%CMNG=2`).
