@@ -755,3 +755,7 @@ pub fn enters_data_mode(name: &str, form: crate::at::grammar::Form, params: &[cr
         }
     })
 }
+
+/// Commands answered by lines of another name: (command, the answer's prefix). v2.1.2's `#XCMNG`
+/// read prints a `%CMNG:` line; `#XTCPHANGUP` answers with `#XTCPSVR`.
+pub static ANSWER_ALIASES: &[(&str, &str)] = &[("#XCMNG", "%CMNG"), ("#XTCPHANGUP", "#XTCPSVR")];

@@ -288,8 +288,7 @@ fn answers_command(c: &Command, name: &str) -> bool {
     if c.name.eq_ignore_ascii_case(name) {
         return true;
     }
-    // v2.1.2 `#XCMNG` read prints a `%CMNG:` line; `#XTCPHANGUP` answers with `#XTCPSVR`.
-    matches!((c.name.as_str(), name), ("#XCMNG", "%CMNG") | ("#XTCPHANGUP", "#XTCPSVR"))
+    crate::slm::table::ANSWER_ALIASES.iter().any(|(cmd, line)| c.name.eq_ignore_ascii_case(cmd) && line == &name)
 }
 
 /// Whether `OK` to this command puts the SLM into data mode (§4.4; rows in
