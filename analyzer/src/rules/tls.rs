@@ -231,18 +231,11 @@ impl Rules {
     /// A service that runs TLS in the modem with a sec_tag provisioned only through `#XCMNG`.
     pub(super) fn tls_use(&mut self, e: &Event, version: SlmVersion) {
         let EventKind::Command { name, params, form: Some(Form::Set), .. } = &e.kind else { return };
-        let int = |i: usize| params.get(i).and_then(Param::as_int);
-        let connect = matches!(int(0), Some(1) | Some(2));
-        let (service, tag, needs): (&str, Option<i64>, &[i64]) = match name.as_str() {
-            "#XNRFCLOUD" if int(0) == Some(1) => ("#XNRFCLOUD (nRF Cloud)", Some(16_842_753), &[0, 1, 2]),
-            // v2.6 moved the client id to #XMQTTCFG, so the sec_tag moved one place left.
-            "#XMQTTCON" if connect => {
-                ("#XMQTTCON", if version >= SlmVersion::new(2, 6, 0) { int(5) } else { int(6) }, &[0])
-            }
-            // From v2.6 a native-TLS build runs the proxies' TLS in the SLM itself (TLS_NATIVE).
-            "#XTCPCLI" | "#XUDPCLI" if connect && version < SlmVersion::new(2, 6, 0) => (name.as_str(), int(3), &[0]),
-            "#XSSOCKET" if connect && version < SlmVersion::new(2, 6, 0) => ("#XSSOCKET", int(3), &[0]),
-            _ => return,
+        let Some(row) = table::modem_tls(name, params, version) else { return };
+        let (service, needs) = (row.service, row.needs);
+        let tag = match row.sec_tag {
+            table::SecTag::Fixed(t) => Some(t),
+            table::SecTag::Param(_) => row.sec_tag_index(version).and_then(|i| params.get(i)).and_then(Param::as_int),
         };
         let Some(tag) = tag else { return };
         let have = self.modem_creds.get(&tag).cloned().unwrap_or_default();

@@ -759,3 +759,102 @@ pub fn enters_data_mode(name: &str, form: crate::at::grammar::Form, params: &[cr
 /// Commands answered by lines of another name: (command, the answer's prefix). v2.1.2's `#XCMNG`
 /// read prints a `%CMNG:` line; `#XTCPHANGUP` answers with `#XTCPSVR`.
 pub static ANSWER_ALIASES: &[(&str, &str)] = &[("#XCMNG", "%CMNG"), ("#XTCPHANGUP", "#XTCPSVR")];
+
+/// Where a modem-TLS service takes its sec_tag from.
+#[derive(Debug, Clone, Copy)]
+pub enum SecTag {
+    /// Always this tag (nRF Cloud: `CONFIG_NRF_CLOUD_SEC_TAG`).
+    Fixed(i64),
+    /// A parameter: (first version, index) rows, the newest that applies wins.
+    Param(&'static [((u16, u16), usize)]),
+}
+
+/// A service that runs TLS in the modem with a sec_tag the host names (§5): the credentials must
+/// be in modem storage at that tag, as the modem reads them.
+#[derive(Debug, Clone, Copy)]
+pub struct ModemTls {
+    /// The command.
+    pub command: &'static str,
+    /// For messages.
+    pub service: &'static str,
+    /// The values of parameter 0 that connect.
+    pub ops: &'static [i64],
+    /// Where the sec_tag is.
+    pub sec_tag: SecTag,
+    /// The credential types the handshake needs.
+    pub needs: &'static [i64],
+    /// The version from which a native-TLS build runs this service in the SLM instead.
+    pub native_from: Option<(u16, u16)>,
+}
+
+impl ModemTls {
+    /// The parameter index of the sec_tag in SLM `v`.
+    pub fn sec_tag_index(&self, v: crate::slm::SlmVersion) -> Option<usize> {
+        match self.sec_tag {
+            SecTag::Fixed(_) => None,
+            SecTag::Param(rows) => rows.iter().rev().find(|(since, _)| (v.major, v.minor) >= *since).map(|r| r.1),
+        }
+    }
+}
+
+/// The modem-TLS services (source: `slm_at_mqtt.c`, `slm_at_tcp_proxy.c`, `slm_at_udp_proxy.c`,
+/// `slm_at_socket.c`, `nrf_cloud_transport.c` at each tag).
+pub static MODEM_TLS: &[ModemTls] = &[
+    ModemTls {
+        command: "#XNRFCLOUD",
+        service: "#XNRFCLOUD (nRF Cloud)",
+        ops: &[1],
+        sec_tag: SecTag::Fixed(16_842_753),
+        needs: &[0, 1, 2],
+        native_from: None,
+    },
+    ModemTls {
+        command: "#XMQTTCON",
+        service: "#XMQTTCON",
+        ops: &[1, 2],
+        // v2.6 moved the client id to #XMQTTCFG, so the sec_tag moved one place left.
+        sec_tag: SecTag::Param(&[((0, 0), 6), ((2, 6), 5)]),
+        needs: &[0],
+        native_from: None,
+    },
+    ModemTls {
+        command: "#XTCPCLI",
+        service: "#XTCPCLI",
+        ops: &[1, 2],
+        sec_tag: SecTag::Param(&[((0, 0), 3)]),
+        needs: &[0],
+        // v2.6: a native-TLS build sets TLS_NATIVE on the proxy socket.
+        native_from: Some((2, 6)),
+    },
+    ModemTls {
+        command: "#XUDPCLI",
+        service: "#XUDPCLI",
+        ops: &[1, 2],
+        sec_tag: SecTag::Param(&[((0, 0), 3)]),
+        needs: &[0],
+        native_from: Some((2, 6)),
+    },
+    ModemTls {
+        command: "#XSSOCKET",
+        service: "#XSSOCKET",
+        ops: &[1, 2],
+        sec_tag: SecTag::Param(&[((0, 0), 3)]),
+        needs: &[0],
+        // v2.1–v2.5 load the mapped credentials but open a modem-TLS socket with the raw tag.
+        native_from: Some((2, 6)),
+    },
+];
+
+/// The modem-TLS row a connecting command uses in SLM `v`, if any.
+pub fn modem_tls(
+    name: &str,
+    params: &[crate::at::grammar::Param],
+    v: crate::slm::SlmVersion,
+) -> Option<&'static ModemTls> {
+    let op = params.first().and_then(crate::at::grammar::Param::as_int)?;
+    MODEM_TLS.iter().find(|r| {
+        r.command.eq_ignore_ascii_case(name)
+            && r.ops.contains(&op)
+            && r.native_from.is_none_or(|n| (v.major, v.minor) < n)
+    })
+}
