@@ -84,6 +84,13 @@ class Session:
         self.modem(answer(lines, final), delay)
         return t
 
+    def cmd_wake(self, c, lines=(), final="OK", delay=1.0, think=0.15, rrc=0.14):
+        """A command that needs the radio while RRC is idle: +CSCON: 1 arrives while it is pending."""
+        t = self.host(c + CRLF, think)
+        self.urc("+CSCON: 1", rrc)
+        self.modem(answer(lines, final), max(0.0, delay - rrc - 0.01))
+        return t
+
     def note_expect(self, line):
         self.expect.append(line)
 
@@ -332,8 +339,7 @@ def s212_tcp_http_ping():
     rrc_idle(s, 10.1)
     s.wait(15)
     # TCP client proxy
-    s.cmd('AT#XTCPCLI=1,"gw.example.com",7000', ['#XTCPCLI: 0,"connected"'], delay=0.95, think=0.1)
-    s.urc("+CSCON: 1", 0.0)
+    s.cmd_wake('AT#XTCPCLI=1,"gw.example.com",7000', ['#XTCPCLI: 0,"connected"'], delay=0.95, think=0.1)
     banner = "HELLO dk7731\r\nOK\r\n"
     s.modem(banner, 0.42)
     s.urc("#XTCPDATA: %d" % len(banner), 0.001)
@@ -341,6 +347,8 @@ def s212_tcp_http_ping():
                                     ("GET CFG", "interval=300\r\nmode=2\r\nOK\r\n"),
                                     ("PING 2", "PONG 2\r\nReady\r\n")]):
         s.cmd('AT#XTCPSEND="%s"' % req, ["#XTCPSEND: %d" % len(req)], delay=0.021, think=1.5 if i else 0.6)
+        if i == 2:
+            s.urc("+CSCON: 1", 0.12)
         s.modem(rsp, 0.38)
         s.urc("#XTCPDATA: %d" % len(rsp), 0.001)
         if i == 1:
@@ -351,8 +359,7 @@ def s212_tcp_http_ping():
     rrc_idle(s, 10.4)
     s.wait(60)
     # HTTP GET
-    s.cmd('AT#XHTTPCCON=1,"httpbin.org",80', ["#XHTTPCCON: 1"], delay=1.1, think=0.1)
-    s.urc("+CSCON: 1", 0.0)
+    s.cmd_wake('AT#XHTTPCCON=1,"httpbin.org",80', ["#XHTTPCCON: 1"], delay=1.1, think=0.1)
     s.cmd('AT#XHTTPCREQ="GET","/anything/dk7731"', delay=0.015, think=0.3)
     s.urc("#XHTTPCREQ: 0", 0.03)
     hdr = ("HTTP/1.1 200 OK\r\nDate: Sun, 29 Nov 2026 09:14:02 GMT\r\nContent-Type: application/json\r\n"
@@ -491,7 +498,7 @@ def s220_nrfcloud_gnss():
              ("59.334598", "18.063262", "38.4", "6.3"), ("59.334601", "18.063259", "38.1", "4.8")]
     sec = 41
     for i, (la, lo, alt, acc) in enumerate(fixes):
-        s.urc('#XGPS: %s00,%s00,%s00000,%s00000,0.120000,0.000000,"2026-11-29 09:%02d:%02d"'
+        s.urc('#XGPS: %s,%s,%s00000,%s00000,0.120000,0.000000,"2026-11-29 09:%02d:%02d"'
               % (la, lo, alt, acc, 21 + (sec + i * 30) // 60, (sec + i * 30) % 60), 38.0 if i == 0 else 30.0)
     s.host("AT#XGPS=0\r\n", 4.0)
     s.urc("#XGPS: 1,0", 0.015)
@@ -537,7 +544,7 @@ def s220_sms_ping_udp():
         reply = "ack %d\r\nOK\r\n" % (i + 1)
         s.host("AT#XRECVFROM=5\r\n", 0.2)
         s.modem('\r\n#XRECVFROM: %d,"198.51.100.23"\r\n%s\r\nOK\r\n' % (len(reply), reply), 0.31)
-        s.wait(20)
+        s.wait(6)
     s.cmd("AT#XSOCKET=0", ['#XSOCKET: 0,"closed"'], delay=0.02)
     xping(s, "example.com", 2, ["0.233", "0.180"])
     rrc_idle(s, 10.1)
@@ -631,7 +638,7 @@ def s230_tcp_udp_proxy():
     s.cmd('AT#XUDPCLI=1,"udp.example.net",5683', ['#XUDPCLI: 0,"connected"'], delay=0.4)
     for i in range(3):
         msg = "seq=%d t=2%d.%d" % (i + 1, 1, 5 + i)
-        s.cmd('AT#XUDPSEND="%s"' % msg, ["#XUDPSEND: %d" % len(msg)], delay=0.02, think=0.4 if i == 0 else 25.0)
+        s.cmd('AT#XUDPSEND="%s"' % msg, ["#XUDPSEND: %d" % len(msg)], delay=0.02, think=0.4 if i == 0 else 6.0)
         if i == 0:
             s.urc("+CSCON: 1", 0.1)
         r = "ack %d\r\nOK\r\n" % (i + 1)
@@ -655,9 +662,9 @@ def s230_http_fota():
     s.cmd('AT#XHTTPCCON=1,"updates.example.com",80', ["#XHTTPCCON: 1"], delay=0.9, think=0.8)
     s.cmd('AT#XHTTPCREQ="GET","/dk7731/manifest.txt"', delay=0.015)
     s.urc("#XHTTPCREQ: 0", 0.03)
-    hdr = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 61\r\nConnection: keep-alive\r\n\r\n")
     body = "version=1.4.0\r\nurl=/fw/app_update_1.4.0.bin\r\nsize=231424\r\nOK\r\n"
-    body = body[:61].ljust(61)
+    hdr = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: keep-alive\r\n\r\n"
+           % len(body))
     # one recv holds the headers and the start of the body; response_cb() sends the headers, the
     # header trailer, then the first body bytes
     s.modem(hdr, 0.52)
@@ -696,7 +703,7 @@ def s230_http_fota():
     s.cmd("AT#XHTTPCCON=0", ["#XHTTPCCON: 0"], delay=0.05, think=0.5)
     rrc_idle(s, 10.1)
     s.wait(120)
-    xping(s, "updates.example.com", 1, ["0.244"])
+    xping(s, "updates.example.com", 1, ["0.244"], wake=True)
     rrc_idle(s, 10.0)
     return s
 
@@ -722,7 +729,7 @@ def s230_connack_late():
     s.cmd('AT#XMQTTSUB="dk7731/cmd",1', delay=0.3)
     s.urc("#XMQTTEVT: 7,0", 0.6)
     for i in range(5):
-        s.cmd('AT#XMQTTPUB="dk7731/telemetry","t=2%d.1 rsrp=-%d",1,0' % (i, 110 - i), delay=0.02, think=20.0 if i else 0.5)
+        s.cmd('AT#XMQTTPUB="dk7731/telemetry","t=2%d.1 rsrp=-%d",1,0' % (i, 110 - i), delay=0.02, think=8.0 if i else 0.5)
         s.urc("#XMQTTEVT: 3,0", 0.45)
         if i == 2:
             s.urc("%CESQ: 41,1,14,1", 3.0)
@@ -845,7 +852,7 @@ def s250_socket_recv():
     s.cmd("AT#XSOCKET=1,2,0", ["#XSOCKET: 0,2,17"], delay=0.02, think=1.0)
     for i in range(3):
         msg = "q%d" % i
-        s.cmd('AT#XSENDTO="udp.example.net",7,"%s"' % msg, ["#XSENDTO: %d" % len(msg)], delay=0.03, think=0.3 if i == 0 else 20)
+        s.cmd('AT#XSENDTO="udp.example.net",7,"%s"' % msg, ["#XSENDTO: %d" % len(msg)], delay=0.03, think=0.3 if i == 0 else 8)
         s.host("AT#XRECVFROM=5\r\n", 0.2)
         r = "%s\r\nOK\r\n" % msg
         s.modem('\r\n#XRECVFROM: %d,"198.51.100.23",7\r\n%s\r\nOK\r\n' % (len(r), r), 0.28)
@@ -980,8 +987,7 @@ def s260_http_post_proxy():
     s.cmd("AT#XHTTPCCON=0", ["#XHTTPCCON: 0"], delay=0.05, think=0.7)
     rrc_idle(s, 10.0)
     s.wait(120)
-    s.cmd('AT#XTCPCLI=1,"gw.example.com",7000', ['#XTCPCLI: 0,"connected"'], delay=1.0)
-    s.urc("+CSCON: 1", 0.0)
+    s.cmd_wake('AT#XTCPCLI=1,"gw.example.com",7000', ['#XTCPCLI: 0,"connected"'], delay=1.0)
     for i in range(3):
         req = "REPORT %d" % i
         s.cmd('AT#XTCPSEND="%s"' % req, ["#XTCPSEND: %d" % len(req)], delay=0.02, think=0.4 if i == 0 else 15)
@@ -1065,10 +1071,10 @@ def s290_cloud_location():
     s.host("AT#XGPS=1,1,0,120\r\n", 1.0)
     s.urc("#XGPS: 1,1", 0.6)
     s.modem(answer(), 0.001)
+    rrc_idle(s, 12.0)  # after the A-GNSS download
     # doc/GNSS_AT_commands.rst (v2.9) single-fix example: #XGPS: 1,4 (sleep after fix) comes before the fix line
-    s.urc("#XGPS: 1,4", 31.0)
+    s.urc("#XGPS: 1,4", 19.0)
     s.urc('#XGPS: 59.334598,18.063251,41.300000,7.200000,0.000000,0.000000,"2026-11-29 11:02:17"', 0.003)
-    rrc_idle(s, 8.0)
     s.wait(200)
     s.cmd("AT#XNRFCLOUDPOS=1,0", delay=0.2)
     s.urc("+CSCON: 1", 0.1)
@@ -1147,7 +1153,7 @@ def s290_sms_http():
     s.cmd('AT#XUDPCLI=1,"udp.example.net",5683', ['#XUDPCLI: 0,"connected"'], delay=0.4)
     for i in range(3):
         msg = "relay=%d" % (i % 2)
-        s.cmd('AT#XUDPSEND="%s"' % msg, ["#XUDPSEND: %d" % len(msg)], delay=0.02, think=0.5 if i == 0 else 30)
+        s.cmd('AT#XUDPSEND="%s"' % msg, ["#XUDPSEND: %d" % len(msg)], delay=0.02, think=0.5 if i == 0 else 7.0)
         if i == 0:
             s.urc("+CSCON: 1", 0.1)
         r = "ack\r\nOK\r\n"
