@@ -222,16 +222,19 @@ SHA = ["2C43952EE9E000FF2ACC4E2ED0897C0A72AD5FA72C3D934E81741CBD54F05BD1",
 
 
 def xping(s, host, count, times, think=0.2, wake=False):
-    """#XPING: OK first, then one `#XPING: s.ms seconds` line per reply (no leading CRLF), then average
-    (slm_at_icmp.c ping_test_handler(): rsp_send("#XPING: %d.%03d seconds\r\n") )."""
+    """#XPING: OK first, then one `#XPING: s.ms seconds` line per reply (no leading CRLF), then the average when
+    count > 1 (slm_at_icmp.c ping_test_handler(): rsp_send("#XPING: %d.%03d seconds\r\n") )."""
     s.cmd('AT#XPING="%s",45,5000,%d,1000' % (host, count), delay=0.015, think=think)
+    t0 = s.now()  # the OK: the first echo request leaves now, the next ones every <interval> = 1 s
     if wake:  # the device was RRC idle / in PSM: the echo request first needs an RRC connection
         s.urc("+CSCON: 1", 0.09)
     for i, v in enumerate(times):
-        s.modem("#XPING: %s seconds\r\n" % v, 0.2 if i == 0 else 1.0)
-    avg = sum(float(v) for v in times) / len(times)
-    ms = int(avg * 1000)
-    s.modem("#XPING: average %d.%03d seconds\r\n" % (ms // 1000, ms % 1000), 0.005)
+        s.at(max(s.now(), t0 + i * 1.0 + float(v)))
+        s.modem("#XPING: %s seconds\r\n" % v)
+    if len(times) > 1:  # ping_test_handler(): the average only when more than one reply came
+        total = sum(int(round(float(v) * 1000)) for v in times)
+        avg = (total + len(times) // 2) // len(times)
+        s.modem("#XPING: average %d.%03d seconds\r\n" % (avg // 1000, avg % 1000), 0.005)
 
 
 def _semi(digits):
