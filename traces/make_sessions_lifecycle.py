@@ -450,7 +450,7 @@ def s212_mqtt_burst_reboot():
               think=0.0 if i == 0 else 1.2)
     t_glitch = s.modem(b"\x00\xc0\xff", 0.43)
     t_ready = s.modem("Ready\r\n", 0.27)
-    s.note_expect("error slm.reset.unexpected @ %.2f   # glitch bytes + Ready %.0f ms after the OK of a QoS0 publish; nothing pending, no #XRESET/#XSLEEP/FOTA: an unexplained reboot" % (t_ready, (t_ready - t_glitch) * 1000))
+    s.note_expect("error slm.reset.unexpected @ %.2f   # glitch bytes 0.43 s after the OK of a QoS0 publish, Ready %.0f ms later; nothing pending, no #XRESET/#XSLEEP/FOTA before it: an unexplained reboot" % (t_ready, (t_ready - t_glitch) * 1000))
     # host notices, re-initialises
     s.cmd("AT#XSLMVER", [slmver_line(s.ver)], delay=0.006, think=0.6)
     setup(s, psm=False)
