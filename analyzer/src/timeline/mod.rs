@@ -146,6 +146,8 @@ pub struct TimelineBuilder {
     http_active: bool,
     /// The mode of an `#XSLEEP` the SLM answered OK (1 sleep, 2 idle), until the wake-up's `Ready`.
     asleep: Option<i64>,
+    /// A `+CMT`/`+CDS` URC was the last line: the next line is its PDU.
+    pdu_follows: Option<String>,
     /// A bare `Ready` in data mode, waiting for the evidence that tells reboot from payload.
     doubt: Option<Doubt>,
     /// Host bytes are being fed again after a doubt was settled (modem units wait).
@@ -177,6 +179,7 @@ impl TimelineBuilder {
             held_bytes: 0,
             http_active: false,
             doubt: None,
+            pdu_follows: None,
             asleep: None,
             replaying: false,
             proxy_open: false,
@@ -271,6 +274,11 @@ impl TimelineBuilder {
         self.seq += 1;
         self.out.push(Event { seq, t_ns, end_ns, dir, meaning: None, kind });
     }
+}
+
+/// An SMS PDU: hexadecimal digits only.
+fn is_hex(b: &[u8]) -> bool {
+    !b.is_empty() && b.iter().all(u8::is_ascii_hexdigit)
 }
 
 /// `Ready` at the end of a line, with nothing or line-glitch bytes before it: a boot message.

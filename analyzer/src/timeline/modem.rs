@@ -116,9 +116,11 @@ impl TimelineBuilder {
     pub(super) fn modem_line(&mut self, t0: i64, t1: i64, text: Vec<u8>, raw: Vec<u8>, lead: usize) {
         // `Ready` at the end of a line, garbage allowed before it: a reset.
         if is_ready(&text) {
-            if self.pending.is_empty() && self.version.is_legacy() && self.proxy_open && self.data.is_none() {
-                // v2.1.x/v2.2.x proxy data comes before its `#XTCPDATA` trailer and may hold a
-                // `Ready` line of its own: the next line tells.
+            let trailer_may_follow = self.http_active || (self.version.is_legacy() && self.proxy_open);
+            if self.pending.is_empty() && self.data.is_none() && trailer_may_follow {
+                // An HTTP response (every version) and v2.1.x/v2.2.x proxy data come before their
+                // `#XHTTPCRSP`/`#XTCPDATA` trailer and may hold a `Ready` line of their own: the
+                // next line tells.
                 self.hold(t0, t1, text, raw);
                 return;
             }
@@ -138,6 +140,9 @@ impl TimelineBuilder {
         }
         let clean = clean.to_vec();
         let parsed = grammar::parse_modem_line(&clean);
+        // A `+CMT`/`+CDS` header announces the next line only.
+        let pdu_follows = std::mem::take(&mut self.pdu_follows);
+        self.pdu_follows = pdu_follows.filter(|_| matches!(parsed, ModemLine::Text));
         let holding = self.pending.is_empty() && (self.version.is_legacy() || self.http_active);
         match parsed {
             ModemLine::Final(r) => {
@@ -155,6 +160,17 @@ impl TimelineBuilder {
                 }
                 self.release_held();
                 self.prefixed(t0, t1, name, params, clean);
+            }
+            ModemLine::Text if self.pdu_follows.is_some() && is_hex(&clean) => {
+                // The PDU line of a `+CMT`/`+CDS` SMS notification (§7).
+                let owner = self.pdu_follows.take().unwrap_or_default();
+                let len = clean.len();
+                self.emit(
+                    t0,
+                    t1,
+                    Some(Dir::Modem),
+                    EventKind::Payload { exchange: None, owner: format!("{owner} PDU"), len, data: Bytes(clean) },
+                );
             }
             ModemLine::Text => {
                 if holding {
@@ -329,6 +345,7 @@ impl TimelineBuilder {
                 }
             }
             "#XDATAMODE" if self.data.is_some() => self.end_data_mode(Some(t0), first_int),
+            "+CMT" | "+CDS" if exchange.is_none() => self.pdu_follows = Some(name.clone()),
             "#XTCPCLI" | "#XTCPSVR" | "#XUDPCLI" | "#XUDPSVR" => {
                 // `<h>,"connected"`, `"<ip>","connected"`, `<h>,"started"` open a proxy;
                 // `…,"disconnected"`, `"stopped"`, `"not connected"` close it.

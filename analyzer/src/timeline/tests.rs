@@ -158,3 +158,59 @@ fn slmver_sets_the_version() {
     assert_eq!(b.version(), SlmVersion::new(2, 6, 0));
     assert!(b.version_known());
 }
+
+#[test]
+fn the_pdu_line_after_cmt_belongs_to_it_and_only_that_line() {
+    let ev = run(
+        &[
+            (0, M, b"\r\n+CMT: \"+4670\",3\r\n0791AB\r\n"),
+            (10, M, b"\r\n+CMT: \"+4670\",3\r\n\r\n+CEREG: 1\r\n0791AB\r\n"),
+        ],
+        Config::default(),
+    );
+    assert_eq!(
+        kinds(&ev),
+        vec![
+            "urc +CMT: \"+4670\",3",
+            "payload +CMT PDU 0791AB",
+            "urc +CMT: \"+4670\",3",
+            "urc +CEREG: 1",
+            "text 0791AB"
+        ]
+    );
+}
+
+#[test]
+fn a_ready_inside_an_http_response_body_is_payload_for_its_trailer() {
+    let cfg = Config { version: Some(SlmVersion::new(2, 6, 0)), ..Default::default() };
+    let ev = run(
+        &[
+            (0, H, b"AT#XHTTPCREQ=\"GET\",\"/\"\r\n"),
+            (10, M, b"\r\nOK\r\n\r\n#XHTTPCREQ: 0\r\n"),
+            (20, M, b"HTTP/1.1 200 OK\r\n\r\n"),
+            (30, M, b"\r\n#XHTTPCRSP:19,0\r\n"),
+            (40, M, b"a\r\nOK\r\nRe"),
+            (90, M, b"ady\r\n"),
+            (100, M, b"\r\n#XHTTPCRSP:14,1\r\n"),
+        ],
+        cfg,
+    );
+    assert!(!kinds(&ev).iter().any(|k| k.starts_with("reset") || k.starts_with("final OK None")), "{:?}", kinds(&ev));
+    assert!(kinds(&ev).contains(&"payload #XHTTPCRSP a\\r\\nOK\\r\\nReady\\r\\n".to_string()), "{:?}", kinds(&ev));
+}
+
+#[test]
+fn bytes_before_a_trailers_region_are_kept_even_inside_a_line() {
+    let cfg = Config { version: Some(SlmVersion::new(2, 6, 0)), ..Default::default() };
+    let ev = run(
+        &[
+            (0, H, b"AT#XHTTPCREQ=\"GET\",\"/\"\r\n"),
+            (10, M, b"\r\nOK\r\n\r\n#XHTTPCREQ: 0\r\n"),
+            (20, M, b"xyzBODY\r\n"),
+            (30, M, b"\r\n#XHTTPCRSP:6,1\r\n"),
+        ],
+        cfg,
+    );
+    let k = kinds(&ev);
+    assert!(k.contains(&"text xyz".to_string()) && k.contains(&"payload #XHTTPCRSP BODY\\r\\n".to_string()), "{k:?}");
+}

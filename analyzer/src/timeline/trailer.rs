@@ -54,15 +54,23 @@ impl TimelineBuilder {
         let payload = region[cut..].to_vec();
         let held = std::mem::take(&mut self.held);
         self.held_bytes = 0;
-        // Bytes before the claimed region are released as the lines they were.
+        // Bytes before the claimed region are released as the lines they were; the start of a
+        // line the region begins inside of is released as text (it fits no trailer).
         let mut consumed = 0;
         for h in held {
             if consumed + h.raw.len() <= cut {
                 consumed += h.raw.len();
                 self.classify_released(h);
-            } else {
-                break;
+                continue;
             }
+            if consumed < cut {
+                let head: Vec<u8> =
+                    h.raw[..cut - consumed].iter().copied().filter(|b| !matches!(b, b'\r' | b'\n')).collect();
+                if !head.is_empty() {
+                    self.text_line(h.t0, h.t1, head);
+                }
+            }
+            break;
         }
         let t_first = times.iter().rev().find(|(off, _, _)| *off <= cut).map(|t| t.1).unwrap_or(0);
         let t_last = times.last().map(|t| t.2).unwrap_or(t_first);
