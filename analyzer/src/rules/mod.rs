@@ -97,8 +97,8 @@ pub struct Rules {
     cmds: HashMap<u32, Arc<Cmd>>,
     /// Pipelined commands on an assumed pre-2.5 version, until their exchanges end.
     pipelined_doubt: HashMap<u32, Vec<Draft>>,
-    /// Exchanges sent while the SLM slept or idled (their UART bytes were lost).
-    lost_in_sleep: BTreeSet<u32>,
+    /// Exchanges sent while the SLM slept or idled, with the finding their end confirms.
+    lost_in_sleep: HashMap<u32, Draft>,
     last_cmd: Option<Arc<Cmd>>,
     active: Vec<Active>,
     expect_reset: Option<(ExpectReset, i64)>,
@@ -226,8 +226,8 @@ impl Rules {
                     _ => None,
                 };
                 if let Some((state, since)) = asleep {
-                    self.lost_in_sleep.insert(*exchange);
-                    out.push(Draft {
+                    // Said when the exchange ends unanswered: an answer would prove the SLM awake.
+                    self.lost_in_sleep.insert(*exchange, Draft {
                         id: FindingId::SleepInputLost,
                         level: None,
                         t0: e.t_ns,
@@ -373,7 +373,18 @@ impl Rules {
                         _ => out.extend(drafts),
                     }
                 }
-                let lost = self.lost_in_sleep.remove(id);
+                let lost = match self.lost_in_sleep.remove(id) {
+                    Some(_) if matches!(status, ExchangeStatus::Ok | ExchangeStatus::Error) => {
+                        // Answered: the SLM was awake after all (the capture missed its wake-up).
+                        self.expect_reset = None;
+                        false
+                    }
+                    Some(d) => {
+                        out.push(d);
+                        true
+                    }
+                    None => false,
+                };
                 if let Some(c) = self.cmds.remove(id).filter(|_| !lost) {
                     match status {
                         ExchangeStatus::TimedOut => out.push(Draft {

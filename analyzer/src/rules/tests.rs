@@ -313,3 +313,16 @@ fn no_finding_quotes_a_secret() {
     assert!(!e.message.contains("BEGIN") && e.message.contains("<redacted"), "{}", e.message);
     assert!(e.help.contains("AT+CFUN=1"), "the 518 cause names the earlier CFUN: {}", e.help);
 }
+
+#[test]
+fn a_command_answered_after_an_idle_the_capture_missed_the_wake_of_is_not_lost() {
+    let idle = [BOOT, (1.0, H, b"AT#XSLEEP=2\r\n" as &[u8]), (1.01, M, b"\r\nOK\r\n")];
+    let mut lost = idle.to_vec();
+    lost.extend([(5.0, H, b"AT+CESQ\r\n" as &[u8]), (9.0, M, b"Ready\r\n")]);
+    let f = findings(&lost);
+    assert!(has(&f, "slm.sleep.input-lost") && !has(&f, "at.final.missing"), "{:?}", ids(&f));
+    let mut answered = idle.to_vec();
+    answered.extend([(5.0, H, b"AT+CESQ\r\n" as &[u8]), (5.01, M, b"\r\n+CESQ: 99,99,255,255,31,62\r\n\r\nOK\r\n")]);
+    let f = findings(&answered);
+    assert!(!has(&f, "slm.sleep.input-lost"), "answered, so the SLM was awake: {:?}", ids(&f));
+}

@@ -233,6 +233,8 @@ impl TimelineBuilder {
             EventKind::Final { exchange: Some(id), result: r.clone(), latency_ns: Some(latency) },
         );
         let enters = open.enters_data_mode && r.is_ok();
+        // An answer proves the SLM awake (a capture can miss the wake-up's `Ready`).
+        self.asleep = None;
         if r.is_ok() {
             // `#XSLEEP=1` (sleep) or `=2` (idle): the UART is off until the wake-up's `Ready`.
             if let Some(c) = open.cmd.as_ref().filter(|c| c.is("#XSLEEP") && c.form == Form::Set) {
