@@ -16,6 +16,12 @@ use std::path::{Path, PathBuf};
 use super::wave::{Edge, EdgeSource, Fill, WaveSource};
 use super::{CaptureError, ChannelInfo, ImportOptions};
 
+/// The longest token read (identifiers, timestamps, vector values, `$var` names).
+const MAX_TOKEN: usize = 4096;
+
+/// The most `$var` or header tokens read before `$enddefinitions`.
+const MAX_HEADER_TOKENS: usize = 1 << 20;
+
 /// Opens a VCD file as a decoded channel source.
 pub fn open(path: &Path, opts: &ImportOptions) -> Result<WaveSource, CaptureError> {
     let first = VcdEdges::open(path)?;
@@ -40,8 +46,12 @@ pub fn parse_timescale(s: &str) -> Option<f64> {
         "fs" => 1e-15,
         _ => return None,
     };
+    if ![1.0, 10.0, 100.0].contains(&n) {
+        return None;
+    }
     let rate = 1.0 / (n * unit_s);
-    (rate.is_finite() && rate > 0.0).then_some(rate.round())
+    // Below 1 tick per second (`10 s`, `100 s`) the rate is a fraction, not rounded to 0.
+    (rate.is_finite() && rate > 0.0).then_some(if rate >= 1.0 { rate.round() } else { rate })
 }
 
 /// The transitions of a VCD file.
@@ -72,26 +82,57 @@ impl VcdEdges {
         CaptureError::Malformed { path: self.path.clone(), line: self.line_no, why }
     }
 
+    /// The next whitespace-separated token, read byte by byte from the buffer (a line of
+    /// millions of changes is never held whole).
     fn token(&mut self) -> Result<Option<String>, CaptureError> {
-        loop {
-            if let Some(t) = self.tokens.pop_front() {
-                return Ok(Some(t));
-            }
-            let mut line = String::new();
-            let n = self.r.read_line(&mut line).map_err(|e| CaptureError::io(&self.path, e))?;
-            if n == 0 {
-                return Ok(None);
-            }
-            self.read += n as u64;
-            self.line_no += 1;
-            self.tokens.extend(line.split_whitespace().map(str::to_string));
+        if let Some(t) = self.tokens.pop_front() {
+            return Ok(Some(t));
         }
+        let mut tok: Vec<u8> = Vec::new();
+        loop {
+            let buf = self.r.fill_buf().map_err(|e| CaptureError::io(&self.path, e))?;
+            if buf.is_empty() {
+                break;
+            }
+            let mut i = 0;
+            let mut ended = false;
+            while i < buf.len() {
+                let b = buf[i];
+                if b.is_ascii_whitespace() {
+                    if !tok.is_empty() {
+                        ended = true; // the whitespace after it is read with the next token
+                        break;
+                    }
+                    if b == b'\n' {
+                        self.line_no += 1;
+                    }
+                } else {
+                    tok.push(b);
+                }
+                i += 1;
+            }
+            self.r.consume(i);
+            self.read += i as u64;
+            if tok.len() > MAX_TOKEN {
+                return Err(self.bad(format!(
+                    "a token longer than {MAX_TOKEN} bytes ({:?}): not a VCD",
+                    super::excerpt_bytes(&tok, 40)
+                )));
+            }
+            if ended {
+                break;
+            }
+        }
+        Ok((!tok.is_empty()).then(|| String::from_utf8_lossy(&tok).into_owned()))
     }
 
     /// Tokens up to the next `$end`.
     fn until_end(&mut self) -> Result<Vec<String>, CaptureError> {
         let mut out = Vec::new();
         loop {
+            if out.len() > MAX_HEADER_TOKENS {
+                return Err(self.bad(format!("a $ section of more than {MAX_HEADER_TOKENS} tokens: not a VCD")));
+            }
             match self.token()? {
                 None => return Err(self.bad("file ends inside a $ section".into())),
                 Some(t) if t == "$end" => return Ok(out),
@@ -107,7 +148,7 @@ impl VcdEdges {
         let mut v = VcdEdges {
             path: path.to_path_buf(),
             r: BufReader::with_capacity(1 << 16, f),
-            line_no: 0,
+            line_no: 1,
             tokens: VecDeque::new(),
             ids: Vec::new(),
             channels: Vec::new(),
@@ -130,20 +171,31 @@ impl VcdEdges {
             match t.as_str() {
                 "$timescale" => {
                     let ts = v.until_end()?.join(" ");
-                    v.rate =
-                        parse_timescale(&ts).ok_or_else(|| v.bad(format!("$timescale {ts:?} is not understood")))?;
+                    v.rate = parse_timescale(&ts)
+                        .ok_or_else(|| v.bad(format!("$timescale {:?} is not understood", super::excerpt(&ts, 40))))?;
                 }
                 "$var" => {
                     let f = v.until_end()?;
                     if f.len() < 4 {
-                        return Err(v.bad(format!("$var {} is incomplete", f.join(" "))));
+                        return Err(v.bad(format!("$var {} is incomplete", super::excerpt(&f.join(" "), 60))));
                     }
                     let name = f[3..].join(" ");
                     if f[1] == "1" && matches!(f[0].as_str(), "wire" | "reg" | "logic") {
+                        if v.channels.len() >= super::MAX_CHANNELS {
+                            return Err(v.bad(format!(
+                                "more than {} 1-bit variables: atscope decodes at most {}",
+                                super::MAX_CHANNELS,
+                                super::MAX_CHANNELS
+                            )));
+                        }
                         v.ids.push((f[2].clone(), v.channels.len() as u32));
                         v.channels.push(ChannelInfo { index: v.channels.len(), name });
                     } else {
-                        ignored.push(format!("{name} ({} {})", f[0], f[1]));
+                        if ignored.len() < 16 {
+                            ignored.push(format!("{} ({} {})", super::excerpt(&name, 40), f[0], f[1]));
+                        } else if ignored.len() == 16 {
+                            ignored.push("…".into());
+                        }
                     }
                 }
                 "$enddefinitions" => {
@@ -153,7 +205,7 @@ impl VcdEdges {
                 t if t.starts_with('$') => {
                     v.until_end()?;
                 }
-                other => return Err(v.bad(format!("unexpected {other:?} in the VCD header"))),
+                other => return Err(v.bad(format!("unexpected {:?} in the VCD header", super::excerpt(other, 40)))),
             }
         }
         if !ignored.is_empty() {
@@ -173,7 +225,8 @@ impl VcdEdges {
         let mut seen_time = false;
         while let Some(t) = v.token()? {
             if let Some(ts) = t.strip_prefix('#') {
-                let ts: u64 = ts.parse().map_err(|_| v.bad(format!("timestamp {t:?} is not a number")))?;
+                let ts: u64 =
+                    ts.parse().map_err(|_| v.bad(format!("timestamp {:?} is not a number", super::excerpt(&t, 40))))?;
                 if seen_time {
                     v.tokens.push_front(t);
                     break;
@@ -211,7 +264,7 @@ impl VcdEdges {
             Some(&c) if matches!(c, b'0' | b'1' | b'x' | b'X' | b'z' | b'Z') => {
                 self.set(&t[1..], c as char, out)?;
             }
-            _ => return Err(self.bad(format!("unexpected {t:?} in the VCD body"))),
+            _ => return Err(self.bad(format!("unexpected {:?} in the VCD body", super::excerpt(t, 40)))),
         }
         Ok(())
     }
@@ -254,7 +307,9 @@ impl EdgeSource for VcdEdges {
                 return Ok(Fill::End(self.time));
             };
             if let Some(ts) = t.strip_prefix('#') {
-                let ts: u64 = ts.parse().map_err(|_| self.bad(format!("timestamp {t:?} is not a number")))?;
+                let ts: u64 = ts
+                    .parse()
+                    .map_err(|_| self.bad(format!("timestamp {:?} is not a number", super::excerpt(&t, 40))))?;
                 if ts < self.time {
                     return Err(self.bad("timestamps go backwards".into()));
                 }

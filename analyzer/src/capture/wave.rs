@@ -143,6 +143,13 @@ impl WaveSource {
         if channels.is_empty() {
             return Err(unusable("the capture has no digital channels".into()));
         }
+        if channels.len() > super::MAX_CHANNELS {
+            return Err(unusable(format!(
+                "{} digital channels: atscope decodes at most {}",
+                channels.len(),
+                super::MAX_CHANNELS
+            )));
+        }
         if !(rate.is_finite() && rate > 0.0) {
             return Err(unusable(format!("sample rate {rate} Hz is not usable")));
         }
@@ -280,11 +287,23 @@ impl WaveSource {
                 invert: inv[i].unwrap_or(false),
                 msb_first: overrides.msb_first || h.msb_first.unwrap_or(false),
             };
-            if !(5..=9).contains(&cfg.data_bits) || !(2..=4).contains(&cfg.stop_half_bits) || cfg.baud <= 0.0 {
+            if !(cfg.baud >= 1.0 && cfg.baud.is_finite()) {
+                let from = if configured[i].is_some() {
+                    "the capture's own analyzer settings say so".to_string()
+                } else {
+                    format!("measured from its pulses at {rate} samples per second: too slow for a UART, or not a UART line")
+                };
                 return Err(unusable(format!(
-                    "channel {:?}: unusable UART settings {}",
+                    "channel {:?}: no usable baud rate (0 Bd: {from}); give the rate with --baud",
+                    channels[i].name
+                )));
+            }
+            if !(5..=9).contains(&cfg.data_bits) || !(2..=4).contains(&cfg.stop_half_bits) {
+                return Err(unusable(format!(
+                    "channel {:?}: the capture's UART settings ({} data bits, {} stop bits) are not usable; give --data-bits (5 to 9) and --stop-bits (1, 1.5 or 2)",
                     channels[i].name,
-                    cfg.summary()
+                    cfg.data_bits,
+                    f64::from(cfg.stop_half_bits) / 2.0
                 )));
             }
             let w = rate / cfg.baud;
