@@ -207,11 +207,13 @@ impl ChannelFile {
         self.blocks_left -= 1;
         let bad = |why: String| CaptureError::Unusable { path: path.to_path_buf(), why };
         let [begin, end, length, _rate, _one, data_len] = self.u64s::<6>("a block header", path)?;
-        if end.checked_sub(begin) != Some(length)
-            || data_len > length.saturating_mul(10).max(64)
-            || data_len > self.left
-            || begin < self.upto
-        {
+        if data_len > self.left {
+            return Err(bad(format!(
+                "{}: a block of {data_len} bytes runs past the member's end ({} bytes left; truncated or damaged?)",
+                self.name, self.left
+            )));
+        }
+        if end.checked_sub(begin) != Some(length) || data_len > length.saturating_mul(10).max(64) || begin < self.upto {
             return Err(bad(format!(
                 "{}: block header does not add up ({begin}..{end}, {length} samples, {data_len} bytes); {EXPORT_HINT}",
                 self.name

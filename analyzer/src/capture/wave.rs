@@ -173,6 +173,20 @@ impl WaveSource {
         // Auto-detection: read the start of the capture once for pulse widths and idle levels. A
         // configured rate is measured too, so that a wrong one is reported, not silently used.
         let configured = bauds.clone();
+        // A rate of 0 Bd: from the capture's own settings, or measured on pulses far too slow.
+        let no_baud = |i: usize| {
+            let from = if configured[i].is_some() {
+                "the capture's own analyzer settings say so".to_string()
+            } else {
+                format!(
+                    "measured from its pulses at {rate} samples per second: too slow for a UART, or not a UART line"
+                )
+            };
+            unusable(format!(
+                "channel {:?}: no usable baud rate (0 Bd: {from}); give the rate with --baud",
+                channels[i].name
+            ))
+        };
         let mut mismatches = Vec::new();
         if src.rereadable() || bauds.iter().any(Option::is_none) || inv.iter().any(Option::is_none) {
             let mut pre = open()?;
@@ -245,6 +259,9 @@ impl WaveSource {
                     }
                 });
             }
+            if let Some(i) = bauds.iter().position(|b| *b == Some(0)) {
+                return Err(no_baud(i));
+            }
             for i in 0..channels.len() {
                 if inv[i].is_some() {
                     continue;
@@ -274,6 +291,9 @@ impl WaveSource {
             }
         }
 
+        if let Some(i) = bauds.iter().position(|b| *b == Some(0)) {
+            return Err(no_baud(i));
+        }
         let levels0 = src.initial_levels().to_vec();
         let mut lanes = Vec::with_capacity(channels.len());
         let mut configs = Vec::with_capacity(channels.len());
@@ -287,17 +307,6 @@ impl WaveSource {
                 invert: inv[i].unwrap_or(false),
                 msb_first: overrides.msb_first || h.msb_first.unwrap_or(false),
             };
-            if !(cfg.baud >= 1.0 && cfg.baud.is_finite()) {
-                let from = if configured[i].is_some() {
-                    "the capture's own analyzer settings say so".to_string()
-                } else {
-                    format!("measured from its pulses at {rate} samples per second: too slow for a UART, or not a UART line")
-                };
-                return Err(unusable(format!(
-                    "channel {:?}: no usable baud rate (0 Bd: {from}); give the rate with --baud",
-                    channels[i].name
-                )));
-            }
             if !(5..=9).contains(&cfg.data_bits) || !(2..=4).contains(&cfg.stop_half_bits) {
                 return Err(unusable(format!(
                     "channel {:?}: the capture's UART settings ({} data bits, {} stop bits) are not usable; give --data-bits (5 to 9) and --stop-bits (1, 1.5 or 2)",
