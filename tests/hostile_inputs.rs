@@ -311,3 +311,18 @@ fn a_closed_pipe_ends_the_command_quietly() {
         assert!(status == "0" || status == "141", "{cmd}: exit {status}");
     }
 }
+
+#[test]
+fn an_odd_started_offset_is_ignored_not_sliced_mid_character() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = r#"{"t":0,"d":"host","text":"AT\r\n"}"#;
+    for started in ["2024-05-01T12:00:00+0\u{e9}:00", "2024-05-01T12:00:00.\u{e9}\u{e9}Z", "9999-12-31T23:59:59Z"] {
+        let meta = serde_json::json!({ "started": started }).to_string();
+        let f = trace(dir.path(), "odd.atrace", &meta, &[rec]);
+        for out in ["out.pcapng", "out.json", "out.csv"] {
+            let out = dir.path().join(out);
+            let o = run(&["export", f.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+            assert_eq!(o.status.code(), Some(0), "{started}: {}", String::from_utf8_lossy(&o.stderr));
+        }
+    }
+}

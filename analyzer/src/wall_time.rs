@@ -42,5 +42,8 @@ mod tests {
         assert_eq!(parse_ns("2024-13-01T00:00:00Z", true), None);
         assert_eq!(parse_ns("soon", true), None);
         assert_eq!(parse_ns("2024-05-01T12:00:00\u{e9}", true), None);
+        // An offset with a multi-byte character where the hand-written parser sliced it.
+        assert_eq!(parse_ns("2024-05-01T12:00:00+0\u{e9}:00", false), None);
+        assert_eq!(parse_ns("2024-05-01T12:00:00.\u{e9}+00:00", false), None);
     }
 }

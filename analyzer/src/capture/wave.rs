@@ -369,11 +369,11 @@ impl WaveSource {
         let r = self.rate;
         let ns = if r.fract() == 0.0 && r <= 1e15 {
             let r = r as u128;
-            ((u128::from(sample) * 1_000_000_000 + r / 2) / r) as i64
+            i64::try_from((u128::from(sample) * 1_000_000_000 + r / 2) / r).unwrap_or(i64::MAX)
         } else {
             (sample as f64 * 1e9 / r).round() as i64
         };
-        self.t0_ns + ns
+        self.t0_ns.saturating_add(ns)
     }
 
     /// Passes transitions to the decoders (through the glitch filter) up to `pos`.
@@ -386,7 +386,7 @@ impl WaveSource {
                 continue;
             }
             match lane.held.take() {
-                Some(h) if e.sample - h.sample < g => lane.glitches += 1, // both dropped
+                Some(h) if e.sample.saturating_sub(h.sample) < g => lane.glitches += 1, // both dropped
                 Some(h) => {
                     lane.dec.edge(h.sample, h.level);
                     lane.held = Some(e);
@@ -396,7 +396,7 @@ impl WaveSource {
         }
         for lane in &mut self.lanes {
             if let Some(h) = lane.held {
-                if end || pos >= h.sample + g {
+                if end || pos >= h.sample.saturating_add(g) {
                     lane.dec.edge(h.sample, h.level);
                     lane.held = None;
                 }
