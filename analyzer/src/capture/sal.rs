@@ -57,7 +57,7 @@ fn setting(an: &Value, title: &str) -> Option<f64> {
 /// Reads `meta.json` and the member list.
 pub fn read_info(ar: &Archive) -> Result<SalInfo, CaptureError> {
     let meta = ar
-        .read_small("meta.json", 64 << 20)?
+        .read_small("meta.json", 4 << 20)?
         .ok_or_else(|| ar.error(format!("no meta.json: not a Logic 2 capture; {EXPORT_HINT}")))?;
     let meta: Value =
         serde_json::from_slice(&meta).map_err(|e| ar.error(format!("meta.json is not valid JSON: {e}")))?;
@@ -167,9 +167,10 @@ struct ChannelFile {
     left: u64,
 }
 
-/// The most run-length bytes one block may hold (Logic 2 writes blocks far smaller); a bound on
-/// the memory one block takes, whatever its header claims.
-const MAX_BLOCK_BYTES: u64 = 16 << 20;
+/// The most run-length bytes one block may hold: Logic 2 writes blocks of a few KiB (2 KiB at
+/// most in the corpus); the bound keeps one block's transitions (16 bytes each) in tens of MiB,
+/// whatever its header claims.
+const MAX_BLOCK_BYTES: u64 = 1 << 20;
 
 impl ChannelFile {
     fn read_exact(&mut self, n: usize, what: &str, path: &Path) -> Result<&[u8], CaptureError> {

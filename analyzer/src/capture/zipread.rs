@@ -155,6 +155,9 @@ impl Archive {
         let Some(m) = self.member(name) else {
             return Ok(None);
         };
+        if m.size > limit {
+            return Err(self.error(format!("member {name:?} is {} bytes, more than the {limit} atscope reads", m.size)));
+        }
         let mut out = Vec::new();
         self.reader(m)?
             .take(limit)
