@@ -160,7 +160,8 @@ fn main() {
     };
     for (shape, ext, maker) in shapes {
         for &mb in &sizes {
-            let path = d.join(format!("{}-{mb}MB.{ext}", shape.split(',').next().unwrap().replace([' ', '.'], "")));
+            let slug: String = shape.chars().filter(char::is_ascii_alphanumeric).collect();
+            let path = d.join(format!("{slug}-{mb}MB.{ext}"));
             if !path.exists() {
                 let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).unwrap());
                 maker(&mut w, mb * 1_000_000).unwrap();

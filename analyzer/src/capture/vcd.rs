@@ -24,7 +24,7 @@ const MAX_HEADER_TOKENS: usize = 1 << 20;
 
 /// Opens a VCD file as a decoded channel source.
 pub fn open(path: &Path, opts: &ImportOptions) -> Result<WaveSource, CaptureError> {
-    let first = VcdEdges::open(path)?;
+    let first = VcdEdges::open_header(path)?;
     let notes = first.notes.clone();
     drop(first);
     let opener = || -> Result<Box<dyn EdgeSource>, CaptureError> { Ok(Box::new(VcdEdges::open(path)?)) };
@@ -94,25 +94,21 @@ impl VcdEdges {
             if buf.is_empty() {
                 break;
             }
-            let mut i = 0;
-            let mut ended = false;
-            while i < buf.len() {
-                let b = buf[i];
-                if b.is_ascii_whitespace() {
-                    if !tok.is_empty() {
-                        ended = true; // the whitespace after it is read with the next token
-                        break;
-                    }
-                    if b == b'\n' {
-                        self.line_no += 1;
-                    }
-                } else {
-                    tok.push(b);
-                }
-                i += 1;
-            }
-            self.r.consume(i);
-            self.read += i as u64;
+            let (used, ended) = if tok.is_empty() {
+                // Leading whitespace: skipped, its line ends counted.
+                let skip = buf.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(buf.len());
+                self.line_no += buf[..skip].iter().filter(|&&b| b == b'\n').count() as u64;
+                let end = buf[skip..].iter().position(u8::is_ascii_whitespace).map(|e| skip + e);
+                tok.extend_from_slice(&buf[skip..end.unwrap_or(buf.len())]);
+                (end.unwrap_or(buf.len()), end.is_some() && end != Some(skip))
+            } else {
+                // The whitespace after a token is read with the next one.
+                let end = buf.iter().position(u8::is_ascii_whitespace);
+                tok.extend_from_slice(&buf[..end.unwrap_or(buf.len())]);
+                (end.unwrap_or(buf.len()), end.is_some())
+            };
+            self.r.consume(used);
+            self.read += used as u64;
             if tok.len() > MAX_TOKEN {
                 return Err(self.bad(format!(
                     "a token longer than {MAX_TOKEN} bytes ({:?}): not a VCD",
@@ -141,8 +137,8 @@ impl VcdEdges {
         }
     }
 
-    /// Opens the file, reads the header and the values at the first time.
-    pub fn open(path: &Path) -> Result<VcdEdges, CaptureError> {
+    /// Opens the file and reads its header (channels, rate, notes).
+    pub fn open_header(path: &Path) -> Result<VcdEdges, CaptureError> {
         let f = File::open(path).map_err(|e| CaptureError::io(path, e))?;
         let total = f.metadata().map(|m| m.len()).unwrap_or(0);
         let mut v = VcdEdges {
@@ -220,6 +216,12 @@ impl VcdEdges {
         }
         v.ids.sort();
         v.levels = vec![true; v.channels.len()];
+        Ok(v)
+    }
+
+    /// Opens the file, reads the header and the values at the first time.
+    pub fn open(path: &Path) -> Result<VcdEdges, CaptureError> {
+        let mut v = VcdEdges::open_header(path)?;
         // Values before the second timestamp are the initial levels.
         let mut initial = Vec::new();
         let mut seen_time = false;
@@ -236,9 +238,9 @@ impl VcdEdges {
                 continue;
             }
             v.change(&t, &mut initial)?;
-        }
-        for e in initial {
-            v.levels[e.channel as usize] = e.level;
+            // `change` sets the level; the edges themselves are not wanted (never held: there may
+            // be millions before the second timestamp).
+            initial.clear();
         }
         v.levels0 = v.levels.clone();
         Ok(v)
