@@ -239,6 +239,16 @@ fn a_vcd_token_without_end_is_refused_and_100_s_timescales_are_read() {
     let f = dir.path().join("slow.vcd");
     std::fs::write(&f, "$timescale 100 s $end\n$var wire 1 ! host $end\n$enddefinitions $end\n#0 1!\n#10 0!\n#11 1!\n#20 0!\n#21 1!\n#40\n").unwrap();
     refused(&f, "0.01 samples per second");
+    // Pulses of 10 s at 1 sample per second measure 0.1 Bd: said so, not "unusable UART
+    // settings 0 8N1".
+    let f = dir.path().join("one-hz.vcd");
+    let mut text = String::from("$timescale 1 s $end\n$var wire 1 ! host $end\n$enddefinitions $end\n#0 1!\n");
+    for k in 1..=20 {
+        text.push_str(&format!("#{} {}!\n", 10 * k, k % 2));
+    }
+    text.push_str("#1000\n");
+    std::fs::write(&f, text).unwrap();
+    refused(&f, "no usable baud rate (0 Bd: measured from its pulses at 1 samples per second");
 }
 
 /// Inputs the fuzzers found (`fuzz/`), each with what it must give.
@@ -246,8 +256,11 @@ fn a_vcd_token_without_end_is_refused_and_100_s_timescales_are_read() {
 fn inputs_the_fuzzers_found_give_clear_errors() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
     // A Saleae binary export whose pulses measure 0 Bd: it panicked in the UART decoder's
-    // constructor, then overflowed the idle-time sums.
-    refused(&data.join("saleae-bin-zero-baud.bin"), "no usable baud rate");
+    // constructor, then overflowed the idle-time sums; its times also go back a little, which
+    // is now found first.
+    refused(&data.join("saleae-bin-zero-baud.bin"), "go backwards");
+    // A Saleae binary export whose transition times go back: an overflow in the UART decoder.
+    refused(&data.join("saleae-bin-time-goes-back.bin"), "go backwards");
 }
 
 fn trace(dir: &Path, name: &str, header_meta: &str, records: &[&str]) -> PathBuf {

@@ -327,7 +327,7 @@ impl TableSource {
             let line = match lines.next_line() {
                 Ok(Some(l)) => l,
                 Ok(None) => break,
-                Err(_) => continue, // reported with its line number when streaming
+                Err(_) => break, // reported with its line number when streaming
             };
             if split_csv(line.trim_end(), &mut fields).is_err() {
                 continue; // reported with its line number when streaming
