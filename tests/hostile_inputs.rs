@@ -261,6 +261,14 @@ fn inputs_the_fuzzers_found_give_clear_errors() {
     refused(&data.join("saleae-bin-zero-baud.bin"), "go backwards");
     // A Saleae binary export whose transition times go back: an overflow in the UART decoder.
     refused(&data.join("saleae-bin-time-goes-back.bin"), "go backwards");
+    // A transition at the end of time (u64::MAX ticks): an overflow in the polarity check. It
+    // decodes (to nothing) and says why.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.atrace");
+    let f = data.join("saleae-bin-end-of-time.bin");
+    let o = run(&["import", f.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no pulses to measure a baud rate"));
 }
 
 fn trace(dir: &Path, name: &str, header_meta: &str, records: &[&str]) -> PathBuf {

@@ -494,7 +494,7 @@ fn polarity_score(edges: &[(u64, bool)], level0: bool, cfg: &UartConfig, rate: f
         dec.edge(s, l);
     }
     let last = edges.last().map_or(end, |e| e.0);
-    dec.finish(end.min(last + 1));
+    dec.finish(end.min(last.saturating_add(1)));
     let mut score = 0i64;
     while let Some(ev) = dec.next_event() {
         score += match ev {
