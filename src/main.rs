@@ -50,7 +50,36 @@ enum Command {
     ServeWorker(cmd::serve::WorkerArgs),
 }
 
+/// Whether a panic is Rust's `print!`/`eprint!` failing on a closed pipe.
+fn is_closed_pipe_panic(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    let msg = info
+        .payload()
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| info.payload().downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    msg.starts_with("failed printing to std") && msg.contains("Broken pipe")
+}
+
+/// Whether an error is a write to a closed pipe (`atscope … | head -1`).
+fn is_closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+/// A reader that closed our stdout or stderr (`| head -1`) has all it wanted: end quietly, like
+/// a process killed by SIGPIPE, without a panic message or an error on a closed stream.
+fn end_quietly_on_closed_pipes() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if is_closed_pipe_panic(info) {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    end_quietly_on_closed_pipes();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => cmd::decode::run(args),
@@ -68,6 +97,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(e) if is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("atscope: error: {e:#}");
             ExitCode::from(2)

@@ -264,6 +264,13 @@ pub fn decode_record(text: &str, line: u64) -> Result<Record, TraceError> {
     Ok(Record::Chunk(Chunk { t_ns: raw.t, dir, body }))
 }
 
+/// The longest header line read.
+pub const MAX_HEADER_LINE: usize = 1 << 20;
+
+/// The longest record line read: a chunk is what one read of a port gave (atscope writes records
+/// of at most a few KiB); the bound keeps a hostile line from filling memory.
+pub const MAX_RECORD_LINE: usize = 16 << 20;
+
 /// Streams the records of a trace.
 pub struct TraceReader<R: BufRead> {
     input: R,
@@ -279,7 +286,9 @@ impl<R: BufRead> TraceReader<R> {
     /// Reads the header; records follow through the iterator.
     pub fn new(mut input: R) -> Result<Self, TraceError> {
         let mut buf = Vec::new();
-        input.read_until(b'\n', &mut buf)?;
+        if crate::lines::read_line(&mut input, &mut buf, MAX_HEADER_LINE)? == crate::lines::Line::TooLong {
+            return Err(TraceError::BadHeader(format!("a first line longer than {MAX_HEADER_LINE} bytes")));
+        }
         let text = std::str::from_utf8(&buf).map_err(|_| TraceError::BadHeader("not UTF-8".into()))?;
         let header: Header = serde_json::from_str(text.trim_end()).map_err(|e| TraceError::BadHeader(e.to_string()))?;
         if header.atrace > VERSION {
@@ -321,12 +330,19 @@ impl<R: BufRead> Iterator for TraceReader<R> {
                 return None;
             }
             self.buf.clear();
-            match self.input.read_until(b'\n', &mut self.buf) {
-                Ok(0) => {
+            match crate::lines::read_line(&mut self.input, &mut self.buf, MAX_RECORD_LINE) {
+                Ok(crate::lines::Line::End) => {
                     self.done = true;
                     return None;
                 }
-                Ok(_) => {}
+                Ok(crate::lines::Line::Read(_)) => {}
+                Ok(crate::lines::Line::TooLong) => {
+                    self.done = true;
+                    return Some(Err(TraceError::BadRecord {
+                        line: self.line_no + 1,
+                        why: format!("a record longer than {MAX_RECORD_LINE} bytes (atscope writes far shorter ones)"),
+                    }));
+                }
                 Err(e) => {
                     self.done = true;
                     return Some(Err(e.into()));

@@ -265,7 +265,7 @@ impl UartDecoder {
 
     /// sigrok's span of a message about the bit read at `point`.
     pub fn bit_span(&self, point: u64) -> (u64, u64) {
-        (point.saturating_sub(self.half_floor), point + self.half_ceil)
+        (point.saturating_sub(self.half_floor), point.saturating_add(self.half_ceil))
     }
 
     fn point(&self, start: u64, bit: u8) -> u64 {
@@ -275,7 +275,7 @@ impl UartDecoder {
         // ceil() without a libm call (exact for the non-negative values met here).
         let t = p.max(0.0) as u64;
         if (t as f64) < p {
-            t + 1
+            t.saturating_add(1)
         } else {
             t
         }
@@ -306,7 +306,7 @@ impl UartDecoder {
             }
             self.break_start = Some(s);
         } else if let Some(b) = self.break_start.take() {
-            if s - b >= self.frame_len {
+            if s.saturating_sub(b) >= self.frame_len {
                 self.out.push_back(UartEvent::Break { start: self.frame_start, end: s });
                 self.state = State::Idle;
             }
@@ -329,7 +329,7 @@ impl UartDecoder {
                 let word = Word {
                     value: self.order(value),
                     start,
-                    span: (first_point.saturating_sub(self.half_floor), last + self.half_ceil),
+                    span: (first_point.saturating_sub(self.half_floor), last.saturating_add(self.half_ceil)),
                     parity,
                     stop: None,
                 };
@@ -418,7 +418,7 @@ impl UartDecoder {
                 let word = Word {
                     value: self.order(value),
                     start,
-                    span: (first_point.saturating_sub(self.half_floor), last + self.half_ceil),
+                    span: (first_point.saturating_sub(self.half_floor), last.saturating_add(self.half_ceil)),
                     parity,
                     stop: Some((p, level)),
                 };

@@ -73,10 +73,10 @@ pub struct ExportArgs {
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
     /// Samples per second of the rendered capture (sr).
-    #[arg(long, value_name = "HZ", default_value_t = 4_000_000)]
+    #[arg(long, value_name = "HZ", default_value_t = 4_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub samplerate: u64,
     /// Baud rate of both lines (sr; default: the trace's `baud`, else 115200).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub baud: Option<u32>,
     /// Which channel is the host (name or index), for waveform captures.
     #[arg(long)]

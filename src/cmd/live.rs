@@ -21,7 +21,7 @@ use clap::Args;
 #[derive(Args, Debug, Clone)]
 pub struct LineArgs {
     /// Baud rate.
-    #[arg(long, default_value_t = 115_200)]
+    #[arg(long, default_value_t = 115_200, value_parser = clap::value_parser!(u32).range(1..))]
     pub baud: u32,
     /// Data bits.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(5..=8))]

@@ -54,7 +54,7 @@ pub fn detect(path: &Path) -> Result<Format, CaptureError> {
             path: path.to_path_buf(),
             why: format!(
                 "a ZIP archive that is neither a sigrok session (.sr) nor a Saleae capture (.sal); members: {}",
-                shown.join(", ")
+                super::excerpt(&shown.join(", "), 120)
             ),
         });
     }

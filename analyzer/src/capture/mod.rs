@@ -143,6 +143,30 @@ pub enum CaptureError {
     },
 }
 
+/// The most channels a waveform capture may have (logic analyzers have 8 to 64; a capture
+/// claiming more is damaged or hostile, and each channel costs a decoder).
+pub const MAX_CHANNELS: usize = 256;
+
+/// At most `max` characters of `s` (cut on a character boundary, `…` appended when cut): what
+/// an error message may quote of a value read from a file.
+pub fn excerpt(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}…", &s[..i]),
+    }
+}
+
+/// [`excerpt`] of bytes that may not be UTF-8.
+pub fn excerpt_bytes(b: &[u8], max: usize) -> String {
+    let head = &b[..b.len().min(max.saturating_mul(4))];
+    let s = String::from_utf8_lossy(head);
+    if head.len() < b.len() && s.chars().count() <= max {
+        format!("{s}…")
+    } else {
+        excerpt(&s, max)
+    }
+}
+
 impl CaptureError {
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> CaptureError {

@@ -6,11 +6,9 @@
 //! the end of the capture. Values `0`/`1`; `X` ("no data") keeps the previous level. Times are
 //! rounded to nanoseconds; ISO times count from the first row. Read line by line.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use super::saleae_csv::parse_time;
+use super::saleae_csv::{parse_time, CsvLines};
 use super::wave::{Edge, EdgeSource, Fill, WaveSource};
 use super::{CaptureError, ChannelInfo, ImportOptions};
 
@@ -23,7 +21,7 @@ pub fn open(path: &Path, opts: &ImportOptions) -> Result<WaveSource, CaptureErro
 /// The transitions of a raw digital CSV.
 pub struct CsvEdges {
     path: PathBuf,
-    r: BufReader<File>,
+    r: CsvLines,
     line_no: u64,
     line: String,
     channels: Vec<ChannelInfo>,
@@ -44,15 +42,12 @@ impl CsvEdges {
     /// Next non-empty line, trimmed of its line end; `None` at the end.
     fn next_line(&mut self) -> Result<Option<()>, CaptureError> {
         loop {
-            self.line.clear();
-            let n = self.r.read_line(&mut self.line).map_err(|e| CaptureError::io(&self.path, e))?;
-            if n == 0 {
+            let Some(line) = self.r.next_line()? else {
                 return Ok(None);
-            }
-            self.read += n as u64;
-            self.line_no += 1;
-            let t = self.line.trim_end_matches(['\r', '\n']).len();
-            self.line.truncate(t);
+            };
+            self.line = line;
+            self.read = self.r.read;
+            self.line_no = self.r.line_no;
             if !self.line.trim().is_empty() {
                 return Ok(Some(()));
             }
@@ -64,18 +59,20 @@ impl CsvEdges {
         let mut cells = self.line.split(',').map(str::trim);
         let t_cell = cells.next().unwrap_or("");
         let Some((t, _)) = parse_time(t_cell) else {
-            return Err(self.bad(format!("time {t_cell:?} is not a number of seconds nor an ISO time")));
+            return Err(
+                self.bad(format!("time {:?} is not a number of seconds nor an ISO time", super::excerpt(t_cell, 40)))
+            );
         };
         let mut levels = self.levels.clone();
         let mut n = 0;
         for (i, c) in cells.enumerate() {
-            n += 1;
             let Some(l) = levels.get_mut(i) else { break };
+            n += 1;
             match c {
                 "0" => *l = false,
                 "1" => *l = true,
                 "X" | "x" | "" => {}
-                other => return Err(self.bad(format!("value {other:?} is not 0, 1 or X"))),
+                other => return Err(self.bad(format!("value {:?} is not 0, 1 or X", super::excerpt(other, 40)))),
             }
         }
         if n < self.channels.len() {
@@ -84,7 +81,9 @@ impl CsvEdges {
         if self.line_no == 2 {
             self.t_first = t;
         }
-        let ticks = t - self.t_first;
+        let Some(ticks) = t.checked_sub(self.t_first) else {
+            return Err(self.bad("the time is too far from the first row's".into()));
+        };
         if ticks < 0 || (ticks as u64) < self.last {
             return Err(self.bad("times go backwards".into()));
         }
@@ -93,11 +92,10 @@ impl CsvEdges {
 
     /// Opens the file and reads the header and the first row.
     pub fn open(path: &Path) -> Result<CsvEdges, CaptureError> {
-        let f = File::open(path).map_err(|e| CaptureError::io(path, e))?;
-        let total = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let mut s = CsvEdges {
             path: path.to_path_buf(),
-            r: BufReader::with_capacity(1 << 16, f),
+            r: CsvLines::open(path)?,
             line_no: 0,
             line: String::new(),
             channels: Vec::new(),
@@ -113,6 +111,10 @@ impl CsvEdges {
             return Err(s.bad("empty file".into()));
         }
         let header = s.line.trim_start_matches('\u{feff}').to_string();
+        let n = header.split(',').count() - 1;
+        if n > super::MAX_CHANNELS {
+            return Err(s.bad(format!("the header names {n} channels: atscope reads at most {}", super::MAX_CHANNELS)));
+        }
         s.channels = header
             .split(',')
             .skip(1)

@@ -57,7 +57,7 @@ fn setting(an: &Value, title: &str) -> Option<f64> {
 /// Reads `meta.json` and the member list.
 pub fn read_info(ar: &Archive) -> Result<SalInfo, CaptureError> {
     let meta = ar
-        .read_small("meta.json", 64 << 20)?
+        .read_small("meta.json", 4 << 20)?
         .ok_or_else(|| ar.error(format!("no meta.json: not a Logic 2 capture; {EXPORT_HINT}")))?;
     let meta: Value =
         serde_json::from_slice(&meta).map_err(|e| ar.error(format!("meta.json is not valid JSON: {e}")))?;
@@ -163,10 +163,24 @@ struct ChannelFile {
     upto: u64,
     pending: VecDeque<(u64, bool)>,
     data: Vec<u8>,
+    /// Bytes of the member not read yet (its declared size bounds every length in it).
+    left: u64,
 }
+
+/// The most run-length bytes one block may hold: Logic 2 writes blocks of a few KiB (2 KiB at
+/// most in the corpus); the bound keeps one block's transitions (16 bytes each) in tens of MiB,
+/// whatever its header claims.
+const MAX_BLOCK_BYTES: u64 = 1 << 20;
 
 impl ChannelFile {
     fn read_exact(&mut self, n: usize, what: &str, path: &Path) -> Result<&[u8], CaptureError> {
+        if n as u64 > self.left {
+            return Err(CaptureError::Unusable {
+                path: path.to_path_buf(),
+                why: format!("{}: {what} of {n} bytes runs past the member's end (truncated or damaged?)", self.name),
+            });
+        }
+        self.left -= n as u64;
         self.data.resize(n, 0);
         let got = read_full(self.r.as_mut(), &mut self.data[..n]).map_err(|e| CaptureError::Unusable {
             path: path.to_path_buf(),
@@ -194,16 +208,28 @@ impl ChannelFile {
         self.blocks_left -= 1;
         let bad = |why: String| CaptureError::Unusable { path: path.to_path_buf(), why };
         let [begin, end, length, _rate, _one, data_len] = self.u64s::<6>("a block header", path)?;
-        if end.checked_sub(begin) != Some(length) || data_len > length.saturating_mul(10).max(64) {
+        if data_len > self.left {
+            return Err(bad(format!(
+                "{}: a block of {data_len} bytes runs past the member's end ({} bytes left; truncated or damaged?)",
+                self.name, self.left
+            )));
+        }
+        if end.checked_sub(begin) != Some(length) || data_len > length.saturating_mul(10).max(64) || begin < self.upto {
             return Err(bad(format!(
                 "{}: block header does not add up ({begin}..{end}, {length} samples, {data_len} bytes); {EXPORT_HINT}",
+                self.name
+            )));
+        }
+        if data_len > MAX_BLOCK_BYTES {
+            return Err(bad(format!(
+                "{}: a block of {data_len} bytes is larger than atscope reads ({MAX_BLOCK_BYTES}); {EXPORT_HINT}",
                 self.name
             )));
         }
         let data_len = usize::try_from(data_len).map_err(|_| bad(format!("{}: block too large", self.name)))?;
         let runs = self.read_exact(data_len, "run data", path)?.to_vec();
         let [index_count] = self.u64s::<1>("a block index", path)?;
-        if index_count == 0 || index_count > length.max(1) {
+        if index_count == 0 || index_count > length.max(1) || index_count.saturating_mul(20) > self.left {
             return Err(bad(format!("{}: block index count {index_count} is not usable; {EXPORT_HINT}", self.name)));
         }
         let first = self.read_exact(20, "a block index", path)?;
@@ -222,7 +248,9 @@ impl ChannelFile {
         // Run lengths: bit 7 of a run's first byte must be 0; bit 6 / bit 7 say "more bytes".
         let mut t = begin;
         let mut i = 0;
-        let mut decoded: Vec<u64> = Vec::new();
+        // A run's end is a transition unless it is the block's last run: each is pushed when
+        // the next run shows it was not the last.
+        let mut prev_end: Option<u64> = None;
         while i < runs.len() {
             let b = runs[i];
             if b & 0x80 != 0 {
@@ -235,25 +263,35 @@ impl ChannelFile {
                 let Some(&c) = runs.get(i) else {
                     return Err(bad(format!("{}: a run length is cut short", self.name)));
                 };
+                if v > u64::MAX >> 7 {
+                    return Err(bad(format!("{}: a run length does not fit 64 bits", self.name)));
+                }
                 v = (v << 7) | u64::from(c & 0x7F);
                 more = c & 0x80 != 0;
                 i += 1;
             }
-            decoded.push(v + 1);
-        }
-        let last = decoded.len().saturating_sub(1);
-        for (k, run) in decoded.into_iter().enumerate() {
-            t += run;
-            if k < last && t < end {
-                self.level = !self.level;
-                self.pending.push_back((t, self.level));
+            if let Some(p) = prev_end.take() {
+                if p < end {
+                    self.level = !self.level;
+                    self.pending.push_back((p, self.level));
+                }
             }
+            t = match t.checked_add(v).and_then(|t| t.checked_add(1)) {
+                Some(t) if t <= end => t,
+                _ => {
+                    return Err(bad(format!(
+                        "{}: runs add up to more than the block's {length} samples; {EXPORT_HINT}",
+                        self.name
+                    )))
+                }
+            };
+            prev_end = Some(t);
         }
         if t != end {
             return Err(bad(format!(
                 "{}: runs add up to {} samples in a block of {length}; {EXPORT_HINT}",
                 self.name,
-                t - begin
+                t.saturating_sub(begin)
             )));
         }
         self.upto = end;
@@ -287,6 +325,7 @@ impl SalEdges {
                 upto: 0,
                 pending: VecDeque::new(),
                 data: Vec::new(),
+                left: m.size,
             };
             let h = f.read_exact(51, "the header", path)?.to_vec();
             let version = i32::from_le_bytes(h[8..12].try_into().expect("4 bytes"));

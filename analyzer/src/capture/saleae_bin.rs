@@ -78,6 +78,8 @@ struct BinChannel {
     left_in_chunk: u64,
     end: u64,
     next: Option<(u64, bool)>,
+    /// The tick of the transition read last (transitions must not go back in time).
+    last_tick: u64,
 }
 
 impl BinChannel {
@@ -125,6 +127,7 @@ impl BinChannel {
             left_in_chunk: 0,
             end: 0,
             next: None,
+            last_tick: 0,
         };
         let h = c.read::<16>("the header")?;
         if &h[..8] != b"<SALEAE>" {
@@ -181,7 +184,14 @@ impl BinChannel {
             self.level = level;
         } else if level != self.level {
             self.level = level;
-            self.next = Some((self.tick(begin), level));
+            let tick = self.tick(begin);
+            if tick < self.last_tick {
+                return Err(
+                    self.bad(format!("a chunk begins before the previous one ends (at {begin:.3e} s; damaged file?)"))
+                );
+            }
+            self.last_tick = tick;
+            self.next = Some((tick, level));
         }
         self.end = self.tick(end);
         Ok(())
@@ -194,7 +204,12 @@ impl BinChannel {
                 self.left_in_chunk -= 1;
                 let t = self.f64("a transition time")?;
                 self.level = !self.level;
-                self.next = Some((self.tick(t), self.level));
+                let tick = self.tick(t);
+                if tick < self.last_tick {
+                    return Err(self.bad(format!("transition times go backwards (at {t:.3e} s; damaged file?)")));
+                }
+                self.last_tick = tick;
+                self.next = Some((tick, self.level));
                 return Ok(());
             }
             if self.version == 1 && self.chunks_left > 0 {

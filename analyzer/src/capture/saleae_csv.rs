@@ -11,9 +11,9 @@
 //!   one channel, named after the file. Not valid CSV in ASCII radix (see capture-formats.md
 //!   §2.1): the time is before the first comma, the flags after the last two.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use super::{CaptureError, ChannelChunk, ChannelInfo, ChannelItem, ChannelSource};
@@ -22,9 +22,71 @@ use crate::chunk::{Body, Condition};
 /// How far the table reader looks ahead for analyzer names before it streams.
 const NAME_SCAN_BYTES: u64 = 8 << 20;
 
-fn open_lines(path: &Path) -> Result<BufReader<File>, CaptureError> {
-    let f = File::open(path).map_err(|e| CaptureError::io(path, e))?;
-    Ok(BufReader::with_capacity(1 << 16, f))
+/// The longest CSV line read: a Saleae row is tens of bytes, a header of many analyzers a few
+/// KiB; a longer "line" is a damaged or hostile file, and is never held whole.
+pub const MAX_CSV_LINE: usize = 1 << 20;
+
+/// Characters of a cell quoted in an error message.
+const EXCERPT: usize = 40;
+
+fn ex(s: &str) -> String {
+    super::excerpt(s, EXCERPT)
+}
+
+/// The lines of a CSV file, each bounded by [`MAX_CSV_LINE`], numbered from 1.
+pub struct CsvLines {
+    path: PathBuf,
+    r: BufReader<File>,
+    buf: Vec<u8>,
+    /// Number of the line read last.
+    pub line_no: u64,
+    /// Bytes read so far.
+    pub read: u64,
+}
+
+impl CsvLines {
+    /// Opens `path`.
+    pub fn open(path: &Path) -> Result<CsvLines, CaptureError> {
+        let f = File::open(path).map_err(|e| CaptureError::io(path, e))?;
+        Ok(CsvLines {
+            path: path.into(),
+            r: BufReader::with_capacity(1 << 16, f),
+            buf: Vec::new(),
+            line_no: 0,
+            read: 0,
+        })
+    }
+
+    /// The next line without its line end; `None` at the end of the file.
+    pub fn next_line(&mut self) -> Result<Option<String>, CaptureError> {
+        use crate::lines::{read_line, Line};
+        self.buf.clear();
+        let got = read_line(&mut self.r, &mut self.buf, MAX_CSV_LINE).map_err(|e| CaptureError::io(&self.path, e))?;
+        let bad = |line, why| CaptureError::Malformed { path: self.path.clone(), line, why };
+        match got {
+            Line::End => Ok(None),
+            Line::TooLong => Err(bad(
+                self.line_no + 1,
+                format!(
+                    "a line longer than {MAX_CSV_LINE} bytes (starting {:?}): not a Saleae export",
+                    super::excerpt_bytes(&self.buf, EXCERPT)
+                ),
+            )),
+            Line::Read(n) => {
+                self.read += n as u64;
+                self.line_no += 1;
+                while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
+                    self.buf.pop();
+                }
+                match std::str::from_utf8(&self.buf) {
+                    Ok(t) => Ok(Some(t.to_string())),
+                    Err(e) => {
+                        Err(bad(self.line_no, format!("not UTF-8 text (byte {} of the line)", e.valid_up_to() + 1)))
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Splits one CSV line into fields (RFC 4180 quoting, `""` inside quotes is a quote).
@@ -78,7 +140,7 @@ fn split_csv(line: &str, out: &mut Vec<(String, bool)>) -> Result<(), String> {
 pub fn parse_time(cell: &str) -> Option<(i64, bool)> {
     let cell = cell.trim();
     if cell.contains('T') && cell.contains('-') {
-        return parse_iso(cell).map(|t| (t, true));
+        return crate::wall_time::parse_ns(cell, true).map(|t| (t, true));
     }
     if cell.contains(['e', 'E']) {
         let v: f64 = cell.parse().ok()?;
@@ -112,38 +174,6 @@ pub fn parse_time(cell: &str) -> Option<(i64, bool)> {
     }
     let t = secs * 1_000_000_000 + ns;
     Some((if neg { -t } else { t }, false))
-}
-
-/// `2022-06-29T04:05:27.591152100+00:00` → ns since the Unix epoch.
-fn parse_iso(s: &str) -> Option<i64> {
-    let (date, rest) = s.split_once('T')?;
-    let mut d = date.split('-');
-    let (y, m, day): (i64, i64, i64) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
-    // Offset: Z, +hh:mm or -hh:mm after the time.
-    let (time, offset_s) = if let Some(t) = rest.strip_suffix('Z') {
-        (t, 0)
-    } else if let Some(pos) = rest.rfind(['+', '-']) {
-        let (t, off) = rest.split_at(pos);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let (oh, om) = off[1..].split_once(':').unwrap_or((&off[1..], "0"));
-        (t, sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60))
-    } else {
-        (rest, 0)
-    };
-    let mut parts = time.split(':');
-    let h: i64 = parts.next()?.parse().ok()?;
-    let mi: i64 = parts.next()?.parse().ok()?;
-    let (sec_ns, _) = parse_time(parts.next()?)?;
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + h * 3600 + mi * 60 - offset_s;
-    Some(secs * 1_000_000_000 + sec_ns)
 }
 
 /// Parses a data-table value cell in any radix into bytes.
@@ -206,7 +236,7 @@ fn unescape_ascii(s: &str) -> Vec<u8> {
 /// A Saleae Logic 2 data-table CSV.
 pub struct TableSource {
     path: PathBuf,
-    lines: std::io::Lines<BufReader<File>>,
+    lines: CsvLines,
     line_no: u64,
     col_name: usize,
     col_start: usize,
@@ -215,7 +245,7 @@ pub struct TableSource {
     value_cols: Vec<(usize, String)>,
     /// Channel per (analyzer name, value column), in order of first appearance.
     channels: Vec<ChannelInfo>,
-    keys: Vec<(String, usize)>,
+    keys: HashMap<String, usize>,
     late: Vec<String>,
     t0: Option<i64>,
     out: VecDeque<ChannelItem>,
@@ -234,10 +264,9 @@ fn channel_name(analyzer: &str, col: &str) -> String {
 impl TableSource {
     /// Opens a data-table CSV and finds its columns and analyzers.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        let mut lines = open_lines(path)?.lines();
-        let header = match lines.next() {
-            Some(l) => l.map_err(|e| CaptureError::io(path, e))?,
-            None => return Err(CaptureError::Malformed { path: path.into(), line: 1, why: "empty file".into() }),
+        let mut lines = CsvLines::open(path)?;
+        let Some(header) = lines.next_line()? else {
+            return Err(CaptureError::Malformed { path: path.into(), line: 1, why: "empty file".into() });
         };
         let mut fields = Vec::new();
         split_csv(header.trim_start_matches('\u{feff}').trim_end(), &mut fields)
@@ -248,7 +277,7 @@ impl TableSource {
             find(n).ok_or_else(|| CaptureError::Malformed {
                 path: path.into(),
                 line: 1,
-                why: format!("the header has no {n:?} column (found: {})", names.join(", ")),
+                why: format!("the header has no {n:?} column (found: {})", ex(&names.join(", "))),
             })
         };
         let col_name = need("name")?;
@@ -278,7 +307,7 @@ impl TableSource {
             col_error,
             value_cols,
             channels: Vec::new(),
-            keys: Vec::new(),
+            keys: HashMap::new(),
             late: Vec::new(),
             t0: None,
             out: VecDeque::new(),
@@ -291,18 +320,15 @@ impl TableSource {
 
     /// Reads the start of the file once more to list the analyzers before streaming.
     fn scan_names(&mut self) -> Result<(), CaptureError> {
-        let mut r = open_lines(&self.path)?;
-        let mut line = String::new();
-        let mut read = 0u64;
+        let mut lines = CsvLines::open(&self.path)?;
         let mut fields = Vec::new();
-        r.read_line(&mut line).map_err(|e| CaptureError::io(&self.path, e))?;
-        loop {
-            line.clear();
-            let n = r.read_line(&mut line).map_err(|e| CaptureError::io(&self.path, e))?;
-            if n == 0 || read > NAME_SCAN_BYTES {
-                break;
-            }
-            read += n as u64;
+        lines.next_line()?;
+        while lines.read <= NAME_SCAN_BYTES {
+            let line = match lines.next_line() {
+                Ok(Some(l)) => l,
+                Ok(None) => break,
+                Err(_) => break, // reported with its line number when streaming
+            };
             if split_csv(line.trim_end(), &mut fields).is_err() {
                 continue; // reported with its line number when streaming
             }
@@ -312,23 +338,38 @@ impl TableSource {
             let name = name.clone();
             for vi in 0..self.value_cols.len() {
                 let (ci, _) = self.value_cols[vi];
-                if fields.get(ci).is_some_and(|(v, _)| !v.trim().is_empty()) {
-                    self.channel_for(&name, vi);
+                if ci >= fields.len() {
+                    break;
+                }
+                if !fields[ci].0.trim().is_empty() {
+                    self.channel_for(&name, vi, lines.line_no)?;
                 }
             }
         }
         Ok(())
     }
 
-    fn channel_for(&mut self, analyzer: &str, value_col: usize) -> usize {
+    fn channel_for(&mut self, analyzer: &str, value_col: usize, line_no: u64) -> Result<usize, CaptureError> {
         let key = channel_name(analyzer, &self.value_cols[value_col].1);
-        if let Some((_, i)) = self.keys.iter().find(|(k, _)| *k == key) {
-            return *i;
+        if let Some(&i) = self.keys.get(&key) {
+            return Ok(i);
+        }
+        if self.channels.len() >= super::MAX_CHANNELS {
+            return Err(CaptureError::Malformed {
+                path: self.path.clone(),
+                line: line_no,
+                why: format!(
+                    "analyzer {:?} would be channel {}: atscope reads at most {} channels from a data table",
+                    ex(&key),
+                    self.channels.len() + 1,
+                    super::MAX_CHANNELS
+                ),
+            });
         }
         let i = self.channels.len();
         self.channels.push(ChannelInfo { index: i, name: key.clone() });
-        self.keys.push((key, i));
-        i
+        self.keys.insert(key, i);
+        Ok(i)
     }
 
     fn row(&mut self, line: &str) -> Result<(), CaptureError> {
@@ -340,8 +381,14 @@ impl TableSource {
         let cell = |i: usize| fields.get(i).map(|(s, q)| (s.as_str(), *q));
         let (name, _) = cell(self.col_name).ok_or_else(|| bad("missing the \"name\" cell".into(), line_no))?;
         let (time, _) = cell(self.col_start).ok_or_else(|| bad("missing the \"start_time\" cell".into(), line_no))?;
-        let (t, iso) = parse_time(time).ok_or_else(|| bad(format!("start_time {time:?} is not a time"), line_no))?;
-        let t_ns = if iso { t - *self.t0.get_or_insert(t) } else { t };
+        let (t, iso) =
+            parse_time(time).ok_or_else(|| bad(format!("start_time {:?} is not a time", ex(time)), line_no))?;
+        let t_ns = if iso {
+            t.checked_sub(*self.t0.get_or_insert(t))
+                .ok_or_else(|| bad(format!("start_time {:?} is too far from the first row's", ex(time)), line_no))?
+        } else {
+            t
+        };
         let cond = match self.col_error.and_then(cell).map(|(s, _)| s.trim().to_ascii_lowercase()) {
             Some(e) if e == "framing" => Some(Condition::Framing),
             Some(e) if e == "parity" => Some(Condition::Parity),
@@ -351,15 +398,15 @@ impl TableSource {
         for vi in 0..self.value_cols.len() {
             let (ci, _) = self.value_cols[vi];
             let Some((v, quoted)) = cell(ci) else {
-                continue;
+                break; // value columns are in column order: the row has no more cells
             };
             if v.trim().is_empty() && !quoted {
                 continue;
             }
             let bytes = parse_value(v, quoted)
-                .ok_or_else(|| bad(format!("value {v:?} is not hex, ASCII, decimal or binary"), line_no))?;
+                .ok_or_else(|| bad(format!("value {:?} is not hex, ASCII, decimal or binary", ex(v)), line_no))?;
             let known = self.keys.len();
-            let channel = self.channel_for(&name, vi);
+            let channel = self.channel_for(&name, vi, line_no)?;
             if channel >= known && self.channels.len() > known {
                 // An analyzer first seen after the look-ahead: it has no role; say so once.
                 self.late.push(format!(
@@ -389,19 +436,19 @@ impl Iterator for TableSource {
             if self.done {
                 return None;
             }
-            let line = match self.lines.next() {
-                None => {
+            let line = match self.lines.next_line() {
+                Ok(None) => {
                     self.done = true;
                     return None;
                 }
-                Some(Err(e)) => {
+                Err(e) => {
                     self.done = true;
-                    return Some(Err(CaptureError::io(&self.path, e)));
+                    return Some(Err(e));
                 }
-                Some(Ok(l)) => l,
+                Ok(Some(l)) => l,
             };
-            self.line_no += 1;
-            let line = line.trim_end_matches('\r');
+            self.line_no = self.lines.line_no;
+            let line = line.as_str();
             if line.trim().is_empty() {
                 continue;
             }
@@ -436,7 +483,7 @@ enum Radix {
 /// A Saleae per-analyzer Async Serial export (`Time [s],Value,Parity Error,Framing Error`).
 pub struct LegacySource {
     path: PathBuf,
-    lines: std::io::Lines<BufReader<File>>,
+    lines: CsvLines,
     line_no: u64,
     radix: Radix,
     has_flags: usize,
@@ -448,16 +495,17 @@ pub struct LegacySource {
 impl LegacySource {
     /// Opens a per-analyzer export.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        let mut lines = open_lines(path)?.lines();
-        let header = lines.next().transpose().map_err(|e| CaptureError::io(path, e))?.unwrap_or_default();
+        let mut lines = CsvLines::open(path)?;
+        let header = lines.next_line()?.unwrap_or_default();
         let cols: Vec<String> = header.trim_end().split(',').map(|c| c.trim().to_ascii_lowercase()).collect();
-        let has_flags = cols.iter().filter(|c| c.ends_with("error")).count();
+        let has_flags = cols.iter().filter(|c| c.ends_with("error")).count().min(2);
         // Guess the radix from the first rows: ASCII rows hold single characters and escapes.
         let mut radix = Radix::Ascii;
-        let mut probe = open_lines(path)?.lines().skip(1).take(2000);
+        let mut probe = CsvLines::open(path)?;
         let mut saw_multi_digit = false;
         let mut saw_hex = false;
-        for l in probe.by_ref().map_while(Result::ok) {
+        let _ = probe.next_line();
+        for l in std::iter::from_fn(|| probe.next_line().ok().flatten()).take(2000) {
             if let Some(v) = legacy_value_cell(&l, has_flags) {
                 saw_hex |= v.starts_with("0x");
                 saw_multi_digit |= v.len() > 1 && v.bytes().all(|b| b.is_ascii_digit());
@@ -484,7 +532,8 @@ impl LegacySource {
     fn row(&mut self, line: &str) -> Result<(), CaptureError> {
         let bad = |why: String| CaptureError::Malformed { path: self.path.clone(), line: self.line_no, why };
         let (time, _) = line.split_once(',').ok_or_else(|| bad("a row needs a time and a value".into()))?;
-        let (t_ns, _) = parse_time(time).ok_or_else(|| bad(format!("time {time:?} is not a number of seconds")))?;
+        let (t_ns, _) =
+            parse_time(time).ok_or_else(|| bad(format!("time {:?} is not a number of seconds", ex(time))))?;
         let value = legacy_value_cell(line, self.has_flags).ok_or_else(|| bad("a row needs a value".into()))?;
         let flags: Vec<&str> = line.rsplitn(self.has_flags + 1, ',').take(self.has_flags).collect();
         // rsplitn yields the last flag first: Framing Error, then Parity Error.
@@ -495,7 +544,7 @@ impl LegacySource {
             Radix::Decimal => value.trim().parse::<u16>().ok().and_then(|v| u8::try_from(v).ok()),
             Radix::Ascii => ascii_legacy(value),
         }
-        .ok_or_else(|| bad(format!("value {value:?} is not a byte")))?;
+        .ok_or_else(|| bad(format!("value {:?} is not a byte", ex(value))))?;
         for (on, c) in [(parity, Condition::Parity), (framing, Condition::Framing)] {
             if on {
                 self.out.push_back(ChannelItem::Chunk(ChannelChunk { t_ns, channel: 0, body: Body::Condition(c) }));
@@ -545,19 +594,18 @@ impl Iterator for LegacySource {
             if self.done {
                 return None;
             }
-            let line = match self.lines.next() {
-                None => {
+            let line = match self.lines.next_line() {
+                Ok(None) => {
                     self.done = true;
                     return None;
                 }
-                Some(Err(e)) => {
+                Err(e) => {
                     self.done = true;
-                    return Some(Err(CaptureError::io(&self.path, e)));
+                    return Some(Err(e));
                 }
-                Some(Ok(l)) => l,
+                Ok(Some(l)) => l,
             };
-            self.line_no += 1;
-            let line = line.strip_suffix('\r').unwrap_or(&line).to_string();
+            self.line_no = self.lines.line_no;
             if line.is_empty() {
                 continue;
             }

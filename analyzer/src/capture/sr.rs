@@ -20,6 +20,15 @@ use super::{CaptureError, ChannelInfo, ImportOptions};
 /// Bytes inflated per read.
 const BUF_BYTES: usize = 1 << 18;
 
+/// The largest sample atscope reads (bytes); only the first 8 (64 channels) hold probes it
+/// decodes, and a sample must fit the read buffer many times over.
+const MAX_UNITSIZE: usize = 4096;
+
+/// At most the first 40 characters of a value from the file, for a message.
+fn excerpt(s: &str) -> String {
+    super::excerpt(s, 40)
+}
+
 /// What a session's `version` and `metadata` say.
 #[derive(Debug, Clone)]
 pub struct SrInfo {
@@ -81,7 +90,7 @@ pub fn read_info(path: &Path) -> Result<(Archive, SrInfo), CaptureError> {
     let version: u32 = version_text
         .trim()
         .parse()
-        .map_err(|_| ar.error(format!("sigrok session version {:?} is not a number", version_text.trim())))?;
+        .map_err(|_| ar.error(format!("sigrok session version {:?} is not a number", excerpt(version_text.trim()))))?;
     if !(1..=2).contains(&version) {
         return Err(ar.error(format!("sigrok session version {version} is not supported (1 and 2 are)")));
     }
@@ -106,11 +115,21 @@ pub fn read_info(path: &Path) -> Result<(Archive, SrInfo), CaptureError> {
         notes.push(format!("analog channels ignored: {}", analog.join(", ")));
     }
     let rate_text = get("samplerate").ok_or_else(|| ar.error("metadata has no samplerate".into()))?;
-    let rate =
-        parse_samplerate(rate_text).ok_or_else(|| ar.error(format!("samplerate {rate_text:?} is not understood")))?;
+    let rate = parse_samplerate(rate_text)
+        .ok_or_else(|| ar.error(format!("samplerate {:?} is not understood", excerpt(rate_text))))?;
     let unitsize: usize = match get("unitsize") {
         Some(u) => {
-            u.parse().ok().filter(|&u| u >= 1).ok_or_else(|| ar.error(format!("unitsize {u:?} is not usable")))?
+            let u: usize = u
+                .parse()
+                .ok()
+                .filter(|&u| u >= 1)
+                .ok_or_else(|| ar.error(format!("unitsize {:?} is not usable", excerpt(u))))?;
+            if u > MAX_UNITSIZE {
+                return Err(ar.error(format!(
+                    "unitsize {u} (bytes per sample) is larger than atscope reads ({MAX_UNITSIZE}); sigrok devices use 1 to 8"
+                )));
+            }
+            u
         }
         None => 1,
     };
@@ -134,7 +153,11 @@ pub fn read_info(path: &Path) -> Result<(Archive, SrInfo), CaptureError> {
         }
     }
     if !without_data.is_empty() {
-        notes.push(format!("probes without data (beyond unitsize {unitsize}): {}", without_data.join(", ")));
+        notes.push(format!(
+            "{} probes without data (beyond unitsize {unitsize}): {}",
+            without_data.len(),
+            excerpt(&without_data.join(", "))
+        ));
     }
     if channels.is_empty() {
         return Err(ar.error("the session lists no enabled logic probe".into()));

@@ -20,6 +20,14 @@ use crate::chunk::{Body, Chunk, Condition, Dir, Record};
 /// Samples per `logic-1-N` member (libsigrok writes 4 MiB chunks too).
 pub const CHUNK_BYTES: usize = 4 << 20;
 
+/// The most samples one export draws: 2^36 (about 4.8 hours at 4 MHz; runs of idle deflate
+/// about 1000:1, so some 70 MB of file). A trace whose times would need more (a far-away
+/// timestamp, an absurd `--samplerate`) is refused instead of filling the disk.
+pub const MAX_SAMPLES: u64 = 1 << 36;
+
+/// The most samples per bit drawn (a frame is then 10 M samples).
+pub const MAX_SAMPLES_PER_BIT: f64 = 1e6;
+
 /// How to render.
 #[derive(Debug, Clone)]
 pub struct SrRender {
@@ -151,7 +159,17 @@ where
     W: Write + Seek,
     E: From<RenderError>,
 {
+    if cfg.baud == 0 {
+        return Err(RenderError::Settings("0 Bd cannot be drawn: give the baud rate (--baud)".into()).into());
+    }
     let w = cfg.samplerate as f64 / f64::from(cfg.baud);
+    if w > MAX_SAMPLES_PER_BIT {
+        return Err(RenderError::Settings(format!(
+            "{} samples per second for {} Bd is {w:.0} samples per bit, more than the {MAX_SAMPLES_PER_BIT:.0} an sr export draws; lower --samplerate",
+            cfg.samplerate, cfg.baud
+        ))
+        .into());
+    }
     if w.is_nan() || w < 2.0 {
         return Err(RenderError::Settings(format!(
             "{} samples per second cannot draw {} Bd (at least 2 samples per bit are needed, 4 or more to decode well)",
@@ -186,6 +204,14 @@ where
         };
         let i = usize::from(dir == Dir::Modem);
         let t = (t_ns.max(0) as f64 * cfg.samplerate as f64 / 1e9).round() as u64;
+        if t > MAX_SAMPLES || lines.iter().any(|l| l.free > MAX_SAMPLES) {
+            return Err(RenderError::Settings(format!(
+                "a record at {:.3} s would be sample {t} at {} Hz, past the {MAX_SAMPLES} samples an sr export draws; lower --samplerate or cut the trace",
+                t_ns as f64 / 1e9,
+                cfg.samplerate
+            ))
+            .into());
+        }
         // Everything before `t` is final on both lines: write it.
         write_until(&mut s, &mut lines, &mut value, t)?;
         let line = &mut lines[i];

@@ -16,9 +16,15 @@ use std::path::{Path, PathBuf};
 use super::wave::{Edge, EdgeSource, Fill, WaveSource};
 use super::{CaptureError, ChannelInfo, ImportOptions};
 
+/// The longest token read (identifiers, timestamps, vector values, `$var` names).
+const MAX_TOKEN: usize = 4096;
+
+/// The most `$var` or header tokens read before `$enddefinitions`.
+const MAX_HEADER_TOKENS: usize = 1 << 20;
+
 /// Opens a VCD file as a decoded channel source.
 pub fn open(path: &Path, opts: &ImportOptions) -> Result<WaveSource, CaptureError> {
-    let first = VcdEdges::open(path)?;
+    let first = VcdEdges::open_header(path)?;
     let notes = first.notes.clone();
     drop(first);
     let opener = || -> Result<Box<dyn EdgeSource>, CaptureError> { Ok(Box::new(VcdEdges::open(path)?)) };
@@ -40,8 +46,12 @@ pub fn parse_timescale(s: &str) -> Option<f64> {
         "fs" => 1e-15,
         _ => return None,
     };
+    if ![1.0, 10.0, 100.0].contains(&n) {
+        return None;
+    }
     let rate = 1.0 / (n * unit_s);
-    (rate.is_finite() && rate > 0.0).then_some(rate.round())
+    // Below 1 tick per second (`10 s`, `100 s`) the rate is a fraction, not rounded to 0.
+    (rate.is_finite() && rate > 0.0).then_some(if rate >= 1.0 { rate.round() } else { rate })
 }
 
 /// The transitions of a VCD file.
@@ -72,26 +82,53 @@ impl VcdEdges {
         CaptureError::Malformed { path: self.path.clone(), line: self.line_no, why }
     }
 
+    /// The next whitespace-separated token, read byte by byte from the buffer (a line of
+    /// millions of changes is never held whole).
     fn token(&mut self) -> Result<Option<String>, CaptureError> {
-        loop {
-            if let Some(t) = self.tokens.pop_front() {
-                return Ok(Some(t));
-            }
-            let mut line = String::new();
-            let n = self.r.read_line(&mut line).map_err(|e| CaptureError::io(&self.path, e))?;
-            if n == 0 {
-                return Ok(None);
-            }
-            self.read += n as u64;
-            self.line_no += 1;
-            self.tokens.extend(line.split_whitespace().map(str::to_string));
+        if let Some(t) = self.tokens.pop_front() {
+            return Ok(Some(t));
         }
+        let mut tok: Vec<u8> = Vec::new();
+        loop {
+            let buf = self.r.fill_buf().map_err(|e| CaptureError::io(&self.path, e))?;
+            if buf.is_empty() {
+                break;
+            }
+            let (used, ended) = if tok.is_empty() {
+                // Leading whitespace: skipped, its line ends counted.
+                let skip = buf.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(buf.len());
+                self.line_no += buf[..skip].iter().filter(|&&b| b == b'\n').count() as u64;
+                let end = buf[skip..].iter().position(u8::is_ascii_whitespace).map(|e| skip + e);
+                tok.extend_from_slice(&buf[skip..end.unwrap_or(buf.len())]);
+                (end.unwrap_or(buf.len()), end.is_some() && end != Some(skip))
+            } else {
+                // The whitespace after a token is read with the next one.
+                let end = buf.iter().position(u8::is_ascii_whitespace);
+                tok.extend_from_slice(&buf[..end.unwrap_or(buf.len())]);
+                (end.unwrap_or(buf.len()), end.is_some())
+            };
+            self.r.consume(used);
+            self.read += used as u64;
+            if tok.len() > MAX_TOKEN {
+                return Err(self.bad(format!(
+                    "a token longer than {MAX_TOKEN} bytes ({:?}): not a VCD",
+                    super::excerpt_bytes(&tok, 40)
+                )));
+            }
+            if ended {
+                break;
+            }
+        }
+        Ok((!tok.is_empty()).then(|| String::from_utf8_lossy(&tok).into_owned()))
     }
 
     /// Tokens up to the next `$end`.
     fn until_end(&mut self) -> Result<Vec<String>, CaptureError> {
         let mut out = Vec::new();
         loop {
+            if out.len() > MAX_HEADER_TOKENS {
+                return Err(self.bad(format!("a $ section of more than {MAX_HEADER_TOKENS} tokens: not a VCD")));
+            }
             match self.token()? {
                 None => return Err(self.bad("file ends inside a $ section".into())),
                 Some(t) if t == "$end" => return Ok(out),
@@ -100,14 +137,14 @@ impl VcdEdges {
         }
     }
 
-    /// Opens the file, reads the header and the values at the first time.
-    pub fn open(path: &Path) -> Result<VcdEdges, CaptureError> {
+    /// Opens the file and reads its header (channels, rate, notes).
+    pub fn open_header(path: &Path) -> Result<VcdEdges, CaptureError> {
         let f = File::open(path).map_err(|e| CaptureError::io(path, e))?;
         let total = f.metadata().map(|m| m.len()).unwrap_or(0);
         let mut v = VcdEdges {
             path: path.to_path_buf(),
             r: BufReader::with_capacity(1 << 16, f),
-            line_no: 0,
+            line_no: 1,
             tokens: VecDeque::new(),
             ids: Vec::new(),
             channels: Vec::new(),
@@ -130,20 +167,31 @@ impl VcdEdges {
             match t.as_str() {
                 "$timescale" => {
                     let ts = v.until_end()?.join(" ");
-                    v.rate =
-                        parse_timescale(&ts).ok_or_else(|| v.bad(format!("$timescale {ts:?} is not understood")))?;
+                    v.rate = parse_timescale(&ts)
+                        .ok_or_else(|| v.bad(format!("$timescale {:?} is not understood", super::excerpt(&ts, 40))))?;
                 }
                 "$var" => {
                     let f = v.until_end()?;
                     if f.len() < 4 {
-                        return Err(v.bad(format!("$var {} is incomplete", f.join(" "))));
+                        return Err(v.bad(format!("$var {} is incomplete", super::excerpt(&f.join(" "), 60))));
                     }
                     let name = f[3..].join(" ");
                     if f[1] == "1" && matches!(f[0].as_str(), "wire" | "reg" | "logic") {
+                        if v.channels.len() >= super::MAX_CHANNELS {
+                            return Err(v.bad(format!(
+                                "more than {} 1-bit variables: atscope decodes at most {}",
+                                super::MAX_CHANNELS,
+                                super::MAX_CHANNELS
+                            )));
+                        }
                         v.ids.push((f[2].clone(), v.channels.len() as u32));
                         v.channels.push(ChannelInfo { index: v.channels.len(), name });
                     } else {
-                        ignored.push(format!("{name} ({} {})", f[0], f[1]));
+                        if ignored.len() < 16 {
+                            ignored.push(format!("{} ({} {})", super::excerpt(&name, 40), f[0], f[1]));
+                        } else if ignored.len() == 16 {
+                            ignored.push("…".into());
+                        }
                     }
                 }
                 "$enddefinitions" => {
@@ -153,7 +201,7 @@ impl VcdEdges {
                 t if t.starts_with('$') => {
                     v.until_end()?;
                 }
-                other => return Err(v.bad(format!("unexpected {other:?} in the VCD header"))),
+                other => return Err(v.bad(format!("unexpected {:?} in the VCD header", super::excerpt(other, 40)))),
             }
         }
         if !ignored.is_empty() {
@@ -168,12 +216,19 @@ impl VcdEdges {
         }
         v.ids.sort();
         v.levels = vec![true; v.channels.len()];
+        Ok(v)
+    }
+
+    /// Opens the file, reads the header and the values at the first time.
+    pub fn open(path: &Path) -> Result<VcdEdges, CaptureError> {
+        let mut v = VcdEdges::open_header(path)?;
         // Values before the second timestamp are the initial levels.
         let mut initial = Vec::new();
         let mut seen_time = false;
         while let Some(t) = v.token()? {
             if let Some(ts) = t.strip_prefix('#') {
-                let ts: u64 = ts.parse().map_err(|_| v.bad(format!("timestamp {t:?} is not a number")))?;
+                let ts: u64 =
+                    ts.parse().map_err(|_| v.bad(format!("timestamp {:?} is not a number", super::excerpt(&t, 40))))?;
                 if seen_time {
                     v.tokens.push_front(t);
                     break;
@@ -183,9 +238,9 @@ impl VcdEdges {
                 continue;
             }
             v.change(&t, &mut initial)?;
-        }
-        for e in initial {
-            v.levels[e.channel as usize] = e.level;
+            // `change` sets the level; the edges themselves are not wanted (never held: there may
+            // be millions before the second timestamp).
+            initial.clear();
         }
         v.levels0 = v.levels.clone();
         Ok(v)
@@ -211,7 +266,7 @@ impl VcdEdges {
             Some(&c) if matches!(c, b'0' | b'1' | b'x' | b'X' | b'z' | b'Z') => {
                 self.set(&t[1..], c as char, out)?;
             }
-            _ => return Err(self.bad(format!("unexpected {t:?} in the VCD body"))),
+            _ => return Err(self.bad(format!("unexpected {:?} in the VCD body", super::excerpt(t, 40)))),
         }
         Ok(())
     }
@@ -254,7 +309,9 @@ impl EdgeSource for VcdEdges {
                 return Ok(Fill::End(self.time));
             };
             if let Some(ts) = t.strip_prefix('#') {
-                let ts: u64 = ts.parse().map_err(|_| self.bad(format!("timestamp {t:?} is not a number")))?;
+                let ts: u64 = ts
+                    .parse()
+                    .map_err(|_| self.bad(format!("timestamp {:?} is not a number", super::excerpt(&t, 40))))?;
                 if ts < self.time {
                     return Err(self.bad("timestamps go backwards".into()));
                 }

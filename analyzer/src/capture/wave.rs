@@ -143,6 +143,13 @@ impl WaveSource {
         if channels.is_empty() {
             return Err(unusable("the capture has no digital channels".into()));
         }
+        if channels.len() > super::MAX_CHANNELS {
+            return Err(unusable(format!(
+                "{} digital channels: atscope decodes at most {}",
+                channels.len(),
+                super::MAX_CHANNELS
+            )));
+        }
         if !(rate.is_finite() && rate > 0.0) {
             return Err(unusable(format!("sample rate {rate} Hz is not usable")));
         }
@@ -166,6 +173,20 @@ impl WaveSource {
         // Auto-detection: read the start of the capture once for pulse widths and idle levels. A
         // configured rate is measured too, so that a wrong one is reported, not silently used.
         let configured = bauds.clone();
+        // A rate of 0 Bd: from the capture's own settings, or measured on pulses far too slow.
+        let no_baud = |i: usize| {
+            let from = if configured[i].is_some() {
+                "the capture's own analyzer settings say so".to_string()
+            } else {
+                format!(
+                    "measured from its pulses at {rate} samples per second: too slow for a UART, or not a UART line"
+                )
+            };
+            unusable(format!(
+                "channel {:?}: no usable baud rate (0 Bd: {from}); give the rate with --baud",
+                channels[i].name
+            ))
+        };
         let mut mismatches = Vec::new();
         if src.rereadable() || bauds.iter().any(Option::is_none) || inv.iter().any(Option::is_none) {
             let mut pre = open()?;
@@ -238,6 +259,9 @@ impl WaveSource {
                     }
                 });
             }
+            if let Some(i) = bauds.iter().position(|b| *b == Some(0)) {
+                return Err(no_baud(i));
+            }
             for i in 0..channels.len() {
                 if inv[i].is_some() {
                     continue;
@@ -267,6 +291,9 @@ impl WaveSource {
             }
         }
 
+        if let Some(i) = bauds.iter().position(|b| *b == Some(0)) {
+            return Err(no_baud(i));
+        }
         let levels0 = src.initial_levels().to_vec();
         let mut lanes = Vec::with_capacity(channels.len());
         let mut configs = Vec::with_capacity(channels.len());
@@ -280,11 +307,12 @@ impl WaveSource {
                 invert: inv[i].unwrap_or(false),
                 msb_first: overrides.msb_first || h.msb_first.unwrap_or(false),
             };
-            if !(5..=9).contains(&cfg.data_bits) || !(2..=4).contains(&cfg.stop_half_bits) || cfg.baud <= 0.0 {
+            if !(5..=9).contains(&cfg.data_bits) || !(2..=4).contains(&cfg.stop_half_bits) {
                 return Err(unusable(format!(
-                    "channel {:?}: unusable UART settings {}",
+                    "channel {:?}: the capture's UART settings ({} data bits, {} stop bits) are not usable; give --data-bits (5 to 9) and --stop-bits (1, 1.5 or 2)",
                     channels[i].name,
-                    cfg.summary()
+                    cfg.data_bits,
+                    f64::from(cfg.stop_half_bits) / 2.0
                 )));
             }
             let w = rate / cfg.baud;
@@ -341,11 +369,11 @@ impl WaveSource {
         let r = self.rate;
         let ns = if r.fract() == 0.0 && r <= 1e15 {
             let r = r as u128;
-            ((u128::from(sample) * 1_000_000_000 + r / 2) / r) as i64
+            i64::try_from((u128::from(sample) * 1_000_000_000 + r / 2) / r).unwrap_or(i64::MAX)
         } else {
             (sample as f64 * 1e9 / r).round() as i64
         };
-        self.t0_ns + ns
+        self.t0_ns.saturating_add(ns)
     }
 
     /// Passes transitions to the decoders (through the glitch filter) up to `pos`.
@@ -358,7 +386,7 @@ impl WaveSource {
                 continue;
             }
             match lane.held.take() {
-                Some(h) if e.sample - h.sample < g => lane.glitches += 1, // both dropped
+                Some(h) if e.sample.saturating_sub(h.sample) < g => lane.glitches += 1, // both dropped
                 Some(h) => {
                     lane.dec.edge(h.sample, h.level);
                     lane.held = Some(e);
@@ -368,7 +396,7 @@ impl WaveSource {
         }
         for lane in &mut self.lanes {
             if let Some(h) = lane.held {
-                if end || pos >= h.sample + g {
+                if end || pos >= h.sample.saturating_add(g) {
                     lane.dec.edge(h.sample, h.level);
                     lane.held = None;
                 }
@@ -466,7 +494,7 @@ fn polarity_score(edges: &[(u64, bool)], level0: bool, cfg: &UartConfig, rate: f
         dec.edge(s, l);
     }
     let last = edges.last().map_or(end, |e| e.0);
-    dec.finish(end.min(last + 1));
+    dec.finish(end.min(last.saturating_add(1)));
     let mut score = 0i64;
     while let Some(ev) = dec.next_event() {
         score += match ev {

@@ -59,9 +59,9 @@ impl PulseStats {
     fn account(&mut self, until: u64) {
         let d = until.saturating_sub(self.last);
         if self.level {
-            self.time_high += d;
+            self.time_high = self.time_high.saturating_add(d);
         } else {
-            self.time_low += d;
+            self.time_low = self.time_low.saturating_add(d);
         }
     }
 
@@ -98,7 +98,7 @@ impl PulseStats {
 
     /// The level the line sat at longest (`None` if no time was seen).
     pub fn idle_high(&self) -> Option<bool> {
-        (self.time_high + self.time_low > 0).then_some(self.time_high >= self.time_low)
+        (self.time_high.saturating_add(self.time_low) > 0).then_some(self.time_high >= self.time_low)
     }
 
     /// The baud rate, if the pulses say anything.
