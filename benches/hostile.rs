@@ -7,11 +7,11 @@
 //! `/usr/bin/time -v` when installed) are printed as a Markdown table. Flat RSS and time linear
 //! in size (or constant, for inputs refused at their first bytes) is what the readers promise.
 
+mod common;
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench/hostile")
@@ -83,30 +83,10 @@ fn atrace_one_line(w: &mut dyn Write, size: u64) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Runs a command; (exit code, seconds, peak RSS in KiB if known).
+/// Runs a command; (exit code, seconds, peak RSS in KiB if known). It must not panic.
 fn run(cmd: &[&str]) -> (i32, f64, Option<u64>) {
-    let time = Path::new("/usr/bin/time");
-    let mut c = if time.exists() {
-        let mut c = Command::new(time);
-        c.arg("-v").args(cmd);
-        c
-    } else {
-        let mut c = Command::new(cmd[0]);
-        c.args(&cmd[1..]);
-        c
-    };
-    let start = Instant::now();
-    let out = c.stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("run");
-    let secs = start.elapsed().as_secs_f64();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, secs, rss, err) = common::run_status(cmd);
     assert!(!err.contains("panicked"), "{cmd:?} panicked: {err}");
-    let rss = err.lines().find_map(|l| {
-        l.trim().strip_prefix("Maximum resident set size (kbytes): ").and_then(|v| v.trim().parse().ok())
-    });
-    let code = err
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Exit status: ").and_then(|v| v.trim().parse().ok()))
-        .unwrap_or_else(|| out.status.code().unwrap_or(-1));
     (code, secs, rss)
 }
 
