@@ -308,6 +308,8 @@ fn an_sr_export_is_bounded_by_what_the_trace_holds() {
     for bad in ["0", "NaN", "inf", "-1"] {
         let o = run(&["import", ok.to_str().unwrap(), "--baud", bad, "-o", out]);
         assert_eq!(o.status.code(), Some(2), "--baud {bad} is refused");
+        let o = run(&["diff", "--b-speed", bad, ok.to_str().unwrap(), ok.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "diff --b-speed {bad} is refused");
     }
     // Nothing was left behind by the refused exports.
     assert!(!Path::new(out).exists());

@@ -69,6 +69,7 @@ pub fn print_report(report: &DiffReport, a: &str, b: &str, json: bool) -> Result
 /// Runs `atscope diff`.
 pub fn run(args: DiffArgs) -> Result<ExitCode> {
     let opts = args.analysis.options()?;
+    anyhow::ensure!(args.b_speed > 0.0 && args.b_speed.is_finite(), "--b-speed must be a positive number");
     let abs_ns = parse_duration(&args.tolerance)
         .with_context(|| format!("--tolerance {:?} is not a duration like 500ms", args.tolerance))?;
     let a = decode_file(&args.a, &opts)?;

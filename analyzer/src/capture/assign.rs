@@ -43,7 +43,7 @@ impl Assigned {
         modem: Option<&str>,
     ) -> Result<Self, CaptureError> {
         let channels = src.channels().to_vec();
-        let names = || channels.iter().map(|c| format!("{} ({:?})", c.index, c.name)).collect::<Vec<_>>().join(", ");
+        let names = || listed(channels.iter().map(|c| format!("{} ({:?})", c.index, short(&c.name))));
         let resolve = |sel: &str, flag: &str| {
             find_channel(&channels, sel).ok_or_else(|| CaptureError::Unusable {
                 path: path.to_path_buf(),
@@ -256,14 +256,33 @@ fn describe(channels: &[ChannelInfo], roles: &[Option<Dir>], how: &str) -> Strin
         roles
             .iter()
             .position(|r| *r == Some(d))
-            .map(|i| format!("{:?} (channel {})", channels[i].name, channels[i].index))
+            .map(|i| format!("{:?} (channel {})", short(&channels[i].name), channels[i].index))
             .unwrap_or_else(|| "none".into())
     };
     let ignored: Vec<String> =
-        channels.iter().zip(roles).filter(|(_, r)| r.is_none()).map(|(c, _)| format!("{:?}", c.name)).collect();
+        channels.iter().zip(roles).filter(|(_, r)| r.is_none()).map(|(c, _)| format!("{:?}", short(&c.name))).collect();
     let mut s = format!("host = {}, modem = {} ({how})", side(Dir::Host), side(Dir::Modem));
     if !ignored.is_empty() {
-        s.push_str(&format!("; ignored: {}", ignored.join(", ")));
+        s.push_str(&format!("; ignored: {}", listed(ignored)));
+    }
+    s
+}
+
+/// A channel name as messages show it: at most 40 characters (a file can name a channel with a
+/// megabyte).
+fn short(name: &str) -> String {
+    match name.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &name[..i]),
+        None => name.to_string(),
+    }
+}
+
+/// At most 16 items, then how many more.
+fn listed(items: impl IntoIterator<Item = String>) -> String {
+    let items: Vec<String> = items.into_iter().collect();
+    let mut s = items.iter().take(16).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > 16 {
+        s.push_str(&format!(" and {} more", items.len() - 16));
     }
     s
 }
@@ -297,5 +316,14 @@ mod tests {
         assert_eq!(find_channel(&ch, "Async 1"), Some(0));
         assert_eq!(find_channel(&ch, "1"), Some(1));
         assert_eq!(find_channel(&ch, "7"), None);
+    }
+
+    #[test]
+    fn messages_show_channel_names_short_and_few() {
+        let long = "x".repeat(100_000);
+        assert_eq!(short(&long).chars().count(), 41);
+        assert_eq!(short("TX"), "TX");
+        let many = listed((0..300).map(|i| i.to_string()));
+        assert!(many.ends_with(" and 284 more") && many.len() < 100, "{many}");
     }
 }
