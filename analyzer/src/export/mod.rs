@@ -32,8 +32,6 @@ pub mod perfetto;
 
 use std::io;
 
-use crate::at::grammar::{Form, Param};
-use crate::slm::table::{Promise, When, PROMISES};
 use crate::timeline::Event;
 
 /// A writer fed timeline events one at a time.
@@ -50,38 +48,11 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     crate::wall_time::parse_ns(s, false)
 }
 
-/// Whether promise `p` applies to a command with these parameters and form.
-pub(crate) fn promise_applies(p: &Promise, form: Option<Form>, params: &[Param]) -> bool {
-    if !matches!(form, Some(Form::Set) | Some(Form::Exec)) {
-        return false;
-    }
-    match p.when {
-        When::Always => true,
-        When::Param(i, vals) => params.get(i).and_then(Param::as_int).is_some_and(|v| vals.contains(&v)),
-    }
-}
-
-/// The promises (`slm::table::PROMISES`) a command makes.
-pub(crate) fn promises_of<'a>(
-    name: &'a str,
-    form: Option<Form>,
-    params: &'a [Param],
-) -> impl Iterator<Item = &'static Promise> + 'a {
-    PROMISES.iter().filter(move |p| p.command.eq_ignore_ascii_case(name) && promise_applies(p, form, params))
-}
-
-/// Whether a URC line (`#XMQTTEVT: 0,0`) named `name` settles promise `p`.
-pub(crate) fn settles(p: &Promise, name: &str, params: &[Param]) -> bool {
-    if !p.urc.eq_ignore_ascii_case(name) {
-        return false;
-    }
-    p.first.is_empty() || params.first().and_then(Param::as_int).is_some_and(|v| p.first.contains(&v))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::at::grammar::split_params;
+    use crate::at::grammar::{split_params, Form};
+    use crate::slm::table::{promises_of, PROMISES};
 
     #[test]
     fn rfc3339_times_become_unix_nanoseconds() {
@@ -96,8 +67,8 @@ mod tests {
     #[test]
     fn a_connack_settles_mqtt_connect_but_a_disconnect_does_not() {
         let con = PROMISES.iter().find(|p| p.label == "CONNACK").unwrap();
-        assert!(settles(con, "#XMQTTEVT", &split_params("0,0")));
-        assert!(!settles(con, "#XMQTTEVT", &split_params("1,0")));
+        assert!(con.kept_by("#XMQTTEVT", &split_params("0,0")));
+        assert!(!con.kept_by("#XMQTTEVT", &split_params("1,0")));
         let params = split_params("1,\"cid\",\"\",\"\",\"broker\",1883");
         assert_eq!(promises_of("#XMQTTCON", Some(Form::Set), &params).count(), 1);
         assert_eq!(promises_of("#XMQTTCON", Some(Form::Read), &params).count(), 0);

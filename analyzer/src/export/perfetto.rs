@@ -38,9 +38,10 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use super::{promises_of, settles, ExportSink};
+use super::ExportSink;
 use crate::at::grammar::Param;
 use crate::chunk::Dir;
+use crate::slm::table::promises_of;
 use crate::slm::table::Promise;
 use crate::timeline::{Event, EventKind, ExchangeStatus};
 
@@ -187,7 +188,7 @@ impl<W: Write> PerfettoWriter<W> {
 
     /// A URC or `Ready` line: settles the oldest open promise it answers.
     fn settle(&mut self, name: &str, params: &[Param], t_ns: i64) -> io::Result<()> {
-        let Some(i) = self.promises.iter().position(|p| p.urc.is_none() && settles(p.promise, name, params)) else {
+        let Some(i) = self.promises.iter().position(|p| p.urc.is_none() && p.promise.kept_by(name, params)) else {
             return Ok(());
         };
         match self.promises[i].slice {

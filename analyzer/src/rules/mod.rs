@@ -22,7 +22,7 @@ mod promises;
 mod reset;
 mod tls;
 
-use promises::{applies, late_urc, missing_urc, urc_text};
+use promises::{late_urc, missing_urc, urc_text};
 
 pub use catalogue::{FindingId, CATALOGUE};
 pub use config::RuleConfig;
@@ -30,7 +30,7 @@ pub use config::RuleConfig;
 use crate::at::grammar::{FinalResult, Form, Param};
 use crate::chunk::{Condition, Dir};
 use crate::finding::{Finding, Severity};
-use crate::slm::table::{self, From, When};
+use crate::slm::table::{self, From};
 use crate::slm::{self, SlmVersion};
 use crate::timeline::event::hex;
 use crate::timeline::{Bytes, Event, EventKind, ExchangeStatus};
@@ -256,11 +256,8 @@ impl Rules {
                         events: ev,
                     });
                 }
-                if invalid.is_none() && matches!(form, Some(Form::Set) | Some(Form::Exec)) {
-                    for p in table::PROMISES
-                        .iter()
-                        .filter(|p| p.command.eq_ignore_ascii_case(name) && applies(p.when, params))
-                    {
+                if invalid.is_none() {
+                    for p in table::promises_of(name, *form, params) {
                         // A host that repeats a command whose URC is overdue has given up on it.
                         let (gave_up, keep): (Vec<Active>, Vec<Active>) = std::mem::take(&mut self.active)
                             .into_iter()

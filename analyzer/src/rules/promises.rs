@@ -16,10 +16,10 @@ impl Rules {
         let mut kept = Vec::new();
         let mut settled = false;
         for a in std::mem::take(&mut self.active) {
-            let first_ok = a.spec.first.is_empty() || v.first().is_some_and(|f| a.spec.first.contains(f));
-            let fota_end = name == "#XFOTA" && table::fota_failed(&v);
+            // A failed FOTA ends its promise too.
+            let fota_end = a.spec.urc == "#XFOTA" && name == "#XFOTA" && table::fota_failed(&v);
             // One URC keeps one promise: the oldest that it answers.
-            if settled || !a.spec.urc.eq_ignore_ascii_case(name) || !(first_ok || fota_end) {
+            if settled || !(a.spec.kept_by(name, params) || fota_end) {
                 kept.push(a);
                 continue;
             }
@@ -100,12 +100,5 @@ pub(super) fn missing_urc(a: Active, reset: Option<&Event>) -> Draft {
             secs(a.spec.within_ms as i64 * 1_000_000)
         ),
         events,
-    }
-}
-
-pub(super) fn applies(w: When, params: &[Param]) -> bool {
-    match w {
-        When::Always => true,
-        When::Param(i, vals) => params.get(i).and_then(Param::as_int).is_some_and(|v| vals.contains(&v)),
     }
 }

@@ -657,6 +657,32 @@ pub static PROMISES: &[Promise] = &[
     },
 ];
 
+/// The promises a command in `form` with `params` makes (Set and Exec forms only).
+pub fn promises_of<'a>(
+    name: &'a str,
+    form: Option<crate::at::grammar::Form>,
+    params: &'a [crate::at::grammar::Param],
+) -> impl Iterator<Item = &'static Promise> + 'a {
+    use crate::at::grammar::{Form, Param};
+    let made = matches!(form, Some(Form::Set | Form::Exec));
+    PROMISES.iter().filter(move |p| {
+        made && p.command.eq_ignore_ascii_case(name)
+            && match p.when {
+                When::Always => true,
+                When::Param(i, vals) => params.get(i).and_then(Param::as_int).is_some_and(|v| vals.contains(&v)),
+            }
+    })
+}
+
+impl Promise {
+    /// Whether a URC named `name` with `params` is the one promised (`#XMQTTEVT: 0,…` for CONNACK).
+    pub fn kept_by(&self, name: &str, params: &[crate::at::grammar::Param]) -> bool {
+        self.urc.eq_ignore_ascii_case(name)
+            && (self.first.is_empty()
+                || params.first().and_then(crate::at::grammar::Param::as_int).is_some_and(|v| self.first.contains(&v)))
+    }
+}
+
 /// The `#XFOTA` URC that ends a FOTA early (stage, status ≠ 0) also settles the promise.
 pub fn fota_failed(fields: &[i64]) -> bool {
     fields.get(1).is_some_and(|&s| s != 0)

@@ -35,11 +35,6 @@ impl SlmVersion {
         Some(SlmVersion { major, minor, patch, sm: false })
     }
 
-    /// From the rest of an `#XSLMVER:` line (`"2.1.2"` or `"2.3.0","2.3.0"`).
-    pub fn from_slmver(rest: &str) -> Option<SlmVersion> {
-        SlmVersion::parse(rest.split(',').next()?)
-    }
-
     /// From the parameters of an `#XSLMVER:`/`#XSMVER:` line (the first names the version).
     pub fn from_params(params: &[crate::at::grammar::Param]) -> Option<SlmVersion> {
         SlmVersion::parse(params.first()?.as_text()?)
@@ -82,9 +77,10 @@ mod tests {
 
     #[test]
     fn slmver_lines_of_every_era_parse() {
-        assert_eq!(SlmVersion::from_slmver("\"2.1.2\""), Some(SlmVersion::new(2, 1, 2)));
-        assert_eq!(SlmVersion::from_slmver("\"2.1.2\"-CUSTOMIZED"), Some(SlmVersion::new(2, 1, 2)));
-        assert_eq!(SlmVersion::from_slmver("\"2.3.0\",\"2.3.0\""), Some(SlmVersion::new(2, 3, 0)));
+        use crate::at::grammar::split_params;
+        assert_eq!(SlmVersion::from_params(&split_params("\"2.1.2\"")), Some(SlmVersion::new(2, 1, 2)));
+        assert_eq!(SlmVersion::from_params(&split_params("\"2.1.2\"-CUSTOMIZED")), Some(SlmVersion::new(2, 1, 2)));
+        assert_eq!(SlmVersion::from_params(&split_params("\"2.3.0\",\"2.3.0\"")), Some(SlmVersion::new(2, 3, 0)));
         assert!(SlmVersion::new(2, 1, 2).is_legacy());
         assert!(!SlmVersion::new(2, 5, 0).is_legacy());
         assert!(SlmVersion::new(2, 5, 0).allows_pipelining());
