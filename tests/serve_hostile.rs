@@ -161,29 +161,29 @@ fn deflated_zeros(repeats: usize) -> Vec<u8> {
     b.out
 }
 
-/// A 1 GiB zip-bomb `.sr`: 16 logic members that all point at one deflate stream of 64 MiB of
-/// zeros (about 420 KB of file).
-fn sr_bomb() -> Vec<u8> {
+/// An `.sr` whose logic member is a deflate stream of 64 MiB of zeros (about 420 KB of file),
+/// stored once and named also by each of `aliases`.
+fn sr_of_zeros(aliases: &[(String, usize)]) -> Vec<u8> {
     let repeats = ((64usize << 20) - 1) / 258;
     let size = 1 + 258 * repeats;
     let data = deflated_zeros(repeats);
     let crc = crc32(std::iter::repeat_n(0u8, size));
     let meta = b"[global]\nsigrok version=0.5.2\n\n[device 1]\ncapturefile=logic-1\ntotal probes=2\nsamplerate=1 MHz\ntotal analog=0\nprobe1=host\nprobe2=modem\nunitsize=1\n";
     let logic = Member { name: "logic-1-1".into(), method: 8, crc, size: size as u32, data };
+    zip(&[stored("version", b"2"), stored("metadata", meta), logic], aliases)
+}
+
+/// A 1 GiB zip-bomb `.sr`: 16 logic members that all point at one deflate stream of 64 MiB of
+/// zeros.
+fn sr_bomb() -> Vec<u8> {
     let aliases: Vec<(String, usize)> = (2..=16).map(|k| (format!("logic-1-{k}"), 2)).collect();
-    zip(&[stored("version", b"2"), stored("metadata", meta), logic], &aliases)
+    sr_of_zeros(&aliases)
 }
 
 /// A legitimate `.sr` that takes a while to decode: one logic member of 64 MiB of samples of a
-/// quiet line (the bomb's stream, once; about 420 KB of file).
+/// quiet line (the bomb's stream, once).
 fn sr_slow() -> Vec<u8> {
-    let repeats = ((64usize << 20) - 1) / 258;
-    let size = 1 + 258 * repeats;
-    let data = deflated_zeros(repeats);
-    let crc = crc32(std::iter::repeat_n(0u8, size));
-    let meta = b"[global]\nsigrok version=0.5.2\n\n[device 1]\ncapturefile=logic-1\ntotal probes=2\nsamplerate=1 MHz\ntotal analog=0\nprobe1=host\nprobe2=modem\nunitsize=1\n";
-    let logic = Member { name: "logic-1-1".into(), method: 8, crc, size: size as u32, data };
-    zip(&[stored("version", b"2"), stored("metadata", meta), logic], &[])
+    sr_of_zeros(&[])
 }
 
 /// A trace whose one host record is 64,000 `\r\n` (256 KB of JSON).
