@@ -55,6 +55,18 @@ impl SlmVersion {
         self.sm || (self.major, self.minor) >= (2, 2)
     }
 
+    /// A native-TLS build keeps `#XCMNG` credentials in modem storage under sec_tag `S*10+T`
+    /// (v2.1–v2.5); from v2.6 they live in the SLM's own settings.
+    pub fn maps_native_tls_tags(self) -> bool {
+        !self.sm && (self.major, self.minor) < (2, 6)
+    }
+
+    /// `#XDATAMODE: 0` is printed even after a failed send: v2.1.x's generic quit path always
+    /// passes 0 (from v2.2 a failure is negative).
+    pub fn datamode_zero_hides_failure(self) -> bool {
+        !self.sm && (self.major, self.minor) < (2, 2)
+    }
+
     /// An empty command line is answered with `ERROR` (v2.1.x–v2.4.x).
     pub fn empty_line_is_error(self) -> bool {
         !self.sm && (self.major, self.minor) < (2, 5)
