@@ -3,6 +3,7 @@
 //!
 //! [`crate::meaning`] turns raw values into words with this knowledge.
 
+pub mod payloads;
 pub mod table;
 pub mod version;
 

@@ -52,8 +52,7 @@ const fn cmd(name: &'static str, summary: &'static str, params: &'static [Field]
 impl CommandSpec {
     /// Whether SLM `v` has this command.
     pub fn exists_in(&self, v: crate::slm::SlmVersion) -> bool {
-        let at = (v.major, v.minor);
-        self.since.is_none_or(|s| at >= s) && self.removed.is_none_or(|r| at < r)
+        crate::slm::version::in_releases(v, self.since, self.removed)
     }
 
     /// `added in v2.6`, `removed in v2.5`, for messages.
