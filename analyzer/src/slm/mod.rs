@@ -4,6 +4,7 @@
 //! [`crate::meaning`] turns raw values into words with this knowledge.
 
 pub mod payloads;
+pub mod secrets;
 pub mod table;
 pub mod version;
 
