@@ -76,11 +76,14 @@ impl SlmVersion {
 /// An SLM release as `(major, minor)` of its NCS version, for `since`/`removed` gates.
 pub type Release = (u16, u16);
 
-/// Whether SLM `v` is at or after `since` and before `removed`. The Serial Modem (the SLM's
-/// successor, its own version numbers) counts as later than every SLM release: it has what
-/// the SLM added and lacks what the SLM removed.
+/// The Serial Modem (the SLM's successor, with its own version numbers) as a release gate: later
+/// than every SLM release, so it has what the SLM added and lacks what the SLM removed, and
+/// `since: Some(SERIAL_MODEM)` marks what only the Serial Modem has.
+pub const SERIAL_MODEM: Release = (u16::MAX, u16::MAX);
+
+/// Whether SLM `v` is at or after `since` and before `removed`.
 pub fn in_releases(v: SlmVersion, since: Option<Release>, removed: Option<Release>) -> bool {
-    let at = if v.sm { (u16::MAX, u16::MAX) } else { (v.major, v.minor) };
+    let at = if v.sm { SERIAL_MODEM } else { (v.major, v.minor) };
     since.is_none_or(|s| at >= s) && removed.is_none_or(|r| at < r)
 }
 
