@@ -28,6 +28,7 @@ pub mod at;
 pub mod capture;
 pub mod check;
 pub mod chunk;
+pub mod cmux;
 pub mod diff;
 pub mod export;
 pub mod finding;
