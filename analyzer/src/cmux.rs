@@ -586,6 +586,9 @@ mod tests {
         assert_eq!(control_messages(&[0xE3, 0x09, 0x07]), None, "a length past the end");
     }
 
+    /// A unit without its times: (dlci, control, information, FCS ok) of a frame, or stray bytes.
+    type Cut = (Option<(u8, u8, Vec<u8>, bool)>, Vec<u8>);
+
     fn arb_wire() -> impl Strategy<Value = Vec<u8>> {
         let frame = (
             0u8..4,
@@ -614,7 +617,7 @@ mod tests {
             }
             chunks.push(&wire[from..]);
             // Times differ with the split; the cut does not.
-            let strip = |us: Vec<Unit>| -> Vec<(Option<(u8, u8, Vec<u8>, bool)>, Vec<u8>)> {
+            let strip = |us: Vec<Unit>| -> Vec<Cut> {
                 us.into_iter().map(|u| match u {
                     Unit::Frame(f) => (Some((f.dlci, f.control, f.info, f.fcs_ok)), Vec::new()),
                     Unit::Stray { data, .. } => (None, data),
