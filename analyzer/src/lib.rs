@@ -35,6 +35,7 @@ pub mod finding;
 pub mod lines;
 pub mod meaning;
 pub mod output;
+pub mod ppp;
 pub mod redact;
 pub mod replay;
 pub mod report;
