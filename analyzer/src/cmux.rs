@@ -20,6 +20,8 @@
 
 use std::collections::VecDeque;
 
+use crate::stray::Stray;
+
 /// The opening and closing flag.
 pub const FLAG: u8 = 0xF9;
 /// The longest information field accepted (27.010's largest N1).
@@ -112,14 +114,7 @@ pub enum Unit {
     /// A whole frame.
     Frame(Frame),
     /// Bytes outside any frame: before the first, between frames, or a frame that broke off.
-    Stray {
-        /// Time of the first byte.
-        t0: i64,
-        /// Time of the last byte.
-        t1: i64,
-        /// The bytes.
-        data: Vec<u8>,
-    },
+    Stray(Stray),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,8 +143,7 @@ pub struct Deframer {
     /// Where the header starts in `cand` (after the opening flag, if any).
     header_at: usize,
     info_len: usize,
-    stray: Vec<u8>,
-    stray_t: (i64, i64),
+    stray: Stray,
     out: VecDeque<Unit>,
     /// Bytes given back to be scanned again after a candidate broke off.
     replay: VecDeque<(u8, i64)>,
@@ -170,8 +164,7 @@ impl Deframer {
             cand: Vec::new(),
             header_at: 0,
             info_len: 0,
-            stray: Vec::new(),
-            stray_t: (0, 0),
+            stray: Stray::default(),
             out: VecDeque::new(),
             replay: VecDeque::new(),
         }
@@ -208,20 +201,15 @@ impl Deframer {
     }
 
     fn stray_byte(&mut self, b: u8, t: i64) {
-        if self.stray.is_empty() {
-            self.stray_t.0 = t;
-        }
-        self.stray.push(b);
-        self.stray_t.1 = t;
+        self.stray.push(b, t);
         if self.stray.len() >= MAX_STRAY {
             self.flush_stray();
         }
     }
 
     fn flush_stray(&mut self) {
-        if !self.stray.is_empty() {
-            let data = std::mem::take(&mut self.stray);
-            self.out.push_back(Unit::Stray { t0: self.stray_t.0, t1: self.stray_t.1, data });
+        if let Some(s) = self.stray.take() {
+            self.out.push_back(Unit::Stray(s));
         }
     }
 
@@ -560,8 +548,8 @@ mod tests {
         assert_eq!((fs[0].dlci, fs[0].kind(), fs[0].pf()), (0, FrameType::Sabm, true));
         assert_eq!((fs[1].dlci, fs[1].kind(), fs[1].info.as_slice()), (1, FrameType::Uih, &b"AT\r"[..]));
         assert!(fs[0].fcs_ok && fs[1].fcs_ok && !fs[2].fcs_ok);
-        assert_eq!(us.first(), Some(&Unit::Stray { t0: 0, t1: 0, data: b"OK\r\n".to_vec() }));
-        assert_eq!(us.last(), Some(&Unit::Stray { t0: 0, t1: 0, data: b"\r\nReady\r\n".to_vec() }));
+        assert_eq!(us.first(), Some(&Unit::Stray(Stray { t0: 0, t1: 0, data: b"OK\r\n".to_vec() })));
+        assert_eq!(us.last(), Some(&Unit::Stray(Stray { t0: 0, t1: 0, data: b"\r\nReady\r\n".to_vec() })));
     }
 
     #[test]
@@ -620,13 +608,13 @@ mod tests {
             let strip = |us: Vec<Unit>| -> Vec<Cut> {
                 us.into_iter().map(|u| match u {
                     Unit::Frame(f) => (Some((f.dlci, f.control, f.info, f.fcs_ok)), Vec::new()),
-                    Unit::Stray { data, .. } => (None, data),
+                    Unit::Stray(Stray { data, .. }) => (None, data),
                 }).collect()
             };
             let split = units(&chunks);
             let total: usize = split.iter().map(|u| match u {
                 Unit::Frame(f) => f.info.len(),
-                Unit::Stray { data, .. } => data.len(),
+                Unit::Stray(Stray { data, .. }) => data.len(),
             }).sum();
             prop_assert!(total <= wire.len());
             prop_assert_eq!(strip(whole), strip(split));

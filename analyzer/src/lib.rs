@@ -43,6 +43,7 @@ pub mod rules;
 #[cfg(feature = "serial")]
 pub mod serial;
 pub mod slm;
+pub mod stray;
 pub mod timeline;
 pub mod trace;
 pub mod uart;

@@ -13,6 +13,8 @@
 
 use std::collections::VecDeque;
 
+use crate::stray::Stray;
+
 /// The flag.
 pub const FLAG: u8 = 0x7E;
 /// The control escape.
@@ -27,14 +29,7 @@ pub enum Unit {
     /// A frame between two flags.
     Frame(Frame),
     /// Bytes before the first flag (or a run too long to be a frame).
-    Stray {
-        /// Time of the first byte.
-        t0: i64,
-        /// Time of the last byte.
-        t1: i64,
-        /// The bytes.
-        data: Vec<u8>,
-    },
+    Stray(Stray),
 }
 
 /// One frame, unescaped.
@@ -75,8 +70,7 @@ pub struct Deframer {
     frame: Vec<u8>,
     t0: i64,
     escaped: bool,
-    stray: Vec<u8>,
-    stray_t: (i64, i64),
+    stray: Stray,
     out: VecDeque<Unit>,
 }
 
@@ -109,17 +103,12 @@ impl Deframer {
     }
 
     fn stray_byte(&mut self, b: u8, t: i64) {
-        if self.stray.is_empty() {
-            self.stray_t.0 = t;
-        }
-        self.stray.push(b);
-        self.stray_t.1 = t;
+        self.stray.push(b, t);
     }
 
     fn flush_stray(&mut self) {
-        if !self.stray.is_empty() {
-            let data = std::mem::take(&mut self.stray);
-            self.out.push_back(Unit::Stray { t0: self.stray_t.0, t1: self.stray_t.1, data });
+        if let Some(s) = self.stray.take() {
+            self.out.push_back(Unit::Stray(s));
         }
     }
 
@@ -155,7 +144,7 @@ impl Deframer {
             for x in run {
                 self.stray_byte(x, t0);
             }
-            self.stray_t.1 = t;
+            self.stray.t1 = t;
             self.flush_stray();
             self.open = false;
         }
@@ -367,7 +356,7 @@ mod tests {
         wire.extend(encode(LCP, &lcp));
         wire.extend(&encode(IPV4, &ip)[1..]); // shares the flag
         let us = units(&[&wire]);
-        assert_eq!(us[0], Unit::Stray { t0: 0, t1: 0, data: b"CONNECT\r\n".to_vec() });
+        assert_eq!(us[0], Unit::Stray(Stray { t0: 0, t1: 0, data: b"CONNECT\r\n".to_vec() }));
         let Unit::Frame(f) = &us[1] else { panic!("{us:?}") };
         assert!(f.fcs_ok);
         let (p, info) = f.protocol().unwrap();
@@ -415,7 +404,7 @@ mod tests {
             let strip = |us: Vec<Unit>| -> Vec<(Vec<u8>, bool)> {
                 us.into_iter().map(|u| match u {
                     Unit::Frame(f) => (f.bytes, f.fcs_ok),
-                    Unit::Stray { data, .. } => (data, false),
+                    Unit::Stray(Stray { data, .. }) => (data, false),
                 }).collect()
             };
             prop_assert_eq!(strip(units(&[&wire])), strip(units(&chunks)));

@@ -7,15 +7,8 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Some((&ctl, data)) = data.split_first() else { return };
     let mut d = Deframer::new();
-    let mut step = usize::from(ctl % 13) + 1;
-    let mut rest = data;
-    let mut t = 0i64;
-    while !rest.is_empty() {
-        let n = step.min(rest.len());
-        d.push(t, &rest[..n]);
-        rest = &rest[n..];
-        t += 1_000;
-        step = step * 5 % 19 + 1;
+    for (t, chunk) in atscope_fuzz::chunks(data, usize::from(ctl % 13) + 1, |n| n * 5 % 19 + 1) {
+        d.push(t, chunk);
     }
     d.finish();
     while let Some(u) = d.next_unit() {
