@@ -107,11 +107,11 @@ pub struct PerfettoWriter<W: Write> {
     stats: PerfettoStats,
 }
 
-/// Microseconds with three decimals.
+/// Microseconds: nanoseconds have at most three decimals as microseconds, and dividing
+/// integer nanoseconds (exact in an f64 below 2^53, some 285 years) by 1000 rounds once, to the
+/// f64 nearest that three-decimal number: the one its decimal text would parse to.
 fn us(ns: i64) -> Value {
-    let v = ns as f64 / 1000.0;
-    // Round-trip through a string so that the JSON shows exactly three decimals' worth.
-    serde_json::from_str(&format!("{v:.3}")).unwrap_or(Value::from(v))
+    Value::from(ns as f64 / 1000.0)
 }
 
 impl<W: Write> PerfettoWriter<W> {
@@ -327,5 +327,33 @@ impl<W: Write> ExportSink for PerfettoWriter<W> {
     fn finish(&mut self) -> io::Result<()> {
         self.out.write_all(b"\n]}\n")?;
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::us;
+
+    /// The exact three-decimal text of `ns` as microseconds, by integer arithmetic.
+    fn exact(ns: i64) -> String {
+        let sign = if ns < 0 { "-" } else { "" };
+        let a = ns.unsigned_abs();
+        format!("{sign}{}.{:03}", a / 1000, a % 1000)
+    }
+
+    #[test]
+    fn microseconds_are_the_number_their_three_decimals_say() {
+        let mut ns: i64 = 1;
+        let mut samples = vec![0, 1, -1, 999, 1000, 1001, -1500, 123_456_789, 86_400_000_000_000];
+        // A spread of magnitudes and last digits (a fixed multiplicative sequence).
+        for _ in 0..2000 {
+            ns = ns.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) >> 13;
+            samples.push(ns % (1 << 50));
+        }
+        for ns in samples {
+            let expected: serde_json::Value = serde_json::from_str(&exact(ns)).unwrap();
+            assert_eq!(us(ns), expected, "{ns} ns");
+            assert_eq!(us(ns).to_string(), expected.to_string(), "{ns} ns");
+        }
     }
 }
