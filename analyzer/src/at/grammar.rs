@@ -183,22 +183,37 @@ fn command(i: &[u8]) -> IResult<&[u8], Command> {
     Ok((i, Command { name, form, params }))
 }
 
+/// Why the SLM's grammar check rejects a host line (the line is still a command the modem will
+/// answer, with `ERROR`). The messages are what the timeline shows as the command's `invalid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// Nothing between two line ends (SLM v2.5 and later ignore such a line).
+    #[error("empty line")]
+    EmptyLine,
+    /// `AT` comes later in the line, after other bytes.
+    #[error("bytes before AT")]
+    BytesBeforeAt,
+    /// No `AT` in the line at all.
+    #[error("does not start with AT")]
+    NoAt,
+    /// `AT` and then something the grammar does not take.
+    #[error("after AT must come +, % or # and a name, then ?, =?, = or the end")]
+    AfterAt,
+}
+
 /// Parses a host command line (terminator already removed).
-///
-/// `Err` carries why the SLM's grammar check rejects the line; the line is still a command
-/// the modem will answer (with `ERROR`).
-pub fn parse_command(line: &[u8]) -> Result<Command, String> {
+pub fn parse_command(line: &[u8]) -> Result<Command, CommandError> {
     match command(line) {
         Ok((_, c)) => Ok(c),
         Err(_) => Err(if line.is_empty() {
-            "empty line".into()
+            CommandError::EmptyLine
         } else if !line.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(b"AT")) {
             match line.windows(2).position(|w| w.eq_ignore_ascii_case(b"AT")) {
-                Some(_) => "bytes before AT".into(),
-                None => "does not start with AT".into(),
+                Some(_) => CommandError::BytesBeforeAt,
+                None => CommandError::NoAt,
             }
         } else {
-            "after AT must come +, % or # and a name, then ?, =?, = or the end".into()
+            CommandError::AfterAt
         }),
     }
 }
@@ -321,11 +336,11 @@ mod tests {
 
     #[test]
     fn lines_the_slm_rejects_are_explained() {
-        assert_eq!(parse_command(b"").unwrap_err(), "empty line");
-        assert_eq!(parse_command(b"+++AT+CFUN?").unwrap_err(), "bytes before AT");
-        assert_eq!(parse_command(b"hello").unwrap_err(), "does not start with AT");
-        assert!(parse_command(b"ATE0").is_err());
-        assert!(parse_command(b"AT+CFUN?x").is_err());
+        assert_eq!(parse_command(b"").unwrap_err(), CommandError::EmptyLine);
+        assert_eq!(parse_command(b"+++AT+CFUN?").unwrap_err().to_string(), "bytes before AT");
+        assert_eq!(parse_command(b"hello").unwrap_err().to_string(), "does not start with AT");
+        assert_eq!(parse_command(b"ATE0").unwrap_err(), CommandError::AfterAt);
+        assert_eq!(parse_command(b"AT+CFUN?x").unwrap_err(), CommandError::AfterAt);
     }
 
     #[test]

@@ -44,11 +44,13 @@ impl TimelineBuilder {
         let parsed = if l.overflow {
             Err("longer than the SLM's 4096-byte command buffer".to_string())
         } else {
-            grammar::parse_command(&l.text)
+            match grammar::parse_command(&l.text) {
+                Err(grammar::CommandError::EmptyLine) if !self.version.empty_line_is_error() => {
+                    return; // v2.5+ ignores blank lines
+                }
+                parsed => parsed.map_err(|e| e.to_string()),
+            }
         };
-        if parsed.as_ref().err().is_some_and(|e| e == "empty line") && !self.version.empty_line_is_error() {
-            return; // v2.5+ ignores blank lines
-        }
         self.retire_overdue(l.t0);
         let id = self.next_id;
         self.next_id += 1;
