@@ -156,33 +156,19 @@ fn ping(fields: &str, with: &mut dyn FnMut(Kind, &str) -> String) -> String {
 /// Replaces the integer fields (comma-separated, quote-aware) whose index satisfies `which`.
 fn alias_fields(s: &str, which: impl Fn(usize) -> bool, with: &mut dyn FnMut(Kind, &str) -> String) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut quoted = false;
-    let mut field = String::new();
-    let mut idx = 0;
-    let mut flush = |field: &mut String, idx: usize, out: &mut String| {
+    for (idx, (r, _)) in crate::at::grammar::param_fields(s.as_bytes()).into_iter().enumerate() {
+        if idx > 0 {
+            out.push(',');
+        }
+        // Fields end at ASCII commas, so their ranges are on character boundaries.
+        let field = &s[r];
         let t = field.trim();
         if which(idx) && !t.is_empty() && t.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()) {
             out.push_str(&with(Kind::Handle, t));
         } else {
             out.push_str(field);
         }
-        field.clear();
-    };
-    for c in s.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                field.push(c);
-            }
-            ',' if !quoted => {
-                flush(&mut field, idx, &mut out);
-                out.push(',');
-                idx += 1;
-            }
-            _ => field.push(c),
-        }
     }
-    flush(&mut field, idx, &mut out);
     out
 }
 

@@ -226,6 +226,14 @@ pub fn split_params(s: &str) -> Vec<Param> {
 
 /// [`split_params`] on bytes: what every line's parameters go through, once.
 pub fn parse_params(b: &[u8]) -> Vec<Param> {
+    param_fields(b).into_iter().map(|(r, was_quoted)| param(&b[r], was_quoted)).collect()
+}
+
+/// Where the parameters of a list are: each field's byte range (commas outside double quotes
+/// separate them; the quote state flips on every `"`, as in the SLM) and whether it holds a
+/// quote. An empty list has no fields. The one quote-aware comma splitter: [`parse_params`]
+/// reads the fields, and a caller that rewrites some fields in place copies the others.
+pub fn param_fields(b: &[u8]) -> Vec<(std::ops::Range<usize>, bool)> {
     let mut out = Vec::new();
     if b.is_empty() {
         return out;
@@ -238,14 +246,14 @@ pub fn parse_params(b: &[u8]) -> Vec<Param> {
                 was_quoted = true;
             }
             b',' if !quoted => {
-                out.push(param(&b[start..i], was_quoted));
+                out.push((start..i, was_quoted));
                 start = i + 1;
                 was_quoted = false;
             }
             _ => {}
         }
     }
-    out.push(param(&b[start..], was_quoted));
+    out.push((start..b.len(), was_quoted));
     out
 }
 
