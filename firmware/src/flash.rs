@@ -10,6 +10,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use atscope_analyzer::serial::PortError;
+
 use crate::identify::{IdentifyError, Identity, Slm, Timeouts};
 use crate::tools::{install_hint, probe, run_streaming, OutputLine, ToolEnv, ToolMissing};
 
@@ -174,7 +176,7 @@ pub fn flash_and_identify(
     let port = match port {
         Some((p, name)) => {
             p.clear(serialport::ClearBuffer::Input)
-                .map_err(|e| IdentifyError::Io { port: name.to_owned(), source: e.into() })?;
+                .map_err(|e| IdentifyError::from(PortError::Io { port: name.to_owned(), source: e.into() }))?;
             Some(Slm::new(p, name))
         }
         None => None,

@@ -15,6 +15,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use atscope_analyzer::serial::{self, PortError, PortSettings};
 use serde::{Deserialize, Serialize};
 
 use crate::tools::ToolEnv;
@@ -55,22 +56,9 @@ impl Identity {
 /// Why identification failed.
 #[derive(Debug, thiserror::Error)]
 pub enum IdentifyError {
-    /// The port could not be opened.
-    #[error("cannot open serial port {port}: {source}")]
-    Open {
-        /// The port.
-        port: String,
-        /// Why.
-        source: serialport::Error,
-    },
-    /// Reading or writing the port failed.
-    #[error("serial port {port}: {source}")]
-    Io {
-        /// The port.
-        port: String,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// The port could not be opened, read or written.
+    #[error(transparent)]
+    Port(#[from] PortError),
     /// No `Ready` arrived in time.
     #[error("no `Ready` from the SLM on {port} within {:.1} s ({})", timeout.as_secs_f64(), describe_seen(seen))]
     NoReady {
@@ -145,10 +133,7 @@ impl Default for Timeouts {
 /// Opens a serial port at the SLM's speed (8N1, no flow control), with a short read timeout so
 /// the waits below can keep their own deadlines.
 pub fn open_port(port: &str, baud: u32) -> Result<Box<dyn serialport::SerialPort>, IdentifyError> {
-    serialport::new(port, baud)
-        .timeout(Duration::from_millis(50))
-        .open()
-        .map_err(|source| IdentifyError::Open { port: port.to_owned(), source })
+    Ok(serial::open(port, &PortSettings { baud, ..PortSettings::default() })?)
 }
 
 /// A conversation with an SLM over any byte stream whose reads time out
@@ -171,7 +156,7 @@ impl<P: Read + Write> Slm<P> {
     }
 
     fn io(&self, source: std::io::Error) -> IdentifyError {
-        IdentifyError::Io { port: self.name.clone(), source }
+        PortError::Io { port: self.name.clone(), source }.into()
     }
 
     /// Reads what is there into the buffer; false if nothing came before the port's timeout.

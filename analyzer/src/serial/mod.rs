@@ -30,10 +30,11 @@ pub use serialport::{DataBits, FlowControl, Parity, SerialPort, StopBits};
 /// How long a read waits before the loop looks at its stop flag again.
 pub const READ_TIMEOUT: Duration = Duration::from_millis(50);
 
-/// Errors of live serial work.
+/// A serial port could not be opened, read or written: what every user of a port (recording,
+/// replay, `atscope-firmware`'s identification) says of it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum SerialError {
+pub enum PortError {
     /// The port could not be opened.
     #[error("cannot open serial port {port}: {source}")]
     Open {
@@ -50,6 +51,15 @@ pub enum SerialError {
         /// Why.
         source: std::io::Error,
     },
+}
+
+/// Errors of live serial work.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SerialError {
+    /// The port could not be opened, read or written.
+    #[error(transparent)]
+    Port(#[from] PortError),
     /// The port is gone (unplugged) and not back yet.
     #[error("serial port {port} is not connected")]
     Down {
@@ -139,7 +149,7 @@ impl PortSettings {
 }
 
 /// Opens a port with these settings and a short read timeout.
-pub fn open(port: &str, s: &PortSettings) -> Result<Box<dyn SerialPort>, SerialError> {
+pub fn open(port: &str, s: &PortSettings) -> Result<Box<dyn SerialPort>, PortError> {
     serialport::new(port, s.baud)
         .data_bits(s.data_bits)
         .parity(s.parity)
@@ -147,7 +157,7 @@ pub fn open(port: &str, s: &PortSettings) -> Result<Box<dyn SerialPort>, SerialE
         .flow_control(s.flow)
         .timeout(READ_TIMEOUT)
         .open()
-        .map_err(|source| SerialError::Open { port: port.to_owned(), source })
+        .map_err(|source| PortError::Open { port: port.to_owned(), source })
 }
 
 /// A port handle several threads write to; `None` while the port is down.
@@ -187,7 +197,7 @@ impl SharedPort {
                         e.kind(),
                         std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
                     ) && std::time::Instant::now() < deadline => {}
-                Err(source) => return Err(SerialError::Io { port: self.name.clone(), source }),
+                Err(source) => return Err(PortError::Io { port: self.name.clone(), source }.into()),
             }
         }
         Ok(())

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::SerialError;
+use super::{PortError, SerialError};
 
 /// One port.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -75,8 +75,7 @@ pub fn usb_facts(sys: &Path, tty_name: &str, info: &mut PortInfo) {
 
 /// The ports `serialport` finds, with USB facts from sysfs where it has none.
 pub fn list() -> Result<Vec<PortInfo>, SerialError> {
-    let ports =
-        serialport::available_ports().map_err(|source| SerialError::Open { port: "(listing)".into(), source })?;
+    let ports = serialport::available_ports().map_err(|source| PortError::Open { port: "(listing)".into(), source })?;
     let sys = Path::new("/sys/class/tty");
     let mut out: Vec<PortInfo> = ports
         .into_iter()
