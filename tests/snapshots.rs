@@ -8,21 +8,22 @@
 //! `INSTA_UPDATE=no`, so a change of behaviour fails with a readable diff.
 //! `cargo test --test snapshots -- --nocapture` shows every diff; a failure lists each trace.
 
+mod support;
+
 use std::path::Path;
 
 use atscope_analyzer::analysis::Options;
-use atscope_analyzer::capture::ImportOptions;
-use atscope_analyzer::check::{find_traces, transcript_of, DEFAULT_SNAPSHOTS};
+use atscope_analyzer::capture::{self, ImportOptions};
+use atscope_analyzer::check::{transcript_of, DEFAULT_SNAPSHOTS};
 
 #[test]
 fn every_bundled_trace_decodes_to_its_reviewed_transcript() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
     let snapshots = root.join(DEFAULT_SNAPSHOTS);
-    let found = find_traces(&root, Some(&snapshots)).expect("traces/ is readable");
-    assert!(found.skipped.is_empty(), "{:?}", found.skipped);
-    assert!(found.traces.len() >= 10, "the bundled traces: {:?}", found.traces);
+    let traces = support::all_traces();
+    assert!(traces.len() >= 10, "the bundled traces: {traces:?}");
     let mut failed = Vec::new();
-    for trace in &found.traces {
+    for trace in &traces {
         let rel = trace.strip_prefix(&root).unwrap();
         let name = rel.file_name().unwrap().to_string_lossy().into_owned();
         let mut settings = insta::Settings::clone_current();
@@ -30,7 +31,8 @@ fn every_bundled_trace_decodes_to_its_reviewed_transcript() {
         settings.set_prepend_module_to_snapshot(false);
         settings.set_input_file(trace);
         let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let (transcript, _) = transcript_of(trace, &ImportOptions::default(), Options::default())
+            let (transcript, _) = capture::open_records(trace, &ImportOptions::default())
+                .and_then(|records| transcript_of(records, trace, Options::default()))
                 .unwrap_or_else(|e| panic!("{}: {e}", trace.display()));
             settings.bind(|| insta::assert_snapshot!(name, transcript));
         }));

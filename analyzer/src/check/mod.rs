@@ -1,41 +1,40 @@
 //! Regression checking of recorded traces: each trace's transcript against a stored one.
 //!
-//! This is `atscope check`, for a user's own CI without Rust, and what the project's snapshot
-//! tests use. A per-trace problem (a file that does not decode) is reported for that trace and
-//! does not stop the others. The stored transcripts are insta `.snap` files ([`snap`]); traces
-//! can be split across machines ([`partition`]) and checked on several threads ([`check_all`]),
-//! with results given out in the traces' order.
+//! This is what `atscope check` (for a user's own CI without Rust) and the project's snapshot
+//! tests compare with. Everything here is pure: a trace's records become its transcript
+//! ([`transcribe`]), a transcript and the stored file's text become a [`Verdict`] with the diff
+//! and the file to write ([`compare`]), or, without holding either whole, the stored lines are
+//! matched as the transcript is made ([`snap::LineMatch`]). The stored transcripts are insta
+//! `.snap` files ([`snap`]); traces can be split across machines ([`partition`]); a run's results
+//! become a JUnit report ([`junit`]). Finding the traces, reading and writing the `.snap` files
+//! and running traces on several threads is the CLI's (`src/cmd/check/`).
 
 pub mod junit;
 pub mod partition;
 pub mod snap;
-pub mod walk;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 
 pub use junit::report as junit;
 pub use partition::Partition;
-pub use walk::{find_traces, Found};
 
 use snap::Snap;
 
 use crate::analysis::{Analysis, Options};
-use crate::capture::{self, CaptureError, ImportOptions};
+use crate::capture::assign::Assigned;
+use crate::capture::CaptureError;
 use crate::report::transcript::Transcript;
 use crate::report::Summary;
 
-/// Decodes a capture file and gives its transcript to `line`, one line (without its `\n`) at
-/// a time; its summary.
+/// Decodes a capture's records and gives its transcript to `line`, one line (without its `\n`)
+/// at a time; its summary. `file` is the capture's path, written `<file>` in the import's
+/// warnings so that a transcript does not depend on where the trace lies.
 pub fn transcribe(
-    path: &Path,
-    import: &ImportOptions,
+    mut records: Assigned,
+    file: &Path,
     opts: Options,
     mut line: impl FnMut(&str),
 ) -> Result<Summary, CaptureError> {
-    let mut records = capture::open_records(path, import)?;
     let mut a = Analysis::new(opts);
     let mut t = Transcript::default();
     let mut sink = |e: &crate::timeline::Event| {
@@ -53,15 +52,15 @@ pub fn transcribe(
         if tl.version_known() { format!("SLM {}", tl.version()) } else { format!("SLM {} (assumed)", tl.version()) };
     line(&format!("# {}; {version}", a.summary().line()));
     for w in records.source_mut().take_warnings() {
-        line(&format!("# warning: {}", w.replace(&path.display().to_string(), "<file>")));
+        line(&format!("# warning: {}", w.replace(&file.display().to_string(), "<file>")));
     }
     Ok(a.summary().clone())
 }
 
-/// The transcript of a capture file and its summary.
-pub fn transcript_of(path: &Path, import: &ImportOptions, opts: Options) -> Result<(String, Summary), CaptureError> {
+/// The whole transcript of a capture's records and its summary ([`transcribe`]).
+pub fn transcript_of(records: Assigned, file: &Path, opts: Options) -> Result<(String, Summary), CaptureError> {
     let mut out = String::new();
-    let summary = transcribe(path, import, opts, |l| {
+    let summary = transcribe(records, file, opts, |l| {
         out.push_str(l);
         out.push('\n');
     })?;
@@ -97,167 +96,88 @@ pub struct TraceResult {
     pub summary: Option<Summary>,
 }
 
-/// What a check compares with and how.
-#[derive(Debug, Clone)]
-pub struct Setup {
-    /// The traces folder (stored transcripts mirror the tree below it).
-    pub traces: PathBuf,
-    /// The snapshot folder.
-    pub snapshots: PathBuf,
-    /// Write the current transcripts as the stored ones.
-    pub update: bool,
-    /// Write a changed or new transcript as a pending `.snap.new` beside the stored one.
-    pub pending: bool,
-    /// Analysis options.
-    pub options: Options,
+/// A transcript against the stored one, with what to write for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The same transcript as stored (after insta's normalisation).
+    Same,
+    /// Nothing stored: the file to store.
+    New(Snap),
+    /// Different: a unified diff (stored → now), and the file to store instead (the stored
+    /// header, whoever wrote it, with the new transcript).
+    Changed {
+        /// The diff.
+        diff: String,
+        /// The new file.
+        snap: Snap,
+    },
 }
 
-impl Setup {
-    /// Checking against `traces/snapshots`, writing pending files, not updating.
-    pub fn new(traces: &Path, options: Options) -> Setup {
-        Setup {
-            traces: traces.to_path_buf(),
-            snapshots: traces.join(DEFAULT_SNAPSHOTS),
-            update: false,
-            pending: true,
-            options,
+impl Verdict {
+    /// The file to store for a new or changed transcript.
+    pub fn snap(&self) -> Option<&Snap> {
+        match self {
+            Verdict::Same => None,
+            Verdict::New(s) | Verdict::Changed { snap: s, .. } => Some(s),
         }
     }
 }
 
-/// Checks (or with `update`, rewrites) the transcript of one trace.
-///
-/// The transcript is compared with the stored one as it is made, a line at a time, so memory
-/// does not grow with the trace; only a trace whose transcript differs (or has none stored) is
-/// decoded again whole, for the diff and the pending file.
-pub fn check_one(setup: &Setup, trace: &Path) -> TraceResult {
-    let failed = |e: String| TraceResult { trace: trace.to_path_buf(), outcome: Outcome::Failed(e), summary: None };
-    let path = snap::path_of(&setup.traces, &setup.snapshots, trace);
-    let pending = snap::pending_of(&path);
-    match snap::open_lines(&path) {
-        Ok(Some(stored)) => {
-            let mut m = snap::LineMatch::new(stored);
-            let summary = match transcribe(trace, &ImportOptions::default(), setup.options.clone(), |l| m.push(l)) {
-                Ok(s) => s,
-                Err(e) => return failed(e.to_string()),
-            };
-            match m.finish() {
-                Ok(true) => {
-                    return match remove_file_if_any(&pending) {
-                        Ok(()) => {
-                            TraceResult { trace: trace.to_path_buf(), outcome: Outcome::Same, summary: Some(summary) }
-                        }
-                        Err(e) => failed(e),
-                    }
-                }
-                Ok(false) => {}
-                Err(e) => return failed(format!("reading {}: {e}", path.display())),
-            }
-        }
-        Ok(None) => {}
-        Err(e) => return failed(format!("reading {}: {e}", path.display())),
+/// Compares the transcript `now` with the stored file's text (`None`: nothing stored).
+/// `input_file` is the trace's path below the traces folder (`/`-separated; it goes into a new
+/// file's header); `name` names the stored file in the diff's header.
+pub fn compare(stored: Option<&str>, now: &str, input_file: &str, name: &str) -> Verdict {
+    let Some(stored) = stored.map(Snap::parse) else {
+        return Verdict::New(Snap::new(input_file, now));
+    };
+    if stored.matches(now) {
+        return Verdict::Same;
     }
-    let (now, summary) = match transcript_of(trace, &ImportOptions::default(), setup.options.clone()) {
-        Ok(x) => x,
-        Err(e) => return failed(e.to_string()),
-    };
-    let stored = match std::fs::read_to_string(&path) {
-        Ok(t) => Some(Snap::parse(&t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return failed(format!("reading {}: {e}", path.display())),
-    };
-    let rel = trace.strip_prefix(&setup.traces).unwrap_or(trace);
-    let input_file = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-    // A new or changed transcript keeps the stored header (whoever wrote it: insta or atscope).
-    let fresh = match &stored {
-        Some(s) => Snap { header: s.header.clone(), body: now.clone() },
-        None => Snap::new(&input_file, &now),
-    };
-    let write = |p: &Path| -> Result<(), String> {
-        p.parent()
-            .map(std::fs::create_dir_all)
-            .unwrap_or(Ok(()))
-            .and_then(|_| std::fs::write(p, fresh.render()))
-            .map_err(|e| format!("writing {}: {e}", p.display()))
-    };
-    let remove_pending = || remove_file_if_any(&pending);
-    let outcome = match &stored {
-        Some(s) if s.matches(&now) => remove_pending().map(|_| Outcome::Same),
-        _ if setup.update => write(&path).and_then(|_| remove_pending()).map(|_| Outcome::Updated),
-        None => (if setup.pending { write(&pending) } else { Ok(()) }).map(|_| Outcome::New),
-        Some(s) => {
-            let old = snap::normalize(&s.body) + "\n";
-            let new = snap::normalize(&now) + "\n";
-            let name = path.display().to_string();
-            let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str())
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("{name} (stored)"), &format!("{name} (now)"))
-                .to_string();
-            (if setup.pending { write(&pending) } else { Ok(()) }).map(|_| Outcome::Changed(diff))
-        }
-    };
-    match outcome {
-        Ok(outcome) => TraceResult { trace: trace.to_path_buf(), outcome, summary: Some(summary) },
-        Err(e) => failed(e),
-    }
+    let old = snap::normalize(&stored.body) + "\n";
+    let new = snap::normalize(now) + "\n";
+    let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str())
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{name} (stored)"), &format!("{name} (now)"))
+        .to_string();
+    Verdict::Changed { diff, snap: Snap { header: stored.header, body: now.to_string() } }
 }
 
-fn remove_file_if_any(p: &Path) -> Result<(), String> {
-    match std::fs::remove_file(p) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!("removing {}: {e}", p.display())),
-    }
+/// The path of `trace` below `traces` as `a/b/c.atrace` (the same on every platform): what a
+/// new stored file's header names.
+pub fn input_file(traces: &Path, trace: &Path) -> String {
+    let rel = trace.strip_prefix(traces).unwrap_or(trace);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
-/// Checks `traces` on `jobs` threads (at least one) and gives each result to `each` in the
-/// order of `traces`, as soon as it and all before it are done.
-pub fn check_all(setup: &Setup, traces: &[PathBuf], jobs: usize, mut each: impl FnMut(TraceResult)) {
-    let jobs = jobs.clamp(1, traces.len().max(1));
-    if jobs == 1 {
-        traces.iter().for_each(|t| each(guarded(setup, t)));
-        return;
-    }
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel();
-    std::thread::scope(|s| {
-        for _ in 0..jobs {
-            let tx = tx.clone();
-            let next = &next;
-            s.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(t) = traces.get(i) else { break };
-                if tx.send((i, guarded(setup, t))).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(tx);
-        let mut waiting = BTreeMap::new();
-        let mut due = 0;
-        for (i, r) in rx {
-            waiting.insert(i, r);
-            while let Some(r) = waiting.remove(&due) {
-                each(r);
-                due += 1;
-            }
-        }
-    });
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// [`check_one`], with a panic (a bug) reported as that trace's failure instead of ending the run.
-fn guarded(setup: &Setup, trace: &Path) -> TraceResult {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_one(setup, trace))).unwrap_or_else(|p| {
-        let why = p
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| p.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        TraceResult {
-            trace: trace.to_path_buf(),
-            outcome: Outcome::Failed(format!("internal error (atscope bug, please report): {why}")),
-            summary: None,
-        }
-    })
+    #[test]
+    fn a_changed_transcript_gets_a_diff_and_keeps_the_stored_header() {
+        let stored = "---\nsource: tests/snapshots.rs\n---\n+0.000s modem OK\n+0.100s host AT+CFUN?\n";
+        let v = compare(Some(stored), "+0.000s modem ERROR\n+0.100s host AT+CFUN?\n", "s/a.atrace", "x.snap");
+        let Verdict::Changed { diff, snap } = &v else { panic!("{v:?}") };
+        assert!(diff.contains("--- x.snap (stored)\n+++ x.snap (now)\n"), "{diff}");
+        assert!(diff.contains("\n-+0.000s modem OK\n++0.000s modem ERROR\n"), "{diff}");
+        assert_eq!(snap.header, "---\nsource: tests/snapshots.rs\n---\n");
+        assert_eq!(snap.render(), "---\nsource: tests/snapshots.rs\n---\n+0.000s modem ERROR\n+0.100s host AT+CFUN?\n");
+    }
+
+    #[test]
+    fn the_same_transcript_whitespace_aside_is_same_and_nothing_stored_is_new() {
+        let stored = Snap::new("a.atrace", "+0.000s modem OK\n").render();
+        assert_eq!(compare(Some(&stored), "+0.000s modem OK  \r\n\n", "a.atrace", "x"), Verdict::Same);
+        let v = compare(None, "+0.000s modem OK\n", "s/a b.atrace", "x");
+        assert_eq!(v.snap().map(Snap::render), Some(Snap::new("s/a b.atrace", "+0.000s modem OK\n").render()));
+        assert!(matches!(v, Verdict::New(_)));
+    }
+
+    #[test]
+    fn input_files_are_slash_separated_below_the_traces_folder() {
+        let t = Path::new("traces");
+        assert_eq!(input_file(t, &t.join("slm-2.1.2").join("a.atrace")), "slm-2.1.2/a.atrace");
+        assert_eq!(input_file(t, Path::new("elsewhere.atrace")), "elsewhere.atrace");
+    }
 }

@@ -5,16 +5,26 @@
 //! and writes it as a pending `.snap.new` for `cargo insta review`, and exits 0 (same), 1
 //! (behaviour changed, a transcript missing, or findings at `--fail-on`), 2 (a trace could not
 //! be decoded, or an I/O error).
+//!
+//! The comparing is the library's (`atscope_analyzer::check`); here are the edges: finding the
+//! traces ([`walk`]), reading and writing the stored files ([`trace`]), threads ([`jobs`]).
+
+mod jobs;
+mod trace;
+mod walk;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use atscope_analyzer::check::{check_all, find_traces, junit, Outcome, Partition, Setup, DEFAULT_SNAPSHOTS};
+use atscope_analyzer::check::{junit, Outcome, Partition, DEFAULT_SNAPSHOTS};
 use atscope_analyzer::finding::Severity;
 use clap::Args;
 
 use super::decode::AnalysisArgs;
+use jobs::check_all;
+use trace::Setup;
+use walk::find_traces;
 
 /// Arguments of `atscope check`.
 #[derive(Args)]
@@ -68,7 +78,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     }
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let setup =
-        Setup { snapshots, update: args.update, pending: !args.no_pending, ..Setup::new(&args.traces, options) };
+        Setup { traces: args.traces.clone(), snapshots, update: args.update, pending: !args.no_pending, options };
     let fail_level = args.fail_on.as_deref().and_then(Severity::parse);
     let mut results = Vec::new();
     let mut findings_failed = Vec::new();
