@@ -11,15 +11,11 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
 
-use atscope_firmware::fake_slm::FakeSlm;
-use serialport::{SerialPort, TTYPort};
+use atscope_firmware::fake_slm::{FakeSlm, PtyBoard};
+use atscope_firmware::fake_tools;
 use tempfile::TempDir;
 
 /// A sandbox: a directory of fake tools, an NCS checkout, and HOME/XDG dirs of its own.
@@ -39,21 +35,14 @@ impl Sandbox {
             ncs: tempfile::tempdir().unwrap(),
             home: tempfile::tempdir().unwrap(),
         };
-        let app = s.ncs.path().join("nrf/applications/serial_lte_modem");
-        std::fs::create_dir_all(&app).unwrap();
-        std::fs::create_dir_all(s.ncs.path().join(".west")).unwrap();
-        std::fs::create_dir_all(s.ncs.path().join("zephyr")).unwrap();
-        std::fs::write(app.join("overlay-native_tls.conf"), "CONFIG_SLM_NATIVE_TLS=y\n").unwrap();
-        std::fs::write(s.ncs.path().join("nrf/VERSION"), "2.1.2\n").unwrap();
+        fake_tools::ncs_checkout(s.ncs.path()).unwrap();
         s
     }
 
     /// Writes a fake tool that records its arguments, then runs `body`.
     fn fake(&self, name: &str, body: &str) {
-        let p = self.bin.path().join(name);
-        let script = format!("#!/bin/sh\necho \"$@\" >> '{}/{name}.args'\n{body}\n", self.bin.path().display());
-        std::fs::write(&p, script).unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let body = format!("echo \"$@\" >> '{}/{name}.args'\n{body}", self.bin.path().display());
+        fake_tools::script(self.bin.path(), name, &body).unwrap();
     }
 
     /// The arguments `name` was called with, one call per line.
@@ -231,41 +220,9 @@ fn flash_without_a_build_or_a_programmer_fails_clearly() {
     assert!(stderr.contains("neither nrfutil nor nrfjprog found on PATH"), "{stderr}");
 }
 
-/// A pty pair with a [`FakeSlm`] on the master side that "boots" once `marker` exists.
-struct Board {
-    name: String,
-    stop: Arc<AtomicBool>,
-    sim: Option<std::thread::JoinHandle<()>>,
-    _slave: TTYPort,
-}
-
-impl Board {
-    fn start(slm: FakeSlm, marker: Option<PathBuf>) -> Board {
-        let (mut master, slave) = TTYPort::pair().unwrap();
-        let name = slave.name().unwrap();
-        master.set_timeout(Duration::from_millis(20)).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stop2 = stop.clone();
-        let sim = std::thread::spawn(move || {
-            while marker.as_deref().is_some_and(|m| !m.exists()) {
-                if stop2.load(Ordering::Relaxed) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            let _ = slm.serve(&mut master, &stop2);
-        });
-        Board { name, stop, sim: Some(sim), _slave: slave }
-    }
-}
-
-impl Drop for Board {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.sim.take() {
-            let _ = t.join();
-        }
-    }
+/// A pretend SLM on a pty that "boots" once `marker` exists (at once without one).
+fn start_board(slm: FakeSlm, marker: Option<PathBuf>) -> PtyBoard {
+    PtyBoard::start(slm, move || marker.as_deref().is_none_or(Path::exists)).expect("a pty pair")
 }
 
 #[test]
@@ -292,7 +249,7 @@ fn flash_waits_for_ready_identifies_and_saves_the_identity() {
     let booted = s.bin.path().join("booted");
     s.fake("nrfjprog", &format!("echo 'Applying system reset.'\ntouch '{}'", booted.display()));
     assert!(s.run(&["firmware", "build", "--profile", "native-tls"]).status.success());
-    let board = Board::start(FakeSlm::default(), Some(booted));
+    let board = start_board(FakeSlm::default(), Some(booted));
     let out = s.run(&["firmware", "flash", "--profile", "native-tls", "--port", &board.name]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
@@ -310,7 +267,7 @@ fn flash_waits_for_ready_identifies_and_saves_the_identity() {
 fn identify_prints_the_trace_metadata() {
     let s = Sandbox::new();
     let slm = FakeSlm { slmver: " \"2.3.0\",\"2.3.0\"".into(), ..FakeSlm::default() };
-    let board = Board::start(slm, None);
+    let board = start_board(slm, None);
     let file = s.home.path().join("id.json");
     let out =
         s.run(&["firmware", "identify", "--port", &board.name, "--json", "--identity-file", file.to_str().unwrap()]);
@@ -323,7 +280,7 @@ fn identify_prints_the_trace_metadata() {
 
 fn identify_without_ready_exits_2_with_what_to_do() {
     let s = Sandbox::new();
-    let board = Board::start(FakeSlm { ready: false, junk: vec![], ..FakeSlm::default() }, None);
+    let board = start_board(FakeSlm { ready: false, junk: vec![], ..FakeSlm::default() }, None);
     let out = s.run(&["firmware", "identify", "--port", &board.name, "--ready-timeout", "0.3"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");

@@ -134,12 +134,9 @@ fn workspace(env: &ToolEnv, profile: &Profile, ncs: Option<&Path>) -> Status {
 mod tests {
     use super::*;
     use crate::profile::Profiles;
-    use std::os::unix::fs::PermissionsExt;
 
     fn fake(dir: &Path, name: &str, body: &str) {
-        let p = dir.join(name);
-        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        crate::fake_tools::script(dir, name, body).unwrap();
     }
 
     #[test]

@@ -77,3 +77,50 @@ impl FakeSlm {
         Ok(())
     }
 }
+
+/// A pty pair with a [`FakeSlm`] on the master side, for tests: the code under test opens
+/// [`PtyBoard::name`]. The SLM "boots" once `boot_when` returns true (polled every 10 ms) and
+/// answers until the board is dropped.
+#[cfg(unix)]
+pub struct PtyBoard {
+    /// The path of the pty's slave side.
+    pub name: String,
+    stop: std::sync::Arc<AtomicBool>,
+    sim: Option<std::thread::JoinHandle<()>>,
+    _slave: serialport::TTYPort,
+}
+
+#[cfg(unix)]
+impl PtyBoard {
+    /// Starts `slm` on a new pty pair.
+    pub fn start(slm: FakeSlm, boot_when: impl Fn() -> bool + Send + 'static) -> Result<PtyBoard, serialport::Error> {
+        use serialport::SerialPort;
+        let (mut master, slave) = serialport::TTYPort::pair()?;
+        let name = slave
+            .name()
+            .ok_or_else(|| serialport::Error::new(serialport::ErrorKind::Unknown, "a pty without a name"))?;
+        master.set_timeout(Duration::from_millis(20))?;
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let sim = std::thread::spawn(move || {
+            while !boot_when() {
+                if stop2.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = slm.serve(&mut master, &stop2);
+        });
+        Ok(PtyBoard { name, stop, sim: Some(sim), _slave: slave })
+    }
+}
+
+#[cfg(unix)]
+impl Drop for PtyBoard {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.sim.take() {
+            let _ = t.join();
+        }
+    }
+}

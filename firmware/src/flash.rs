@@ -205,12 +205,9 @@ fn recognise(line: &str) -> Option<&'static str> {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     fn fake(dir: &Path, name: &str, body: &str) {
-        let p = dir.join(name);
-        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        crate::fake_tools::script(dir, name, body).unwrap();
     }
 
     fn env(dir: &Path) -> ToolEnv {

@@ -32,6 +32,7 @@
 
 pub mod doctor;
 pub mod fake_slm;
+pub mod fake_tools;
 pub mod flash;
 pub mod identify;
 pub mod profile;

@@ -339,7 +339,6 @@ pub fn summarize_hex(text: &[u8]) -> Result<HexSummary, (usize, &'static str)> {
 mod tests {
     use super::*;
     use crate::profile::Profiles;
-    use std::os::unix::fs::PermissionsExt;
 
     /// A minimal merged hex: 4 bytes at 0x00000000 and 2 at 0x00050000.
     pub const HEX: &str = ":0400000001020304F2\n:020000040005F5\n:02000000AABB99\n:00000001FF\n";
@@ -353,16 +352,8 @@ mod tests {
     fn fixture(west_body: &str) -> Fixture {
         let bin = tempfile::tempdir().unwrap();
         let ncs = tempfile::tempdir().unwrap();
-        let app = ncs.path().join("nrf/applications/serial_lte_modem");
-        for d in [".west", "zephyr"] {
-            std::fs::create_dir_all(ncs.path().join(d)).unwrap();
-        }
-        std::fs::create_dir_all(&app).unwrap();
-        std::fs::write(app.join("overlay-native_tls.conf"), "CONFIG_SLM_NATIVE_TLS=y\n").unwrap();
-        std::fs::write(ncs.path().join("nrf/VERSION"), "2.1.2\n").unwrap();
-        let west = bin.path().join("west");
-        std::fs::write(&west, format!("#!/bin/sh\n{west_body}\n")).unwrap();
-        std::fs::set_permissions(&west, std::fs::Permissions::from_mode(0o755)).unwrap();
+        crate::fake_tools::ncs_checkout(ncs.path()).unwrap();
+        crate::fake_tools::script(bin.path(), "west", west_body).unwrap();
         let env = ToolEnv {
             path: format!("{}:/usr/bin:/bin", bin.path().display()).into(),
             cwd: ncs.path().to_owned(),

@@ -8,55 +8,19 @@
 
 #![cfg(unix)]
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use atscope_firmware::fake_slm::FakeSlm;
+use atscope_firmware::fake_slm::{FakeSlm, PtyBoard};
+use atscope_firmware::fake_tools;
 use atscope_firmware::flash::{self, FlashError, FlashOptions, Tool};
 use atscope_firmware::identify::{self, IdentifyError, Identity, Timeouts};
 use atscope_firmware::tools::ToolEnv;
-use serialport::{SerialPort, TTYPort};
+use serialport::SerialPort;
 
-/// A pty pair with a [`FakeSlm`] on the master side; the code under test opens `name`.
-struct Board {
-    name: String,
-    stop: Arc<AtomicBool>,
-    sim: Option<JoinHandle<()>>,
-    _slave: TTYPort,
-}
-
-impl Board {
-    /// Starts `slm`; it "boots" once `boot_when` returns true (polled every 10 ms).
-    fn start(slm: FakeSlm, boot_when: impl Fn() -> bool + Send + 'static) -> Board {
-        let (mut master, slave) = TTYPort::pair().expect("a pty pair");
-        let name = slave.name().expect("the pty has a name");
-        master.set_timeout(Duration::from_millis(20)).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stop2 = stop.clone();
-        let sim = std::thread::spawn(move || {
-            while !boot_when() {
-                if stop2.load(Ordering::Relaxed) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            let _ = slm.serve(&mut master, &stop2);
-        });
-        Board { name, stop, sim: Some(sim), _slave: slave }
-    }
-}
-
-impl Drop for Board {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.sim.take() {
-            let _ = t.join();
-        }
-    }
+/// A [`PtyBoard`] running `slm`, booting once `boot_when` holds.
+fn start_board(slm: FakeSlm, boot_when: impl Fn() -> bool + Send + 'static) -> PtyBoard {
+    PtyBoard::start(slm, boot_when).expect("a pty pair")
 }
 
 fn quick() -> Timeouts {
@@ -108,7 +72,7 @@ fn pty_flashing_reports_a_board_that_never_says_ready() {
 }
 
 fn identifies_a_freshly_booted_v2_1_2_slm_behind_junk_bytes() {
-    let board = Board::start(FakeSlm::default(), || true);
+    let board = start_board(FakeSlm::default(), || true);
     let id = identify::identify_port(&board.name, identify::DEFAULT_BAUD, quick()).unwrap();
     assert_eq!(
         id,
@@ -130,7 +94,7 @@ fn identifies_the_three_field_xslmver_of_newer_slm() {
         junk: vec![],
         ..FakeSlm::default()
     };
-    let board = Board::start(slm, || true);
+    let board = start_board(slm, || true);
     let id = identify::identify_port(&board.name, identify::DEFAULT_BAUD, quick()).unwrap();
     assert_eq!(id.slm_version, "2.6.0");
     assert_eq!(id.libmodem.as_deref(), Some("2.5.0"));
@@ -140,7 +104,7 @@ fn identifies_the_three_field_xslmver_of_newer_slm() {
 
 fn no_ready_within_the_timeout_is_an_error_showing_what_came() {
     let slm = FakeSlm { ready: false, junk: b"\xff\xffRead".to_vec(), ..FakeSlm::default() };
-    let board = Board::start(slm, || true);
+    let board = start_board(slm, || true);
     let t = Timeouts { ready: Some(Duration::from_millis(300)), ..quick() };
     let err = identify::identify_port(&board.name, identify::DEFAULT_BAUD, t).unwrap_err();
     let IdentifyError::NoReady { seen, .. } = &err else { panic!("{err}") };
@@ -150,7 +114,7 @@ fn no_ready_within_the_timeout_is_an_error_showing_what_came() {
 
 fn an_slm_that_is_already_running_is_asked_without_waiting() {
     let slm = FakeSlm { ready: false, ..FakeSlm::default() };
-    let board = Board::start(slm, || true);
+    let board = start_board(slm, || true);
     let t = Timeouts { ready: None, ..quick() };
     let id = identify::identify_port(&board.name, identify::DEFAULT_BAUD, t).unwrap();
     assert_eq!(id.slm_version, "2.1.2");
@@ -158,14 +122,12 @@ fn an_slm_that_is_already_running_is_asked_without_waiting() {
 
 /// A fake nrfjprog that records its arguments and "resets" the board by creating `booted`.
 fn fake_nrfjprog(bin: &Path, exit: i32) {
-    let p = bin.join("nrfjprog");
-    let script = format!(
-        "#!/bin/sh\necho \"$@\" > '{dir}/args'\necho 'Parsing image file.'\n\
-         echo 'Applying system reset.'\ntouch '{dir}/booted'\nexit {exit}\n",
+    let body = format!(
+        "echo \"$@\" > '{dir}/args'\necho 'Parsing image file.'\n\
+         echo 'Applying system reset.'\ntouch '{dir}/booted'\nexit {exit}",
         dir = bin.display()
     );
-    std::fs::write(&p, script).unwrap();
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    fake_tools::script(bin, "nrfjprog", &body).unwrap();
 }
 
 fn flashing_with_nrfjprog_then_waits_for_ready_and_identifies() {
@@ -175,7 +137,7 @@ fn flashing_with_nrfjprog_then_waits_for_ready_and_identifies() {
     std::fs::write(&hex, ":00000001FF\n").unwrap();
     let booted = bin.path().join("booted");
     // The SLM prints Ready only after the programmer has reset it.
-    let board = Board::start(FakeSlm::default(), move || booted.exists());
+    let board = start_board(FakeSlm::default(), move || booted.exists());
     let env = ToolEnv { path: format!("{}:/usr/bin:/bin", bin.path().display()).into(), ..ToolEnv::default() };
 
     let (tool, program) = flash::choose(&env, None).unwrap();
@@ -198,7 +160,7 @@ fn flashing_reports_a_board_that_never_says_ready() {
     fake_nrfjprog(bin.path(), 0);
     let hex = bin.path().join("merged.hex");
     std::fs::write(&hex, ":00000001FF\n").unwrap();
-    let board = Board::start(FakeSlm { ready: false, junk: vec![], ..FakeSlm::default() }, || true);
+    let board = start_board(FakeSlm { ready: false, junk: vec![], ..FakeSlm::default() }, || true);
     let env = ToolEnv { path: format!("{}:/usr/bin:/bin", bin.path().display()).into(), ..ToolEnv::default() };
     let plan = flash::plan(
         Tool::Nrfjprog,
