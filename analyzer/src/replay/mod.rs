@@ -263,16 +263,24 @@ pub fn parse_duration(s: &str) -> Option<i64> {
     (v.is_finite() && v >= 0.0).then(|| (v * mult).round() as i64)
 }
 
+/// What the replay modules' tests build their recordings from.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::chunk::Chunk;
+pub(crate) mod test_records {
+    use crate::chunk::{Chunk, Dir, Record};
 
-    const MS: i64 = 1_000_000;
+    /// A millisecond in nanoseconds.
+    pub const MS: i64 = 1_000_000;
 
-    fn rec(t: i64, d: Dir, b: &[u8]) -> Record {
+    /// A chunk of `b` from `d` at `t` ns.
+    pub fn rec(t: i64, d: Dir, b: &[u8]) -> Record {
         Record::Chunk(Chunk::bytes(t, d, b.to_vec()))
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_records::{rec, MS};
+    use super::*;
 
     #[test]
     fn modem_chunks_follow_the_latest_trigger_and_data_mode_chunks_are_data() {

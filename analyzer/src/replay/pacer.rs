@@ -203,13 +203,8 @@ mod tests {
     use super::*;
     use crate::analysis::{Analysis, Options};
     use crate::at::framer::Terminator;
-    use crate::chunk::{Chunk, Dir, Record};
-
-    const MS: i64 = 1_000_000;
-
-    fn rec(t: i64, d: Dir, b: &[u8]) -> Record {
-        Record::Chunk(Chunk::bytes(t, d, b.to_vec()))
-    }
+    use crate::chunk::Dir;
+    use crate::replay::test_records::{rec, MS};
 
     /// Feeds `bytes` from the modem at `now` through a live analysis into the pacer.
     fn modem(a: &mut Analysis, p: &mut Pacer, now: i64, bytes: &[u8]) {

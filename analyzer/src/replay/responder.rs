@@ -265,13 +265,8 @@ impl Responder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chunk::{Chunk, Dir, Record};
-
-    const MS: i64 = 1_000_000;
-
-    fn rec(t: i64, d: Dir, b: &[u8]) -> Record {
-        Record::Chunk(Chunk::bytes(t, d, b.to_vec()))
-    }
+    use crate::chunk::Dir;
+    use crate::replay::test_records::{rec, MS};
 
     fn plan() -> Plan {
         Plan::from_records(
