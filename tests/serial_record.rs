@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use atscope_analyzer::chunk::{Body, Dir, Record};
 use atscope_analyzer::trace::TraceReader;
-use support::{atscope, pty, wait_until, Proc};
+use support::{atscope, fake_modem, pty, wait_until, Proc};
 
 /// The records of a trace file (possibly still being written) and the reader's warnings.
 fn read_trace(path: &Path) -> (Vec<Record>, Vec<String>) {
@@ -175,26 +175,7 @@ fn a_script_talks_to_a_pretend_modem() {
     std::fs::write(&script, "// ask twice\nAT+CFUN?\nwait +CFUN: 1\nwait OK 5s\nsleep 10ms\nAT+CFUN?\nwait OK\n")
         .unwrap();
     let mut modem = pty();
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut port = modem.master.try_clone_native().unwrap();
-    let fake = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            let mut line = Vec::new();
-            let mut buf = [0u8; 256];
-            while !stop.load(Ordering::Relaxed) {
-                if let Ok(n) = port.read(&mut buf) {
-                    for &b in &buf[..n] {
-                        line.push(b);
-                        if line.ends_with(b"\r\n") {
-                            port.write_all(b"\r\n+CFUN: 1\r\n\r\nOK\r\n").unwrap();
-                            line.clear();
-                        }
-                    }
-                }
-            }
-        })
-    };
+    let fake = fake_modem(modem.master.try_clone_native().unwrap(), b"\r\n+CFUN: 1\r\n\r\nOK\r\n");
     let o = atscope()
         .args(["record", "-q", "--port", &modem.path, "--script"])
         .arg(&script)
@@ -202,8 +183,7 @@ fn a_script_talks_to_a_pretend_modem() {
         .arg(&out)
         .output()
         .unwrap();
-    stop.store(true, Ordering::Relaxed);
-    fake.join().unwrap();
+    fake.stop();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let (recs, _) = read_trace(&out);
     assert_eq!(side(&recs, Dir::Host), b"AT+CFUN?\r\nAT+CFUN?\r\n");
@@ -227,21 +207,7 @@ fn serve_streams_the_live_recording_to_the_viewer() {
     let script = dir.path().join("s.txt");
     std::fs::write(&script, "AT+CFUN?\nwait OK 5s\nsleep 20s\n").unwrap();
     let mut modem = pty();
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut port = modem.master.try_clone_native().unwrap();
-    let fake = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 256];
-            while !stop.load(Ordering::Relaxed) {
-                if let Ok(n) = port.read(&mut buf) {
-                    if buf[..n].ends_with(b"\r\n") {
-                        port.write_all(b"\r\n+CFUN: 1\r\n\r\nOK\r\n").unwrap();
-                    }
-                }
-            }
-        })
-    };
+    let fake = fake_modem(modem.master.try_clone_native().unwrap(), b"\r\n+CFUN: 1\r\n\r\nOK\r\n");
     let mut cmd = atscope();
     cmd.args(["record", "-q", "--serve", "--port", &modem.path, "--script"]).arg(&script).arg("-o").arg(&out);
     let mut rec = Proc::spawn(cmd, "served", dir.path());
@@ -258,8 +224,7 @@ fn serve_streams_the_live_recording_to_the_viewer() {
     });
     assert!(list.contains("served.atrace"), "{list}");
     assert_eq!(rec.interrupt(), Some(0), "{}", rec.stderr_text());
-    stop.store(true, Ordering::Relaxed);
-    fake.join().unwrap();
+    fake.stop();
     let _ = modem.slave.read(&mut [0u8; 64]);
 }
 

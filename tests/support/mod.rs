@@ -103,6 +103,55 @@ impl Drop for NullModem {
     }
 }
 
+/// A pretend modem on a pty master: answers each line the host ends with CR LF with `answer`,
+/// until [`FakeModem::stop`] (or drop).
+pub struct FakeModem {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+pub fn fake_modem(mut port: TTYPort, answer: &'static [u8]) -> FakeModem {
+    let stop = Arc::new(AtomicBool::new(false));
+    let thread = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut line = Vec::new();
+            let mut buf = [0u8; 256];
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(n) = port.read(&mut buf) {
+                    for &b in &buf[..n] {
+                        line.push(b);
+                        if line.ends_with(b"\r\n") {
+                            port.write_all(answer).unwrap();
+                            line.clear();
+                        }
+                    }
+                }
+            }
+        })
+    };
+    FakeModem { stop, thread: Some(thread) }
+}
+
+impl FakeModem {
+    /// Stops answering; a failure of the modem's thread (a write that failed) fails the test.
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().expect("the fake modem's thread");
+        }
+    }
+}
+
+impl Drop for FakeModem {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// A child process that is killed and reaped when dropped (a failing test leaves none behind).
 pub struct Proc {
     pub child: Option<Child>,
