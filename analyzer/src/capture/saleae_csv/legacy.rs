@@ -129,22 +129,6 @@ impl ChannelSource for LegacySource {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn legacy_ascii_cells_follow_saleaes_rules() {
-        assert_eq!(ascii_legacy("\\r"), Some(b'\r'));
-        assert_eq!(ascii_legacy("COMMA"), Some(b','));
-        assert_eq!(ascii_legacy("'127'"), Some(127));
-        assert_eq!(ascii_legacy("' '"), Some(b' '));
-        assert_eq!(ascii_legacy("A"), Some(b'A'));
-        assert_eq!(legacy_value_cell("0.1,COMMA,,Error", 2), Some("COMMA"));
-        assert_eq!(legacy_value_cell("0.1,,,", 2), Some(""));
-    }
-}
-
 impl RowSource for LegacySource {
     fn feed(&mut self) -> &mut Feed {
         &mut self.feed
@@ -162,5 +146,21 @@ impl Iterator for LegacySource {
 
     fn next(&mut self) -> Option<Self::Item> {
         next_item(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_ascii_cells_follow_saleaes_rules() {
+        assert_eq!(ascii_legacy("\\r"), Some(b'\r'));
+        assert_eq!(ascii_legacy("COMMA"), Some(b','));
+        assert_eq!(ascii_legacy("'127'"), Some(127));
+        assert_eq!(ascii_legacy("' '"), Some(b' '));
+        assert_eq!(ascii_legacy("A"), Some(b'A'));
+        assert_eq!(legacy_value_cell("0.1,COMMA,,Error", 2), Some("COMMA"));
+        assert_eq!(legacy_value_cell("0.1,,,", 2), Some(""));
     }
 }
