@@ -2,11 +2,10 @@
 //! the change with a readable diff and exit status 1, and passes on the unchanged copy.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn atscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_atscope")).args(args).output().expect("run atscope")
-}
+mod support;
+
+use support::run;
 
 /// A temporary folder holding a copy of one bundled trace, with its transcript stored.
 fn setup(name: &str) -> (PathBuf, PathBuf) {
@@ -16,7 +15,7 @@ fn setup(name: &str) -> (PathBuf, PathBuf) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/slm-2.1.2").join(name);
     let copy = traces.join(name);
     std::fs::copy(src, &copy).unwrap();
-    let out = atscope(&["check", traces.to_str().unwrap(), "--update"]);
+    let out = run(&["check", traces.to_str().unwrap(), "--update"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     (traces, copy)
 }
@@ -30,7 +29,7 @@ fn mutate(path: &Path, from: &str, to: &str) {
 #[test]
 fn an_unchanged_trace_passes() {
     let (traces, _) = setup("mqtt-session.atrace");
-    let out = atscope(&["check", traces.to_str().unwrap()]);
+    let out = run(&["check", traces.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
@@ -44,7 +43,7 @@ fn an_ok_turned_into_error_is_reported_with_a_diff() {
     assert!(ok_line.contains("\\r\\nOK\\r\\n"), "{ok_line}");
     mutate(&copy, &ok_line, &ok_line.replace("\\r\\nOK\\r\\n", "\\r\\nERROR\\r\\n"));
     let junit = traces.parent().unwrap().join("report.xml");
-    let out = atscope(&["check", traces.to_str().unwrap(), "--junit", junit.to_str().unwrap()]);
+    let out = run(&["check", traces.to_str().unwrap(), "--junit", junit.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("CHANGED"), "{stdout}");
@@ -59,7 +58,7 @@ fn an_ok_turned_into_error_is_reported_with_a_diff() {
 fn a_removed_urc_is_reported() {
     let (traces, copy) = setup("mqtt-session.atrace");
     mutate(&copy, "\\r\\n#XMQTTEVT: 7,0\\r\\n", "");
-    let out = atscope(&["check", traces.to_str().unwrap()]);
+    let out = run(&["check", traces.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("-+0.310s modem URC        #XMQTTEVT: 7,0"), "{stdout}");
@@ -69,6 +68,6 @@ fn a_removed_urc_is_reported() {
 #[test]
 fn fail_on_turns_findings_into_a_failure_even_when_nothing_changed() {
     let (traces, _) = setup("mqtt-disconnect-reset.atrace");
-    let out = atscope(&["check", traces.to_str().unwrap(), "--fail-on", "error"]);
+    let out = run(&["check", traces.to_str().unwrap(), "--fail-on", "error"]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
 }

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn atscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_atscope")).args(args).output().expect("run atscope")
-}
+mod support;
+
+use support::run;
 
 fn bundled() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/slm-2.1.2");
@@ -30,7 +30,7 @@ fn corpus(copies: usize) -> (tempfile::TempDir, PathBuf) {
     for i in 0..copies {
         add_copies(&traces, &format!("rig-{i}"));
     }
-    let out = atscope(&["check", traces.to_str().unwrap(), "--update", "--jobs", "2"]);
+    let out = run(&["check", traces.to_str().unwrap(), "--update", "--jobs", "2"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     (dir, traces)
 }
@@ -53,7 +53,7 @@ fn listed(out: &Output) -> Vec<String> {
 }
 
 fn share(traces: &Path, spec: &str) -> Vec<String> {
-    let out = atscope(&["check", traces.to_str().unwrap(), "--partition", spec, "--jobs", "2"]);
+    let out = run(&["check", traces.to_str().unwrap(), "--partition", spec, "--jobs", "2"]);
     assert_eq!(out.status.code(), Some(0), "{spec}: {}", String::from_utf8_lossy(&out.stdout));
     listed(&out)
 }
@@ -61,7 +61,7 @@ fn share(traces: &Path, spec: &str) -> Vec<String> {
 #[test]
 fn the_partitions_of_a_corpus_cover_it_exactly_once() {
     let (_d, traces) = corpus(3);
-    let all: BTreeSet<String> = listed(&atscope(&["check", traces.to_str().unwrap()])).into_iter().collect();
+    let all: BTreeSet<String> = listed(&run(&["check", traces.to_str().unwrap()])).into_iter().collect();
     assert_eq!(all.len(), 3 * bundled().len(), "{all:?}");
     for scheme in ["hash", "count"] {
         for n in [1, 2, 4, 7] {
@@ -93,7 +93,7 @@ fn a_hash_partition_keeps_its_traces_when_traces_are_added_elsewhere() {
         (1..=3).map(|k| share(&traces, &format!("{k}/3")).into_iter().collect()).collect();
     add_copies(&traces, "new-rig");
     add_copies(&traces, "a-first-rig");
-    let out = atscope(&["check", traces.to_str().unwrap(), "--update"]);
+    let out = run(&["check", traces.to_str().unwrap(), "--update"]);
     assert_eq!(out.status.code(), Some(0));
     for (k, old) in before.iter().enumerate() {
         let now: BTreeSet<String> = share(&traces, &format!("{}/3", k + 1)).into_iter().collect();
@@ -111,8 +111,8 @@ fn the_output_is_the_same_on_one_thread_and_on_many() {
     let text = std::fs::read_to_string(&victim).unwrap();
     std::fs::write(&victim, text.replacen("\\r\\n#XMQTTEVT: 7,0\\r\\n", "", 1)).unwrap();
     let t = traces.to_str().unwrap();
-    let one = atscope(&["check", t, "--jobs", "1", "--no-pending"]);
-    let many = atscope(&["check", t, "--jobs", "4", "--no-pending"]);
+    let one = run(&["check", t, "--jobs", "1", "--no-pending"]);
+    let many = run(&["check", t, "--jobs", "4", "--no-pending"]);
     assert_eq!(one.status.code(), Some(1));
     assert_eq!(many.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&one.stdout), String::from_utf8_lossy(&many.stdout));
@@ -138,12 +138,12 @@ fn the_junit_report_is_xml_1_0_whatever_the_device_and_file_names_hold() {
         format!("{header}\n{{\"t\":0,\"d\":\"modem\",\"text\":\"Ready\\r\\n\"}}\n{{\"t\":1000000,\"d\":\"modem\",\"text\":\"{s}\"}}\n")
     };
     std::fs::write(&ctl, body("\\u0001\\u001b[0m\\u0000x\\r\\n")).unwrap();
-    assert_eq!(atscope(&["check", traces.to_str().unwrap(), "--update"]).status.code(), Some(0));
+    assert_eq!(run(&["check", traces.to_str().unwrap(), "--update"]).status.code(), Some(0));
     std::fs::write(&ctl, body("\\u0002\\u001b[1m\\u0007y\\r\\n")).unwrap();
     // A trace that does not decode, with control characters in its name.
     std::fs::write(traces.join("rig-0/bad\u{1}\u{1b}name.atrace"), "not json\u{7}\n").unwrap();
     let junit = traces.parent().unwrap().join("report.xml");
-    let out = atscope(&["check", traces.to_str().unwrap(), "--junit", junit.to_str().unwrap()]);
+    let out = run(&["check", traces.to_str().unwrap(), "--junit", junit.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
     let xml = std::fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("not well-formed XML: {e}\n{xml}"));
@@ -255,7 +255,7 @@ fn the_ci_examples_parse_and_run_every_share_once_with_a_junit_report() {
 
 #[test]
 fn a_bad_partition_is_a_clear_error() {
-    let out = atscope(&["check", "traces", "--partition", "5/4"]);
+    let out = run(&["check", "traces", "--partition", "5/4"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("K <= N"), "{err}");

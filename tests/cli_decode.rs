@@ -1,19 +1,10 @@
 //! `atscope decode` end to end: the built binary on real files, its output and exit status.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 mod support;
 
-use support::need;
-
-fn atscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_atscope"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run atscope")
-}
+use support::{need, run};
 
 fn trace(name: &str) -> String {
     format!("traces/slm-2.1.2/{name}.atrace")
@@ -28,7 +19,7 @@ fn tmp(name: &str, content: &[u8]) -> PathBuf {
 
 #[test]
 fn json_lines_parse_back_and_carry_the_findings_of_the_user_report() {
-    let out = atscope(&["decode", &trace("mqtt-disconnect-reset"), "--json"]);
+    let out = run(&["decode", &trace("mqtt-disconnect-reset"), "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
@@ -46,9 +37,9 @@ fn json_lines_parse_back_and_carry_the_findings_of_the_user_report() {
 
 #[test]
 fn fail_on_sets_the_exit_status_for_ci() {
-    assert_eq!(atscope(&["decode", &trace("mqtt-disconnect-reset"), "--fail-on", "error"]).status.code(), Some(1));
-    assert_eq!(atscope(&["decode", &trace("mqtt-session"), "--fail-on", "warning"]).status.code(), Some(0));
-    let off = atscope(&[
+    assert_eq!(run(&["decode", &trace("mqtt-disconnect-reset"), "--fail-on", "error"]).status.code(), Some(1));
+    assert_eq!(run(&["decode", &trace("mqtt-session"), "--fail-on", "warning"]).status.code(), Some(0));
+    let off = run(&[
         "decode",
         &trace("mqtt-disconnect-reset"),
         "--fail-on",
@@ -63,7 +54,7 @@ fn fail_on_sets_the_exit_status_for_ci() {
 
 #[test]
 fn findings_only_lists_findings_with_their_help() {
-    let out = atscope(&["decode", &trace("nrfcloud-keygen-no-cloud"), "--findings"]);
+    let out = run(&["decode", &trace("nrfcloud-keygen-no-cloud"), "--findings"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("[slm.tls.modem-tag-unprovisioned]"));
     assert!(text.contains("[slm.urc.missing] AT#XNRFCLOUD=1 promised #XNRFCLOUD: 1"));
@@ -72,11 +63,11 @@ fn findings_only_lists_findings_with_their_help() {
 
 #[test]
 fn credentials_are_redacted_unless_asked() {
-    let red = String::from_utf8(atscope(&["decode", &trace("native-tls-cmng-list"), "--json"]).stdout).unwrap();
+    let red = String::from_utf8(run(&["decode", &trace("native-tls-cmng-list"), "--json"]).stdout).unwrap();
     assert!(!red.contains("BEGIN CERTIFICATE"));
     assert!(red.contains("<redacted 232 bytes>"));
-    let raw = String::from_utf8(atscope(&["decode", &trace("native-tls-cmng-list"), "--json", "--no-redact"]).stdout)
-        .unwrap();
+    let raw =
+        String::from_utf8(run(&["decode", &trace("native-tls-cmng-list"), "--json", "--no-redact"]).stdout).unwrap();
     assert!(raw.contains("BEGIN CERTIFICATE"));
 }
 
@@ -91,7 +82,7 @@ fn bad_input_is_a_clear_error_with_status_2_never_a_panic() {
         (PathBuf::from("/nonexistent/capture.atrace"), "No such file"),
     ];
     for (path, want) in cases {
-        let out = atscope(&["decode", path.to_str().unwrap()]);
+        let out = run(&["decode", path.to_str().unwrap()]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{}: {err}", path.display());
         assert!(err.contains(want), "{}: expected {want:?} in {err}", path.display());
@@ -104,7 +95,7 @@ fn bad_input_is_a_clear_error_with_status_2_never_a_panic() {
 fn a_trace_cut_mid_line_by_a_crashed_recorder_decodes_with_a_warning() {
     let full = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(trace("mqtt-session"))).unwrap();
     let cut = tmp("cut.atrace", &full[..full.len() - 20]);
-    let out = atscope(&["decode", cut.to_str().unwrap()]);
+    let out = run(&["decode", cut.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("cut short"), "{err}");
@@ -114,7 +105,7 @@ fn a_trace_cut_mid_line_by_a_crashed_recorder_decodes_with_a_warning() {
 #[test]
 fn one_side_only_still_decodes() {
     let p = tmp("modem-only.csv", b"name,type,start_time,duration,\"data\"\n\"RX\",\"data\",0.1,0.0001,0x52\n\"RX\",\"data\",0.2,0.0001,0x65\n\"RX\",\"data\",0.3,0.0001,0x61\n\"RX\",\"data\",0.4,0.0001,0x64\n\"RX\",\"data\",0.5,0.0001,0x79\n\"RX\",\"data\",0.6,0.0001,0x0D\n\"RX\",\"data\",0.7,0.0001,0x0A\n");
-    let out = atscope(&["decode", p.to_str().unwrap()]);
+    let out = run(&["decode", p.to_str().unwrap()]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("RESET"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("modem = \"RX\""));
@@ -124,9 +115,9 @@ fn one_side_only_still_decodes() {
 fn a_waveform_decoded_at_the_wrong_baud_is_a_baud_mismatch_finding() {
     let Some(sr) = need::corpus_file("sigrok-dumps/uart/hello_world/8n1/hello_world_8n1_115200.sr") else { return };
     let sr = sr.to_str().unwrap();
-    let wrong = String::from_utf8(atscope(&["decode", sr, "--baud", "57600", "--findings"]).stdout).unwrap();
+    let wrong = String::from_utf8(run(&["decode", sr, "--baud", "57600", "--findings"]).stdout).unwrap();
     assert!(wrong.contains("[uart.baud-mismatch]"), "{wrong}");
     assert!(wrong.contains("--baud 115200"), "suggests the standard rate: {wrong}");
-    let right = String::from_utf8(atscope(&["decode", sr, "--baud", "115200", "--findings"]).stdout).unwrap();
+    let right = String::from_utf8(run(&["decode", sr, "--baud", "115200", "--findings"]).stdout).unwrap();
     assert!(!right.contains("uart.baud-mismatch"), "{right}");
 }

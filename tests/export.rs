@@ -6,22 +6,13 @@
 //! `tshark`); without it the test is skipped on a developer machine and fails when `CI` is set.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
 mod support;
 
-use support::need;
-
-fn atscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_atscope"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("XDG_STATE_HOME", std::env::temp_dir().join("atscope-tests-no-state"))
-        .output()
-        .expect("run atscope")
-}
+use support::{need, run};
 
 /// Every `.atrace` under `traces/`.
 fn traces() -> Vec<PathBuf> {
@@ -46,7 +37,7 @@ fn traces() -> Vec<PathBuf> {
 fn decode_json(trace: &Path, extra: &[&str]) -> Vec<Value> {
     let mut args = vec!["decode", "--json", trace.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let out = atscope(&args);
+    let out = run(&args);
     assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let mut lines: Vec<Value> =
         String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -58,7 +49,7 @@ fn decode_json(trace: &Path, extra: &[&str]) -> Vec<Value> {
 fn export(trace: &Path, out: &Path, extra: &[&str]) {
     let mut args = vec!["export", trace.to_str().unwrap(), "-o", out.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let o = atscope(&args);
+    let o = run(&args);
     assert!(o.status.success(), "export {}: {}", trace.display(), String::from_utf8_lossy(&o.stderr));
 }
 
@@ -358,7 +349,7 @@ fn exports_carry_no_certificate_text_unless_no_redact() {
         args.extend_from_slice(extra);
         export(&trace, &sr, &args);
         let back = dir.path().join("back.atrace");
-        let o = atscope(&["import", sr.to_str().unwrap(), "-o", back.to_str().unwrap()]);
+        let o = run(&["import", sr.to_str().unwrap(), "-o", back.to_str().unwrap()]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         // The import has a record per byte: join the host's bytes.
         let reader =
@@ -384,7 +375,7 @@ fn the_format_comes_from_the_extension_or_must_be_given() {
     let trace = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/slm-2.1.2/mqtt-session.atrace");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.dat");
-    let o = atscope(&["export", trace.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = run(&["export", trace.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--format"));
     assert!(!out.exists());

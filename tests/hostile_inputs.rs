@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-fn atscope() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_atscope"))
-}
+mod support;
+
+use support::atscope;
 
 /// Runs `atscope ARGS` and checks it ended in time, without a panic.
 fn run(args: &[&str]) -> Output {

@@ -6,22 +6,14 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
+use support::{atscope, run};
+
 const TRACE: &str = "traces/slm-2.1.2/mqtt-disconnect-reset.atrace";
-
-fn atscope() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_atscope"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("XDG_STATE_HOME", std::env::temp_dir().join("atscope-tests-no-state"))
-        .env("NO_COLOR", "1");
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    atscope().args(args).stdin(Stdio::null()).output().expect("run atscope")
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

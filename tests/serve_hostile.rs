@@ -12,8 +12,12 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
+
+mod support;
+
+use support::atscope;
 
 /// The decode budget the server under test gets (seconds; memory in MiB).
 const DECODE_SECONDS: u64 = 8;
@@ -194,14 +198,6 @@ fn crlf_trace() -> Vec<u8> {
     }
     t.extend_from_slice(b"\"}\n");
     t
-}
-
-fn atscope() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_atscope"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("XDG_STATE_HOME", std::env::temp_dir().join("atscope-tests-no-state"))
-        .env("NO_COLOR", "1");
-    c
 }
 
 /// A `.sr` cut to 60 % of its length (made by `atscope export --format sr` from a bundled trace).

@@ -12,11 +12,7 @@ use atscope_analyzer::trace::TraceReader;
 
 mod support;
 
-use support::need;
-
-fn atscope() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_atscope"))
-}
+use support::{atscope, need};
 
 /// (meta, host bytes, modem bytes) of a trace.
 fn read_trace(p: &Path) -> (serde_json::Map<String, serde_json::Value>, Vec<u8>, Vec<u8>) {

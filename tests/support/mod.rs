@@ -1,4 +1,4 @@
-//! Helpers for the pty tests: pseudo-terminal pairs, a null-modem cable between two of them,
+//! Helpers for the tests: the binary under test; for the pty tests pseudo-terminal pairs, a null-modem cable between two of them,
 //! child processes that are always reaped, and waiting for files to fill.
 //!
 //! pty pairs are not safe to use from several tests at once (the serialport crate says so of its
@@ -22,13 +22,19 @@ use std::os::fd::AsRawFd;
 
 use serialport::{SerialPort, TTYPort};
 
-/// The atscope binary under test.
+/// The atscope binary under test, run in the project's folder (so `traces/…` paths work).
 pub fn atscope() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_atscope"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
     // No saved firmware identity from the developer's machine in test traces.
     c.env("XDG_STATE_HOME", std::env::temp_dir().join("atscope-tests-no-state"));
     c.env("NO_COLOR", "1");
     c
+}
+
+/// Runs `atscope ARGS` to the end (stdin closed), with its output.
+pub fn run(args: &[&str]) -> std::process::Output {
+    atscope().args(args).output().expect("run atscope")
 }
 
 /// One pty case at a time in this test binary (a failed case does not block the others).
