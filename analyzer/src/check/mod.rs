@@ -6,7 +6,7 @@
 //! and the file to write ([`compare`]), or, without holding either whole, the stored lines are
 //! matched as the transcript is made ([`snap::LineMatch`]). The stored transcripts are insta
 //! `.snap` files ([`snap`]); traces can be split across machines ([`partition`]); a run's results
-//! become a JUnit report ([`junit`]). Finding the traces, reading and writing the `.snap` files
+//! become a JUnit report ([`junit()`]). Finding the traces, reading and writing the `.snap` files
 //! and running traces on several threads is the CLI's (`src/cmd/check/`).
 
 pub mod junit;

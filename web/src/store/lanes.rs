@@ -70,7 +70,7 @@ pub struct Item {
     pub t: i64,
     /// End, ns (equal to `t` for instants).
     pub end: i64,
-    /// Index into [`TraceIndex::events`].
+    /// Index into [`TraceIndex::events`](super::TraceIndex::events).
     pub idx: u32,
     /// [`level`] of the event.
     pub level: u8,

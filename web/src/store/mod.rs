@@ -1,6 +1,6 @@
 //! Decoded traces held in memory, indexed for the viewer's queries.
 //!
-//! Each trace is decoded once with [`Analysis`] into a [`TraceIndex`]: the analyzer's events in
+//! Each trace is decoded once with [`Analysis`](atscope_analyzer::analysis::Analysis) into a [`TraceIndex`]: the analyzer's events in
 //! emission order (serialised to JSON only when a request asks for one), plus compact indexes
 //! over them: three lanes of 32-byte items sorted by time (findings and marks; the host side with
 //! exchanges as spans; the modem side), the transcript rows in time order, the exchange members
@@ -9,9 +9,9 @@
 //! A [`TraceStore`] holds the traces a server serves, under ids made from their file names. It is
 //! the only way from a URL to a trace: ids are looked up in a map, never joined to a path.
 //!
-//! One module a part: [`lanes`] and [`index`] are one trace's indexes, [`entry`] a served trace
-//! (live or not), [`decode`] turns a capture file into an index, [`files`] finds the capture
-//! files named on a command line.
+//! One module a part: `lanes` and `index` are one trace's indexes, `entry` a served trace (live
+//! or not), `decode` turns a capture file into an index, `files` finds the capture files named
+//! on a command line.
 
 mod decode;
 mod entry;

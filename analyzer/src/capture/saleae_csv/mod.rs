@@ -11,8 +11,8 @@
 //!   one channel, named after the file. Not valid CSV in ASCII radix (see capture-formats.md
 //!   §2.1): the time is before the first comma, the flags after the last two.
 //!
-//! One module a part: [`csv`] reads bounded lines and fields, [`cells`] times and values,
-//! [`rows`] streams the rows of either export, [`table`] and [`legacy`] are the two exports.
+//! One module a part: `csv` reads bounded lines and fields, `cells` times and values, `rows`
+//! streams the rows of either export, `table` and `legacy` are the two exports.
 
 mod cells;
 mod csv;
