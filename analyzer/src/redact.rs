@@ -6,42 +6,27 @@
 //! redacted field keeps its length, so a reader can still tell a 1.2 KB certificate from an
 //! empty string: `"<redacted 1234 bytes>"`.
 
-use crate::at::grammar::{Form, Param};
+use crate::at::grammar::{param_fields, parse_params, Form, Param};
 use crate::slm::secrets::{has_secrets, secret_fields, secret_params};
 use crate::slm::SlmVersion;
 use crate::timeline::{Event, EventKind};
 
-/// Replaces the comma-separated fields `which` of `line` after byte `start` (quote-aware).
+/// Replaces the comma-separated fields `which` of `line` after byte `start` (quote-aware, as
+/// [`param_fields`] splits them).
 fn redact_fields(line: &[u8], start: usize, which: &[usize]) -> Vec<u8> {
+    let rest = &line[start..];
     let mut out = line[..start].to_vec();
-    let mut field = 0;
-    let mut cur: Vec<u8> = Vec::new();
-    let mut quoted = false;
-    let flush = |cur: &mut Vec<u8>, field: usize, out: &mut Vec<u8>| {
-        let trimmed: &[u8] = cur.as_slice();
-        if which.contains(&field) && !trimmed.is_empty() && trimmed != b"\"\"" {
-            let inner = trimmed.strip_prefix(b"\"").and_then(|t| t.strip_suffix(b"\"")).unwrap_or(trimmed);
+    let mut copied = 0;
+    for (i, (range, _)) in param_fields(rest).into_iter().enumerate() {
+        let field = &rest[range.clone()];
+        if which.contains(&i) && !field.is_empty() && field != b"\"\"" {
+            out.extend_from_slice(&rest[copied..range.start]);
+            let inner = field.strip_prefix(b"\"").and_then(|t| t.strip_suffix(b"\"")).unwrap_or(field);
             out.extend_from_slice(format!("\"<redacted {} bytes>\"", inner.len()).as_bytes());
-        } else {
-            out.extend_from_slice(cur);
-        }
-        cur.clear();
-    };
-    for &b in &line[start..] {
-        match b {
-            b'"' => {
-                quoted = !quoted;
-                cur.push(b);
-            }
-            b',' if !quoted => {
-                flush(&mut cur, field, &mut out);
-                out.push(b',');
-                field += 1;
-            }
-            _ => cur.push(b),
+            copied = range.end;
         }
     }
-    flush(&mut cur, field, &mut out);
+    out.extend_from_slice(&rest[copied..]);
     out
 }
 
@@ -83,7 +68,7 @@ pub fn redact_event(e: &mut Event, version: SlmVersion) {
         }
         EventKind::Exchange { name, line, .. } if has_secrets(name) => {
             if let Some(eq) = line.0.iter().position(|&b| b == b'=') {
-                let params = crate::at::grammar::split_params(&String::from_utf8_lossy(&line.0[eq + 1..]));
+                let params = parse_params(&line.0[eq + 1..]);
                 let which = secret_params(name, &params, version);
                 if !which.is_empty() {
                     line.0 = redact_fields(&line.0, eq + 1, which);
