@@ -70,9 +70,45 @@ fn push_clipped(out: &mut String, bytes: &[u8]) {
 }
 
 fn push_secs(out: &mut String, ns: i64) {
-    let sign = if ns < 0 { "-" } else { "" };
+    if ns < 0 {
+        out.push('-');
+    }
     let a = ns.unsigned_abs();
-    let _ = write!(out, "{sign}{}.{:06}", a / 1_000_000_000, (a % 1_000_000_000) / 1000);
+    push_u64(out, a / 1_000_000_000);
+    out.push('.');
+    // Microseconds, zero-padded to six digits (what `{:06}` gives, without the formatter).
+    let us = (a % 1_000_000_000) / 1000;
+    let mut digits = [b'0'; 6];
+    let mut n = us;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend(digits.iter().map(|&d| char::from(d)));
+}
+
+/// Appends `n` in decimal (what `{}` gives, without the formatter: the text view writes several
+/// numbers per line).
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
+}
+
+/// Appends `s` left-aligned in a column of `width` characters (what `{s:<width}` gives for ASCII).
+fn push_padded(out: &mut String, s: &str, width: usize) {
+    out.push_str(s);
+    for _ in s.len()..width {
+        out.push(' ');
+    }
 }
 
 /// Seconds with microsecond resolution: `12.345678`.
@@ -117,16 +153,26 @@ fn tag(e: &Event) -> Option<(&'static str, &'static str)> {
 fn push_label(s: &mut String, e: &Event) {
     match &e.kind {
         EventKind::Command { exchange, .. } => {
-            let _ = write!(s, "#{exchange} ");
+            s.push('#');
+            push_u64(s, u64::from(*exchange));
+            s.push(' ');
         }
         EventKind::Info { exchange: x, .. }
         | EventKind::Final { exchange: Some(x), .. }
         | EventKind::Exchange { id: x, .. } => {
-            let _ = write!(s, "#{x}   ");
+            s.push('#');
+            push_u64(s, u64::from(*x));
+            s.push_str("   ");
         }
         EventKind::Payload { exchange, .. } | EventKind::DataMode { exchange, .. } => {
-            let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
-            let _ = write!(s, "{x:<4} ");
+            let start = s.len();
+            if let Some(x) = exchange {
+                s.push('#');
+                push_u64(s, u64::from(*x));
+            }
+            let width = s.len() - start;
+            push_padded(s, "", 4usize.saturating_sub(width));
+            s.push(' ');
         }
         _ => s.push_str("     "),
     }
@@ -222,10 +268,14 @@ impl TextPrinter {
         push_secs(s, shown_time(e));
         let width = s.len() - t_start;
         if width < 12 {
-            s.insert_str(t_start, &" ".repeat(12 - width));
+            s.insert_str(t_start, &"            "[..12 - width]);
         }
         let dir = e.dir.map(|d| d.as_str()).unwrap_or("");
-        let _ = write!(s, " {dir:<5} {tag:<5} ");
+        s.push(' ');
+        push_padded(s, dir, 5);
+        s.push(' ');
+        push_padded(s, tag, 5);
+        s.push(' ');
         push_label(s, e);
         push_words(s, e);
         if let Some(a) = annotation {
