@@ -77,30 +77,41 @@ fn push_secs(out: &mut String, ns: i64) {
     push_u64(out, a / 1_000_000_000);
     out.push('.');
     // Microseconds, zero-padded to six digits (what `{:06}` gives, without the formatter).
-    let us = (a % 1_000_000_000) / 1000;
-    let mut digits = [b'0'; 6];
-    let mut n = us;
-    for d in digits.iter_mut().rev() {
-        *d = b'0' + (n % 10) as u8;
-        n /= 10;
+    push_zero_padded(out, (a % 1_000_000_000) / 1000, 6);
+}
+
+/// Appends `n` zero-padded to `width` digits (what `{n:0width$}` gives).
+fn push_zero_padded(out: &mut String, n: u64, width: usize) {
+    let mut b = itoa::Buffer::new();
+    let digits = b.format(n);
+    for _ in digits.len()..width {
+        out.push('0');
     }
-    out.extend(digits.iter().map(|&d| char::from(d)));
+    out.push_str(digits);
+}
+
+/// Appends `ns` in milliseconds with three decimals, as `{:.3}` writes `ns as f64 / 1e6`. Integer
+/// arithmetic gives the same digits except on a tie (a multiple of 1000 ns plus 500, where the
+/// float's binary value decides the rounding), for negative values and beyond 10^15 ns (where the
+/// float is no longer that close): those take the float.
+fn push_ms(out: &mut String, ns: i64) {
+    match u64::try_from(ns) {
+        Ok(a) if a % 1000 != 500 && a < 1_000_000_000_000_000 => {
+            let us = (a + 500) / 1000;
+            push_u64(out, us / 1000);
+            out.push('.');
+            push_zero_padded(out, us % 1000, 3);
+        }
+        _ => {
+            let _ = write!(out, "{:.3}", ns as f64 / 1e6);
+        }
+    }
 }
 
 /// Appends `n` in decimal (what `{}` gives, without the formatter: the text view writes several
 /// numbers per line).
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(digits[i..].iter().map(|&d| char::from(d)));
+fn push_u64(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// Appends `s` left-aligned in a column of `width` characters (what `{s:<width}` gives for ASCII).
@@ -196,7 +207,9 @@ fn push_words(s: &mut String, e: &Event) {
             push_clipped(s, &line.0);
         }
         EventKind::Final { exchange: Some(_), result, latency_ns } => {
-            let _ = write!(s, "{result}  ({:.3} ms)", latency_ns.unwrap_or(0) as f64 / 1e6);
+            let _ = write!(s, "{result}  (");
+            push_ms(s, latency_ns.unwrap_or(0));
+            s.push_str(" ms)");
         }
         EventKind::Final { exchange: None, result, .. } => {
             let _ = write!(s, "{result}  [no command pending]");
@@ -296,5 +309,35 @@ impl TextPrinter {
             out.write_all(s.as_bytes())?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #[test]
+        fn milliseconds_are_written_as_the_float_formatter_writes_them(
+            ns in proptest::prop_oneof![
+                -2_000_000i64..2_000_000_000,
+                0i64..2_000_000_000_000_000,
+                (0i64..1_000_000_000_000).prop_map(|k| k * 1000 + 499),
+                (0i64..1_000_000_000_000).prop_map(|k| k * 1000 + 501),
+                (0i64..1_000_000_000_000).prop_map(|k| k * 1000 + 500),
+            ]
+        ) {
+            let mut s = String::new();
+            push_ms(&mut s, ns);
+            proptest::prop_assert_eq!(s, format!("{:.3}", ns as f64 / 1e6));
+        }
+
+        #[test]
+        fn seconds_are_written_as_the_formatter_writes_them(ns in proptest::num::i64::ANY) {
+            let a = ns.unsigned_abs();
+            let sign = if ns < 0 { "-" } else { "" };
+            proptest::prop_assert_eq!(secs(ns), format!("{sign}{}.{:06}", a / 1_000_000_000, (a % 1_000_000_000) / 1000));
+        }
     }
 }
