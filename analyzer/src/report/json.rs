@@ -117,7 +117,7 @@ fn push_int(buf: &mut Vec<u8>, n: u64, negative: bool) {
     buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-/// Appends `s` as a JSON string: as it is between quotes when it needs no escape (no `"`, `\\`
+/// Appends `s` as a JSON string: as it is between quotes when it needs no escape (no `"`, `\`
 /// or control character: the common case), else through serde_json's escaping.
 fn push_str(buf: &mut Vec<u8>, s: &str) -> std::io::Result<()> {
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
