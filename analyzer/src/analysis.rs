@@ -91,7 +91,7 @@ impl Analysis {
 
     /// Hands the events that are ready to `sink`.
     pub fn drain(&mut self, sink: &mut dyn FnMut(&Event)) {
-        self.pending.extend(self.builder.drain());
+        self.builder.take_ready(&mut self.pending);
         let version = self.builder.version();
         let mut batch = std::mem::take(&mut self.pending);
         for mut e in batch.drain(..) {

@@ -174,13 +174,31 @@ struct RawRecord<'a> {
     mark: Option<Cow<'a, str>>,
 }
 
+/// The bytes a JSON string holds as they are: all but `"`, `\` and control bytes.
+const PLAIN: [bool; 256] = {
+    let mut t = [true; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = false;
+        c += 1;
+    }
+    t[b'"' as usize] = false;
+    t[b'\\' as usize] = false;
+    t
+};
+
 /// The record shape atscope writes for text, `{"t":N,"d":"host","text":"…"}`, parsed without
 /// serde (the hot path of every decode). Anything else, or anything unusual inside, returns
 /// `None` and goes through the full parser, which also gives the errors.
 fn fast_record(text: &str) -> Option<Record> {
     let rest = text.strip_prefix("{\"t\":")?;
     let digits = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
-    let t: i64 = rest.get(..digits)?.parse().ok()?;
+    if digits == 0 {
+        return None;
+    }
+    // The digits are checked ASCII: accumulate them (an overflow takes the full parser).
+    let t =
+        rest.as_bytes()[..digits].iter().try_fold(0i64, |t, &d| t.checked_mul(10)?.checked_add(i64::from(d - b'0')))?;
     let rest = &rest[digits..];
     let (dir, rest) = if let Some(r) = rest.strip_prefix(",\"d\":\"host\",\"text\":\"") {
         (Dir::Host, r)
@@ -192,7 +210,7 @@ fn fast_record(text: &str) -> Option<Record> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        let run = b[i..].iter().take_while(|&&c| c != b'\\' && c != b'"' && c >= 0x20).count();
+        let run = b[i..].iter().take_while(|&&c| PLAIN[usize::from(c)]).count();
         out.extend_from_slice(&b[i..i + run]);
         i += run;
         if i == b.len() {
@@ -329,6 +347,11 @@ impl<R: BufRead> Iterator for TraceReader<R> {
             if self.done {
                 return None;
             }
+            match self.next_buffered() {
+                Some(Some(item)) => return Some(item),
+                Some(None) => continue, // a blank line
+                None => {}              // no whole line buffered: the general path reads one
+            }
             self.buf.clear();
             match crate::lines::read_line(&mut self.input, &mut self.buf, MAX_RECORD_LINE) {
                 Ok(crate::lines::Line::End) => {
@@ -374,6 +397,25 @@ impl<R: BufRead> Iterator for TraceReader<R> {
 }
 
 impl<R: BufRead> TraceReader<R> {
+    /// The common case: a whole line already in the input's buffer, decoded where it lies (no
+    /// copy). `None` when the buffer holds no whole line; `Some(None)` for a blank line.
+    fn next_buffered(&mut self) -> Option<Option<Result<Record, TraceError>>> {
+        let avail = self.input.fill_buf().ok()?;
+        let end = memchr::memchr(b'\n', avail).filter(|&end| end < MAX_RECORD_LINE)?;
+        let line = self.line_no + 1;
+        let item = match std::str::from_utf8(&avail[..end]) {
+            Ok(text) => {
+                let text = text.trim_end_matches('\r');
+                (!text.trim().is_empty()).then(|| decode_record(text, line))
+            }
+            Err(_) => Some(Err(TraceError::BadRecord { line, why: "not UTF-8".into() })),
+        };
+        self.input.consume(end + 1);
+        self.line_no = line;
+        self.done = matches!(item, Some(Err(_)));
+        Some(item)
+    }
+
     fn truncated(&mut self) -> Option<Result<Record, TraceError>> {
         self.done = true;
         self.warnings.push(format!(
@@ -387,6 +429,7 @@ impl<R: BufRead> TraceReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy as _;
 
     fn roundtrip(recs: &[Record]) -> Vec<Record> {
         let mut w = TraceWriter::new(Vec::new(), &Meta::new()).unwrap();
@@ -458,6 +501,44 @@ mod tests {
             let line = String::from_utf8(buf).unwrap().lines().nth(1).unwrap().to_string();
             proptest::prop_assert_eq!(fast_record(&line), Some(rec.clone()), "{}", line);
             proptest::prop_assert_eq!(decode_record(&line, 2).unwrap(), rec);
+        }
+    }
+
+    proptest::proptest! {
+        /// Lines found whole in the input's buffer are decoded where they lie; a small buffer
+        /// sends every line through the general path: both read the same records, errors and
+        /// warnings.
+        #[test]
+        fn buffered_lines_read_as_lines_read_in_pieces(
+            lines in proptest::collection::vec(proptest::prop_oneof![
+                (0i64..1_000_000, ".{0,20}").prop_map(|(t, s)| {
+                    let mut l = String::new();
+                    encode_record(&Record::Chunk(Chunk::bytes(t, Dir::Host, s.into_bytes())), &mut l);
+                    l
+                }),
+                proptest::strategy::Just(String::new()),
+                proptest::strategy::Just("  \r".to_string()),
+                proptest::strategy::Just("{\"t\":3,\"mark\":\"m\"}\r".to_string()),
+                proptest::strategy::Just("{\"t\":1,\"d\":\"mo".to_string()),
+                proptest::strategy::Just("nonsense".to_string()),
+            ], 0..8),
+            cut_last in proptest::bool::ANY,
+            small in 1usize..16,
+        ) {
+            let mut file = b"{\"atrace\":1,\"meta\":{}}\n".to_vec();
+            for l in &lines {
+                file.extend_from_slice(l.as_bytes());
+                file.push(b'\n');
+            }
+            if cut_last {
+                file.pop();
+            }
+            let read = |capacity: usize| {
+                let mut r = TraceReader::new(std::io::BufReader::with_capacity(capacity, &file[..])).unwrap();
+                let recs: Vec<_> = r.by_ref().map(|r| r.map_err(|e| e.to_string())).collect();
+                (recs, r.take_warnings())
+            };
+            proptest::prop_assert_eq!(read(small), read(1 << 16));
         }
     }
 

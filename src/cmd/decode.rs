@@ -10,7 +10,7 @@ use atscope_analyzer::analysis::{Analysis, Options};
 use atscope_analyzer::at::framer::Terminator;
 use atscope_analyzer::capture;
 use atscope_analyzer::finding::Severity;
-use atscope_analyzer::report::json::{write_event, write_header};
+use atscope_analyzer::report::json::{write_header, EventWriter};
 use atscope_analyzer::report::text::TextPrinter;
 use atscope_analyzer::rules::RuleConfig;
 use atscope_analyzer::slm::SlmVersion;
@@ -108,14 +108,22 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     let mut analysis = Analysis::new(analysis_opts);
     let mut io_err: Option<std::io::Error> = if args.json { write_header(&mut out).err() } else { None };
     let (json, only_findings) = (args.json, args.findings);
+    // One line buffer for the whole run: an event's line is rendered into it, then written.
+    let mut line = String::with_capacity(256);
+    let mut json_writer = EventWriter::default();
     let mut sink = |e: &Event| {
         if io_err.is_some() || (only_findings && !matches!(e.kind, EventKind::Finding(_))) {
             return;
         }
         let r = if json {
-            write_event(&mut out, e)
+            json_writer.write(&mut out, e)
         } else {
-            printer.write(&mut out, e, e.meaning.as_deref()).and_then(|_| match (&e.kind, only_findings) {
+            line.clear();
+            let shown = printer.render_into(&mut line, e, e.meaning.as_deref());
+            if shown {
+                line.push('\n');
+            }
+            out.write_all(line.as_bytes()).and_then(|_| match (&e.kind, only_findings) {
                 (EventKind::Finding(f), true) => writeln!(out, "{:>12}       {}", "", f.help),
                 _ => Ok(()),
             })

@@ -57,8 +57,134 @@ pub fn write_header<W: Write>(out: &mut W) -> std::io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// Writes one event as a JSON line.
+/// Writes one event as a JSON line (a caller writing many keeps one [`EventWriter`] instead).
 pub fn write_event<W: Write>(out: &mut W, e: &Event) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out, e).map_err(std::io::Error::other)?;
-    out.write_all(b"\n")
+    EventWriter::default().write(out, e)
+}
+
+/// Writes events as JSON lines, each encoded into one reused buffer and written at once.
+///
+/// The envelope (`seq`, `t`, `end`, `dir`, `meaning`) is written here, the kind's fields by its
+/// serde derive: the same bytes as serialising the whole [`Event`] (whose kind is flattened into
+/// it), without serde's flattening, which goes through a map serializer field by field.
+#[derive(Debug, Default)]
+pub struct EventWriter {
+    buf: Vec<u8>,
+}
+
+impl EventWriter {
+    /// Writes one event as a JSON line.
+    pub fn write<W: Write>(&mut self, out: &mut W, e: &Event) -> std::io::Result<()> {
+        self.buf.clear();
+        encode_event(&mut self.buf, e)?;
+        self.buf.push(b'\n');
+        out.write_all(&self.buf)
+    }
+}
+
+/// Appends an event's JSON object (no newline) to `buf`.
+fn encode_event(buf: &mut Vec<u8>, e: &Event) -> std::io::Result<()> {
+    buf.extend_from_slice(b"{\"seq\":");
+    push_int(buf, e.seq, false);
+    buf.extend_from_slice(b",\"t\":");
+    push_int(buf, e.t_ns.unsigned_abs(), e.t_ns < 0);
+    buf.extend_from_slice(b",\"end\":");
+    push_int(buf, e.end_ns.unsigned_abs(), e.end_ns < 0);
+    if let Some(d) = e.dir {
+        buf.extend_from_slice(b",\"dir\":\"");
+        buf.extend_from_slice(d.as_str().as_bytes());
+        buf.push(b'"');
+    }
+    if let Some(m) = &e.meaning {
+        buf.extend_from_slice(b",\"meaning\":");
+        push_str(buf, m)?;
+    }
+    // The kind alone is `{"type":…,…}`: its fields continue the envelope's object.
+    let at = buf.len();
+    serde_json::to_writer(&mut *buf, &e.kind).map_err(std::io::Error::other)?;
+    match buf.get_mut(at) {
+        Some(b) if *b == b'{' => *b = b',',
+        _ => return Err(std::io::Error::other("an event kind did not serialise as an object")),
+    }
+    Ok(())
+}
+
+/// Appends a decimal integer, with a minus sign when `negative` (what serde_json writes).
+fn push_int(buf: &mut Vec<u8>, n: u64, negative: bool) {
+    if negative {
+        buf.push(b'-');
+    }
+    buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// Appends `s` as a JSON string: as it is between quotes when it needs no escape (no `"`, `\`
+/// or control character: the common case), else through serde_json's escaping.
+fn push_str(buf: &mut Vec<u8>, s: &str) -> std::io::Result<()> {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+        Ok(())
+    } else {
+        serde_json::to_writer(&mut *buf, s).map_err(std::io::Error::other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{decode_all, Options};
+    use crate::chunk::{Chunk, Dir, Record};
+    use crate::timeline::EventKind;
+
+    proptest::proptest! {
+        #[test]
+        fn strings_are_written_as_serde_json_writes_them(s in "\\PC*|[ -~\"\\\\\u{0}-\u{1f}\u{7f}é€😀]{0,40}") {
+            let mut buf = Vec::new();
+            push_str(&mut buf, &s).unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(buf).unwrap(), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn integers_are_written_as_serde_json_writes_them(n in proptest::num::i64::ANY) {
+            let mut buf = Vec::new();
+            push_int(&mut buf, n.unsigned_abs(), n < 0);
+            proptest::prop_assert_eq!(String::from_utf8(buf).unwrap(), n.to_string());
+        }
+    }
+
+    /// Events of every kind, as a session of both sides gives them.
+    fn events() -> Vec<Event> {
+        let recs: [(i64, Dir, &[u8]); 9] = [
+            (-5, Dir::Host, b"AT+CFUN=1\r\n"),
+            (1_000, Dir::Modem, b"\r\nOK\r\n\r\n+CEREG: 5,\"0B\\\"x\",1\r\n"),
+            (2_000, Dir::Host, b"AT#XSEND\r\n"),
+            (3_000, Dir::Modem, b"\r\nOK\r\n"),
+            (4_000, Dir::Host, b"\xc0\xff payload \x01"),
+            (5_000, Dir::Host, b"+++"),
+            (6_000, Dir::Modem, b"\r\n#XDATAMODE: 0\r\n"),
+            (7_000, Dir::Host, b"AT#XMQTTCON=0\r\n"),
+            (9_000_000, Dir::Modem, b"\xc0\xffReady\r\nstray text\r\n\r\nOK\r\n"),
+        ];
+        let recs = recs.iter().map(|&(t, d, b)| Ok::<_, ()>(Record::Chunk(Chunk::bytes(t, d, b.to_vec()))));
+        decode_all(recs, Options::default()).unwrap().0
+    }
+
+    #[test]
+    fn events_are_written_as_serde_json_writes_the_whole_event() {
+        let events = events();
+        for kind in ["command", "final", "urc", "payload", "data_mode", "reset", "finding", "exchange"] {
+            assert!(events.iter().any(|e| e.kind.type_name() == kind), "no {kind} event in {events:#?}");
+        }
+        assert!(events.iter().any(|e| e.meaning.is_some()));
+        assert!(events.iter().any(|e| matches!(e.kind, EventKind::Command { .. }) && e.t_ns < 0));
+        let mut w = EventWriter::default();
+        for e in &events {
+            let mut ours = Vec::new();
+            w.write(&mut ours, e).unwrap();
+            let mut serde = serde_json::to_vec(e).unwrap();
+            serde.push(b'\n');
+            assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(serde).unwrap());
+        }
+    }
 }

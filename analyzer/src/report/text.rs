@@ -70,9 +70,56 @@ fn push_clipped(out: &mut String, bytes: &[u8]) {
 }
 
 fn push_secs(out: &mut String, ns: i64) {
-    let sign = if ns < 0 { "-" } else { "" };
+    if ns < 0 {
+        out.push('-');
+    }
     let a = ns.unsigned_abs();
-    let _ = write!(out, "{sign}{}.{:06}", a / 1_000_000_000, (a % 1_000_000_000) / 1000);
+    push_u64(out, a / 1_000_000_000);
+    out.push('.');
+    // Microseconds, zero-padded to six digits (what `{:06}` gives, without the formatter).
+    push_zero_padded(out, (a % 1_000_000_000) / 1000, 6);
+}
+
+/// Appends `n` zero-padded to `width` digits (what `{n:0width$}` gives).
+fn push_zero_padded(out: &mut String, n: u64, width: usize) {
+    let mut b = itoa::Buffer::new();
+    let digits = b.format(n);
+    for _ in digits.len()..width {
+        out.push('0');
+    }
+    out.push_str(digits);
+}
+
+/// Appends `ns` in milliseconds with three decimals, as `{:.3}` writes `ns as f64 / 1e6`. Integer
+/// arithmetic gives the same digits except on a tie (a multiple of 1000 ns plus 500, where the
+/// float's binary value decides the rounding), for negative values and beyond 10^15 ns (where the
+/// float is no longer that close): those take the float.
+fn push_ms(out: &mut String, ns: i64) {
+    match u64::try_from(ns) {
+        Ok(a) if a % 1000 != 500 && a < 1_000_000_000_000_000 => {
+            let us = (a + 500) / 1000;
+            push_u64(out, us / 1000);
+            out.push('.');
+            push_zero_padded(out, us % 1000, 3);
+        }
+        _ => {
+            let _ = write!(out, "{:.3}", ns as f64 / 1e6);
+        }
+    }
+}
+
+/// Appends `n` in decimal (what `{}` gives, without the formatter: the text view writes several
+/// numbers per line).
+fn push_u64(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
+}
+
+/// Appends `s` left-aligned in a column of `width` characters (what `{s:<width}` gives for ASCII).
+fn push_padded(out: &mut String, s: &str, width: usize) {
+    out.push_str(s);
+    for _ in s.len()..width {
+        out.push(' ');
+    }
 }
 
 /// Seconds with microsecond resolution: `12.345678`.
@@ -117,16 +164,26 @@ fn tag(e: &Event) -> Option<(&'static str, &'static str)> {
 fn push_label(s: &mut String, e: &Event) {
     match &e.kind {
         EventKind::Command { exchange, .. } => {
-            let _ = write!(s, "#{exchange} ");
+            s.push('#');
+            push_u64(s, u64::from(*exchange));
+            s.push(' ');
         }
         EventKind::Info { exchange: x, .. }
         | EventKind::Final { exchange: Some(x), .. }
         | EventKind::Exchange { id: x, .. } => {
-            let _ = write!(s, "#{x}   ");
+            s.push('#');
+            push_u64(s, u64::from(*x));
+            s.push_str("   ");
         }
         EventKind::Payload { exchange, .. } | EventKind::DataMode { exchange, .. } => {
-            let x = exchange.map(|x| format!("#{x}")).unwrap_or_default();
-            let _ = write!(s, "{x:<4} ");
+            let start = s.len();
+            if let Some(x) = exchange {
+                s.push('#');
+                push_u64(s, u64::from(*x));
+            }
+            let width = s.len() - start;
+            push_padded(s, "", 4usize.saturating_sub(width));
+            s.push(' ');
         }
         _ => s.push_str("     "),
     }
@@ -150,7 +207,9 @@ fn push_words(s: &mut String, e: &Event) {
             push_clipped(s, &line.0);
         }
         EventKind::Final { exchange: Some(_), result, latency_ns } => {
-            let _ = write!(s, "{result}  ({:.3} ms)", latency_ns.unwrap_or(0) as f64 / 1e6);
+            let _ = write!(s, "{result}  (");
+            push_ms(s, latency_ns.unwrap_or(0));
+            s.push_str(" ms)");
         }
         EventKind::Final { exchange: None, result, .. } => {
             let _ = write!(s, "{result}  [no command pending]");
@@ -222,10 +281,14 @@ impl TextPrinter {
         push_secs(s, shown_time(e));
         let width = s.len() - t_start;
         if width < 12 {
-            s.insert_str(t_start, &" ".repeat(12 - width));
+            s.insert_str(t_start, &"            "[..12 - width]);
         }
         let dir = e.dir.map(|d| d.as_str()).unwrap_or("");
-        let _ = write!(s, " {dir:<5} {tag:<5} ");
+        s.push(' ');
+        push_padded(s, dir, 5);
+        s.push(' ');
+        push_padded(s, tag, 5);
+        s.push(' ');
         push_label(s, e);
         push_words(s, e);
         if let Some(a) = annotation {
@@ -246,5 +309,35 @@ impl TextPrinter {
             out.write_all(s.as_bytes())?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #[test]
+        fn milliseconds_are_written_as_the_float_formatter_writes_them(
+            ns in proptest::prop_oneof![
+                -2_000_000i64..2_000_000_000,
+                0i64..2_000_000_000_000_000,
+                (0i64..1_000_000_000_000).prop_map(|k| k * 1000 + 499),
+                (0i64..1_000_000_000_000).prop_map(|k| k * 1000 + 501),
+                (0i64..1_000_000_000_000).prop_map(|k| k * 1000 + 500),
+            ]
+        ) {
+            let mut s = String::new();
+            push_ms(&mut s, ns);
+            proptest::prop_assert_eq!(s, format!("{:.3}", ns as f64 / 1e6));
+        }
+
+        #[test]
+        fn seconds_are_written_as_the_formatter_writes_them(ns in proptest::num::i64::ANY) {
+            let a = ns.unsigned_abs();
+            let sign = if ns < 0 { "-" } else { "" };
+            proptest::prop_assert_eq!(secs(ns), format!("{sign}{}.{:06}", a / 1_000_000_000, (a % 1_000_000_000) / 1000));
+        }
     }
 }

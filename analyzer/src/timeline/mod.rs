@@ -220,6 +220,16 @@ impl TimelineBuilder {
         self.out.drain(..)
     }
 
+    /// Appends the events that are ready to `into` (into an empty one by swapping the buffers,
+    /// without moving an event).
+    pub fn take_ready(&mut self, into: &mut Vec<Event>) {
+        if into.is_empty() {
+            std::mem::swap(&mut self.out, into);
+        } else {
+            into.append(&mut self.out);
+        }
+    }
+
     /// Feeds one record. Records must come in time order.
     pub fn push(&mut self, rec: &Record) {
         match rec {
