@@ -17,15 +17,6 @@ use std::process::Command;
 use atscope_analyzer::symbols::{call_site, Frame, Symbols, SymbolsError, MAX_ELF_BYTES};
 use object::{Object as _, ObjectSection as _};
 
-const HOW: &str = "install Debian's packages `gcc-arm-none-eabi` and `binutils-arm-none-eabi` \
-                   (apt-get install -y gcc-arm-none-eabi binutils-arm-none-eabi)";
-
-/// The cross compiler and addr2line, or a skip.
-fn toolchain() -> Option<()> {
-    need::tool("arm-none-eabi-gcc", "--version", HOW)?;
-    need::tool("arm-none-eabi-addr2line", "--version", HOW)
-}
-
 /// A function (`work`), a static one (`helper`), a function inlined into it (`scale`), and a
 /// caller whose calls are on lines of their own (`twice_called`, for the return-address case).
 const C_SOURCE: &str = r#"volatile int sink;
@@ -154,7 +145,7 @@ fn probe_addresses(elf: &Path) -> Vec<u64> {
 
 #[test]
 fn every_code_address_resolves_as_addr2line_does() {
-    let Some(()) = toolchain() else { return };
+    let Some(()) = need::arm_toolchain() else { return };
     let dir = tempfile::tempdir().unwrap();
     // DWARF 5 is what GCC 11 and later (the Zephyr SDK's too) write by default; older NCS
     // toolchains wrote DWARF 4.
@@ -198,7 +189,7 @@ fn address_of(symbols: &Symbols, addrs: &[u64], functions: &[&str]) -> u64 {
 
 #[test]
 fn a_fault_address_reads_as_function_offset_and_line() {
-    let Some(()) = toolchain() else { return };
+    let Some(()) = need::arm_toolchain() else { return };
     let dir = tempfile::tempdir().unwrap();
     let elf = compile(dir.path(), "slm.c", C_SOURCE, &["-g"]);
     let symbols = Symbols::open(&elf).unwrap();
@@ -225,7 +216,7 @@ fn a_fault_address_reads_as_function_offset_and_line() {
 
 #[test]
 fn a_link_register_resolves_to_the_line_of_the_call() {
-    let Some(()) = toolchain() else { return };
+    let Some(()) = need::arm_toolchain() else { return };
     let dir = tempfile::tempdir().unwrap();
     let elf = compile(dir.path(), "slm.c", C_SOURCE, &["-g"]);
     let symbols = Symbols::open(&elf).unwrap();
@@ -245,8 +236,7 @@ fn a_link_register_resolves_to_the_line_of_the_call() {
 
 #[test]
 fn cplusplus_names_are_demangled_as_addr2line_c_does() {
-    let Some(()) = toolchain() else { return };
-    let Some(()) = need::tool("arm-none-eabi-g++", "--version", HOW) else { return };
+    let Some(()) = need::arm_toolchain() else { return };
     let dir = tempfile::tempdir().unwrap();
     let source = "namespace slm { namespace mqtt {\n\
                   int __attribute__((noinline)) connect(int port) { return port * 2 + 1; }\n\
@@ -298,7 +288,7 @@ fn damaged_and_foreign_files_are_typed_errors() {
 
 #[test]
 fn a_truncated_or_stripped_elf_is_a_typed_error() {
-    let Some(()) = toolchain() else { return };
+    let Some(()) = need::arm_toolchain() else { return };
     let dir = tempfile::tempdir().unwrap();
     let elf = compile(dir.path(), "slm.c", C_SOURCE, &["-g"]);
     let bytes = std::fs::read(&elf).unwrap();
@@ -324,7 +314,7 @@ fn a_truncated_or_stripped_elf_is_a_typed_error() {
 
 #[test]
 fn compressed_debug_sections_are_refused_with_what_to_do() {
-    let Some(()) = toolchain() else { return };
+    let Some(()) = need::arm_toolchain() else { return };
     let dir = tempfile::tempdir().unwrap();
     let elf = compile(dir.path(), "slm.c", C_SOURCE, &["-g"]);
     let z = dir.path().join("z.elf");
@@ -338,21 +328,28 @@ fn compressed_debug_sections_are_refused_with_what_to_do() {
     );
 }
 
-/// Debug info nested 100 000 levels deep (inlined calls in inlined calls…), written in
-/// assembly: refused at open, where following it would exhaust the stack.
+/// Debug info nested 100 000 levels deep (a function with inlined calls in inlined calls…, each
+/// covering the code), written in assembly: refused at open. Without that check a lookup in
+/// that function overflows the stack and aborts the process (addr2line recurses per level).
 #[test]
 fn absurdly_deep_debug_info_is_refused_not_followed() {
-    let Some(()) = toolchain() else { return };
+    let Some(()) = need::arm_toolchain() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let asm = "\t.text\n\t.thumb\n\t.global _start\n\t.type _start, %function\n_start:\n\tb _start\n\t.size _start, .-_start\n\
-               \t.section .debug_abbrev\n\
-               \t.uleb128 1\n\t.uleb128 0x11\n\t.byte 1\n\t.uleb128 0x11\n\t.uleb128 0x01\n\t.uleb128 0x12\n\t.uleb128 0x06\n\t.byte 0, 0\n\
-               \t.uleb128 2\n\t.uleb128 0x1d\n\t.byte 1\n\t.byte 0, 0\n\t.byte 0\n\
-               \t.section .debug_info\n\
-               \t.4byte .Lend - .Lstart\n.Lstart:\n\t.2byte 4\n\t.4byte 0\n\t.byte 4\n\
-               \t.uleb128 1\n\t.4byte _start\n\t.4byte 2\n\
-               \t.rept 100000\n\t.uleb128 2\n\t.endr\n\t.rept 100001\n\t.byte 0\n\t.endr\n.Lend:\n";
-    let elf = compile(dir.path(), "deep.s", asm, &[]);
+    // Abbreviations: 1 compile unit, 2 inlined call, 3 function; each with children and a
+    // code range (DW_AT_low_pc as an address, DW_AT_high_pc as a length) that covers `_start`.
+    let range = "\t.uleb128 0x11\n\t.uleb128 0x01\n\t.uleb128 0x12\n\t.uleb128 0x06\n\t.byte 0, 0\n";
+    let asm = format!(
+        "\t.text\n\t.thumb\n\t.global _start\n\t.type _start, %function\n_start:\ncode:\n\tb _start\n\t.size _start, .-_start\n\
+         \t.section .debug_abbrev\n\
+         \t.uleb128 1\n\t.uleb128 0x11\n\t.byte 1\n{range}\
+         \t.uleb128 2\n\t.uleb128 0x1d\n\t.byte 1\n{range}\
+         \t.uleb128 3\n\t.uleb128 0x2e\n\t.byte 1\n{range}\t.byte 0\n\
+         \t.section .debug_info\n\
+         \t.4byte .Lend - .Lstart\n.Lstart:\n\t.2byte 4\n\t.4byte 0\n\t.byte 4\n\
+         \t.uleb128 1\n\t.4byte code\n\t.4byte 2\n\t.uleb128 3\n\t.4byte code\n\t.4byte 2\n\
+         \t.rept 100000\n\t.uleb128 2\n\t.4byte code\n\t.4byte 2\n\t.endr\n\t.rept 100002\n\t.byte 0\n\t.endr\n.Lend:\n"
+    );
+    let elf = compile(dir.path(), "deep.s", &asm, &[]);
     let e = Symbols::open(&elf).unwrap_err();
     assert!(matches!(&e, SymbolsError::Corrupt { why, .. } if why.contains("nests deeper")), "{e:?}");
 }

@@ -169,7 +169,10 @@ struct FunctionSymbol {
 
 /// The symbols of one firmware ELF, ready for lookups. Opening parses the ELF headers and checks
 /// the DWARF's structure; the line tables and functions of a compile unit are read at its first
-/// lookup.
+/// lookup (and kept).
+///
+/// `Send` but not `Sync` (the DWARF reader fills its caches through `&self`): a server shares
+/// it behind a `Mutex`, or resolves the few addresses of a crash once and keeps the strings.
 pub struct Symbols {
     ctx: addr2line::Context<Reader>,
     /// Arm (Thumb) code: bit 0 of an address is the Thumb bit, not part of the address.
@@ -177,6 +180,12 @@ pub struct Symbols {
     /// Sized function symbols, by start address.
     functions: Vec<FunctionSymbol>,
 }
+
+// A session may open the ELF on one thread and decode on another.
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<Symbols>();
+};
 
 impl fmt::Debug for Symbols {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
