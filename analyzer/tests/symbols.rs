@@ -259,13 +259,13 @@ fn damaged_and_foreign_files_are_typed_errors() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
 
-    assert!(matches!(Symbols::open(&d.join("absent.elf")), Err(SymbolsError::NotFound { .. })));
+    assert!(matches!(Symbols::open(d.join("absent.elf")), Err(SymbolsError::NotFound { .. })));
     assert!(matches!(Symbols::open(d), Err(SymbolsError::NotAFile { .. })));
     std::fs::write(d.join("empty.elf"), b"").unwrap();
-    assert!(matches!(Symbols::open(&d.join("empty.elf")), Err(SymbolsError::NotElf { .. })));
+    assert!(matches!(Symbols::open(d.join("empty.elf")), Err(SymbolsError::NotElf { .. })));
     // An Intel HEX file, the other artifact of a build.
     std::fs::write(d.join("merged.hex"), b":020000040000FA\n:00000001FF\n").unwrap();
-    let e = Symbols::open(&d.join("merged.hex")).unwrap_err();
+    let e = Symbols::open(d.join("merged.hex")).unwrap_err();
     assert!(matches!(e, SymbolsError::NotElf { .. }) && e.to_string().contains("not its .hex"), "{e}");
     // Random bytes (a fixed xorshift stream), with and without the ELF magic in front.
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -283,7 +283,7 @@ fn damaged_and_foreign_files_are_typed_errors() {
     // Larger than any firmware: refused before reading (a sparse file costs no disk).
     let big = std::fs::File::create(d.join("big.elf")).unwrap();
     big.set_len(MAX_ELF_BYTES + 1).unwrap();
-    assert!(matches!(Symbols::open(&d.join("big.elf")), Err(SymbolsError::TooLarge { .. })));
+    assert!(matches!(Symbols::open(d.join("big.elf")), Err(SymbolsError::TooLarge { .. })));
 }
 
 #[test]

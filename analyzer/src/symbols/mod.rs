@@ -130,7 +130,7 @@ pub struct Frame {
     pub file: Option<String>,
     /// The 1-based line; `None` where the debug info gives none.
     pub line: Option<u32>,
-    /// The 1-based column, where the compiler recorded one.
+    /// The 1-based column, where the compiler recorded one (`Some(0)`: the start of the line).
     pub column: Option<u32>,
     /// Whether this function was inlined into the next frame (every frame but the last).
     pub inlined: bool,
@@ -195,7 +195,8 @@ impl fmt::Debug for Symbols {
 
 impl Symbols {
     /// Reads the ELF at `path` (at most [`MAX_ELF_BYTES`], checked before reading).
-    pub fn open(path: &Path) -> Result<Symbols, SymbolsError> {
+    pub fn open(path: impl AsRef<Path>) -> Result<Symbols, SymbolsError> {
+        let path = path.as_ref();
         let io = |source: std::io::Error| match source.kind() {
             std::io::ErrorKind::NotFound => SymbolsError::NotFound { path: path.to_owned() },
             _ => SymbolsError::Io { path: path.to_owned(), source },
