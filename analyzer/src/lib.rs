@@ -17,6 +17,7 @@
 //! * [`diff`] and [`volatile`]: the semantic diff of two sessions.
 //! * [`replay`]: a trace played back as the host or as the modem (pure state machines).
 //! * `serial` (feature `serial`): live ports: durable recording, tap, proxy, replay I/O, port listing.
+//! * [`symbols`]: firmware code addresses (a crash's PC and LR) to function, file and line, from the ELF.
 //! * [`uart`]: the UART decoder for waveform captures (logic analyzers), with baud detection.
 //!
 //! Everything from the chunk stream down (all but `serial`) is pure: no I/O, no clock. Feeding the same bytes split
@@ -44,6 +45,7 @@ pub mod rules;
 pub mod serial;
 pub mod slm;
 pub mod stray;
+pub mod symbols;
 pub mod timeline;
 pub mod trace;
 pub mod uart;

@@ -9,7 +9,7 @@ use std::path::Path;
 const STAGES: &[&[&str]] = &[
     &["chunk", "finding", "output", "lines", "wall_time", "stray"],
     &["trace", "uart", "at", "cmux", "ppp"],
-    &["capture", "slm"],
+    &["capture", "slm", "symbols"],
     &["timeline"],
     &["redact", "meaning", "volatile"],
     &["rules"],

@@ -1,5 +1,5 @@
 //! The one policy for tests whose input is not in the repository: the corpus of real captures,
-//! sigrok-cli, tshark, Chromium and its driver.
+//! sigrok-cli, tshark, Chromium and its driver, the GNU Arm toolchain.
 //!
 //! Where the input is there, the helper returns it. Where it is absent, the test skips
 //! **visibly**: one line on the terminal naming what is missing and how to get it (written past
@@ -84,6 +84,23 @@ pub fn sigrok_cli() -> Option<()> {
 /// tshark (reads our pcapng exports), or a skip.
 pub fn tshark() -> Option<()> {
     tool("tshark", "--version", "install Debian's package `tshark` (apt-get install -y tshark)")
+}
+
+/// The GNU Arm toolchain: `arm-none-eabi-gcc`/`g++` compile test firmware, binutils'
+/// `addr2line` is the oracle of firmware symbols (and `objdump`, `objcopy` shape test ELFs).
+pub fn arm_toolchain() -> Option<()> {
+    let how = "install Debian's packages `gcc-arm-none-eabi` and `binutils-arm-none-eabi` \
+               (apt-get install -y gcc-arm-none-eabi binutils-arm-none-eabi)";
+    for t in [
+        "arm-none-eabi-gcc",
+        "arm-none-eabi-g++",
+        "arm-none-eabi-addr2line",
+        "arm-none-eabi-objdump",
+        "arm-none-eabi-objcopy",
+    ] {
+        tool(t, "--version", how)?;
+    }
+    Some(())
 }
 
 /// Where Chromium and chromedriver are: `ATSCOPE_CHROMIUM` and `ATSCOPE_CHROMEDRIVER`, else
