@@ -32,6 +32,7 @@ pub mod diff;
 pub mod export;
 pub mod finding;
 pub mod lines;
+pub mod log;
 pub mod meaning;
 pub mod output;
 pub mod redact;

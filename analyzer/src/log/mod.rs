@@ -1,0 +1,28 @@
+//! The SLM's own log (Zephyr logging over RTT or a second UART), read beside the UART capture.
+//!
+//! ```text
+//! log bytes ─► framer (lines, bounded) ─► line (header: uptime, level, module) ─► segment
+//!   (boots, inherited times, crash parts) ─► align (each boot onto the UART axis) ─► timeline
+//! ```
+//!
+//! Everything here is pure (no I/O but the [`segment::Reader`] over a caller's `Read`, no
+//! clock); bytes split at any points give the same lines. Bad input is data: a line that fits
+//! no format is text of level `unknown`, an over-long line is cut, nothing panics.
+//!
+//! ```
+//! use atscope_analyzer::log::{segment::parse_all, line::Level};
+//! let items = parse_all(b"[00:00:01.500,000] <err> slm_mqtt: mqtt_connect: -111\r\n");
+//! assert_eq!(items[0].line.level, Level::Err);
+//! assert_eq!(items[0].uptime_ns, 1_500_000_000);
+//! ```
+
+pub mod align;
+pub mod boot;
+pub mod crash;
+pub mod entry;
+pub mod framer;
+pub mod line;
+pub mod segment;
+
+pub use entry::LogEntry;
+pub use line::Level;
