@@ -18,6 +18,7 @@ use std::sync::Arc;
 pub mod catalogue;
 mod config;
 mod health;
+mod log;
 mod promises;
 mod reset;
 mod tls;
@@ -125,6 +126,8 @@ pub struct Rules {
     contradiction_said: bool,
     /// The last registration status (`+CEREG`).
     cereg: Option<i64>,
+    /// What the SLM's own log told so far (`log.rs`).
+    log: log::LogState,
 }
 
 /// How long after an automatic data-mode exit host bytes count as data sent too late.
@@ -357,7 +360,9 @@ impl Rules {
                     self.burst(e, &mut out, "framing errors");
                 }
             }
-            EventKind::Exchange { id, status, .. } => {
+            EventKind::Log(l) => self.log_line(e, l, &mut out),
+            EventKind::Exchange { id, status, result, .. } => {
+                self.log_exchange_end(e, *id, *status, result.as_ref(), &mut out);
                 if let Some(drafts) = self.pipelined_doubt.remove(id) {
                     match (status, self.cmds.get(id).cloned()) {
                         (ExchangeStatus::Ok | ExchangeStatus::Error, Some(c)) => self.contradicted(
@@ -490,6 +495,7 @@ impl Rules {
             });
         }
         self.tls_unsettled(false, &mut out);
+        self.log_finish(&mut out);
         self.finish_drafts(out)
     }
 
