@@ -599,6 +599,10 @@ pub fn decode_file_until(
     let mut notes = vec![records.explanation().to_string()];
     notes.extend(records.source_mut().notes());
     let mut analysis = Analysis::new(Options::default());
+    // The SLM's own log beside the capture (`NAME.log`), as `atscope check` reads it.
+    if let Some(log) = atscope_analyzer::log::beside(path) {
+        analysis.attach_log(Box::new(atscope_analyzer::log::open(&log).map_err(|e| CaptureError::io(&log, e))?), None);
+    }
     let mut index = TraceIndex::new();
     analysis.capture_checks(&records, &mut |e| index.push(e.clone()));
     for rec in records.by_ref() {

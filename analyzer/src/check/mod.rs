@@ -37,6 +37,10 @@ pub fn transcribe(
 ) -> Result<Summary, CaptureError> {
     let mut records = capture::open_records(path, import)?;
     let mut a = Analysis::new(opts);
+    // The SLM's own log beside the trace (`NAME.log`): its lines are in the transcript.
+    if let Some(log) = crate::log::beside(path) {
+        a.attach_log(Box::new(crate::log::open(&log).map_err(|e| CaptureError::io(&log, e))?), None);
+    }
     let mut t = Transcript::default();
     let mut sink = |e: &crate::timeline::Event| {
         if let Some(l) = t.lines(e) {

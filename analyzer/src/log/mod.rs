@@ -26,3 +26,15 @@ pub mod segment;
 
 pub use entry::LogEntry;
 pub use line::Level;
+
+/// The log beside a capture: `NAME.log` for `NAME.atrace` (or any `NAME.ext`), when it exists.
+pub fn beside(capture: &std::path::Path) -> Option<std::path::PathBuf> {
+    let p = capture.with_extension("log");
+    (p != capture && p.is_file()).then_some(p)
+}
+
+/// Opens a log file for [`crate::analysis::Analysis::attach_log`]: its lines, read in blocks as
+/// the UART's time reaches them.
+pub fn open(path: &std::path::Path) -> std::io::Result<segment::Reader<std::fs::File>> {
+    Ok(segment::Reader::new(std::fs::File::open(path)?))
+}

@@ -146,8 +146,12 @@ impl<R: std::io::Read> Iterator for Reader<R> {
                 Ok(n) => self.parser.feed(&block[..n], &mut self.buf),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    self.error = Some(e);
+                    // The log ends here; the timeline says so where it happened.
                     self.parser.finish(&mut self.buf);
+                    let note = format!("[atscope: the log could not be read past this point: {e}]");
+                    self.parser.feed(note.as_bytes(), &mut self.buf);
+                    self.parser.finish(&mut self.buf);
+                    self.error = Some(e);
                     self.done = true;
                 }
             }

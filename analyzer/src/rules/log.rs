@@ -166,7 +166,16 @@ impl Rules {
                     let r = result.map(|r| r.to_string()).unwrap_or_else(|| "ERROR".into());
                     out.push(err_note(t, seq, &text, &c.line.escaped(), &r, vec![c.seq, e.seq]));
                 }
-                _ => out.push(err_alone(t, seq, &text, cmd.as_ref().map(|c| c.line.escaped()))),
+                _ => {
+                    let how = match status {
+                        ExchangeStatus::Ok => "which ended OK",
+                        ExchangeStatus::Aborted => "which a reset aborted",
+                        ExchangeStatus::TimedOut => "which got no answer in time",
+                        ExchangeStatus::Lost => "which the SLM never read",
+                        _ => "which got no final result",
+                    };
+                    out.push(err_alone(t, seq, &text, cmd.as_ref().map(|c| format!("{} ({how})", c.line.escaped()))))
+                }
             }
         }
     }
@@ -291,7 +300,7 @@ fn err_note(t: i64, seq: u64, text: &str, line: &str, result: &str, mut seqs: Ve
 
 fn err_alone(t: i64, seq: u64, text: &str, during: Option<String>) -> Draft {
     let message = match during {
-        Some(line) => format!("the SLM logged {text} during {line} (which did not fail)"),
+        Some(line) => format!("the SLM logged {text} during {line}"),
         None => format!("the SLM logged {text}"),
     };
     Draft {
