@@ -5,6 +5,10 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+mod support;
+
+use support::need;
+
 fn atscope(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_atscope"))
         .args(args)
@@ -118,4 +122,57 @@ fn check_reads_the_log_beside_the_trace() {
     let snap = std::fs::read_to_string(dir.join("snapshots/with-log.atrace.snap.new")).unwrap();
     assert!(snap.contains("log   ERR") && snap.contains("os: ***** BUS FAULT *****"), "{snap}");
     assert!(snap.contains("[slm.crash]"), "{snap}");
+}
+
+#[test]
+fn tshark_reads_the_log_interface_of_the_pcapng() {
+    let Some(()) = need::tshark() else { return };
+    let (trace, log) = dir_with("s");
+    let pcap = trace.with_extension("pcapng");
+    let out =
+        atscope(&["export", trace.to_str().unwrap(), "--log", log.to_str().unwrap(), "-o", pcap.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args([
+            "-Y",
+            "frame.interface_name == \"log\"",
+            "-T",
+            "fields",
+            "-e",
+            "frame.protocols",
+            "-e",
+            "text",
+            "-e",
+            "frame.comment",
+        ])
+        .output()
+        .expect("run tshark");
+    assert!(out.status.success(), "tshark: {}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(rows.len(), 9, "one packet per log line: {rows:#?}");
+    assert!(rows.iter().all(|r| r.starts_with("exported_pdu:data-text-lines\t")), "{rows:#?}");
+    let fault = rows.iter().find(|r| r.contains("<err> os: ***** BUS FAULT *****")).expect("the fault line");
+    assert!(fault.contains("atscope error slm.crash: the SLM crashed: BUS FAULT in mqtt_thread"), "{fault}");
+}
+
+#[test]
+fn perfetto_has_a_log_track() {
+    let (trace, log) = dir_with("s");
+    let json_out = trace.with_extension("json");
+    let out =
+        atscope(&["export", trace.to_str().unwrap(), "--log", log.to_str().unwrap(), "-o", json_out.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
+    let ev = v["traceEvents"].as_array().unwrap();
+    let tid = ev
+        .iter()
+        .find(|e| e["ph"] == "M" && e["name"] == "thread_name" && e["args"]["name"] == "log")
+        .map(|e| e["tid"].clone())
+        .expect("a log track");
+    let lines: Vec<_> = ev.iter().filter(|e| e["ph"] == "i" && e["tid"] == tid && e["cat"] == "log").collect();
+    assert_eq!(lines.len(), 9);
+    let fault = lines.iter().find(|e| e["args"]["text"] == "***** BUS FAULT *****").unwrap();
+    assert_eq!(fault["ts"].as_f64(), Some(23_150_000.0), "microseconds on the UART's axis");
 }
