@@ -94,10 +94,8 @@ pub fn clean(raw: &[u8]) -> String {
             i += 1;
             continue;
         }
-        if b >= 0x20 || b == b'\t' {
-            if b != 0x7f {
-                out.push(b);
-            }
+        if (b >= 0x20 || b == b'\t') && b != 0x7f {
+            out.push(b);
         }
         i += 1;
     }
