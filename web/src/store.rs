@@ -2,8 +2,8 @@
 //!
 //! Each trace is decoded once with [`Analysis`] into a [`TraceIndex`]: the analyzer's events in
 //! emission order (serialised to JSON only when a request asks for one), plus compact indexes
-//! over them: three lanes of 32-byte items sorted by time (findings and marks; the host side with
-//! exchanges as spans; the modem side), the transcript rows in time order, the exchange members
+//! over them: four lanes of 32-byte items sorted by time (findings and marks; the host side with
+//! exchanges as spans; the modem side; the SLM's own log), the transcript rows in time order, the exchange members
 //! and which findings name which event. Nothing here keeps a `serde_json::Value` per event.
 //!
 //! A [`TraceStore`] holds the traces a server serves, under ids made from their file names. It is
@@ -30,11 +30,13 @@ pub enum Lane {
     Host = 1,
     /// What the modem sent: URCs, information lines, results, resets, payload, garbage.
     Modem = 2,
+    /// The SLM's own log (`NAME.log` beside the capture): one item per line.
+    Log = 3,
 }
 
 impl Lane {
     /// All lanes, top to bottom.
-    pub const ALL: [Lane; 3] = [Lane::Findings, Lane::Host, Lane::Modem];
+    pub const ALL: [Lane; 4] = [Lane::Findings, Lane::Host, Lane::Modem, Lane::Log];
 
     /// The lane's name in the API.
     pub fn as_str(self) -> &'static str {
@@ -42,6 +44,7 @@ impl Lane {
             Lane::Findings => "findings",
             Lane::Host => "host",
             Lane::Modem => "modem",
+            Lane::Log => "log",
         }
     }
 
@@ -51,6 +54,7 @@ impl Lane {
             EventKind::Finding(_) | EventKind::Mark { .. } => Some(Lane::Findings),
             EventKind::Exchange { .. } => Some(Lane::Host),
             EventKind::Command { .. } => None,
+            EventKind::Log(_) => Some(Lane::Log),
             _ if e.dir == Some(Dir::Host) => Some(Lane::Host),
             _ => Some(Lane::Modem),
         }
@@ -75,6 +79,11 @@ pub fn level(e: &Event) -> u8 {
         EventKind::Garbage { .. } | EventKind::Condition { .. } => 2,
         EventKind::Command { invalid: Some(_), .. } | EventKind::Command { overflow: true, .. } => 2,
         EventKind::Mark { .. } => 1,
+        EventKind::Log(l) => match l.level {
+            atscope_analyzer::log::Level::Err => 3,
+            atscope_analyzer::log::Level::Wrn => 2,
+            _ => 0,
+        },
         _ => 0,
     }
 }
@@ -165,7 +174,7 @@ impl RowFilter {
 #[derive(Debug, Default)]
 pub struct TraceIndex {
     events: Vec<Event>,
-    lanes: [LaneIndex; 3],
+    lanes: [LaneIndex; 4],
     /// Transcript rows: `(row time, index)` sorted by time then seq.
     rows: Vec<(i64, u32)>,
     /// Finding event indices, in time order.
