@@ -42,8 +42,10 @@ impl LogFeed {
         match &e.kind {
             EventKind::Reset(_) => self.aligner.on_ready(e.t_ns),
             EventKind::Command { line, .. } => self.aligner.on_command(e.end_ns, &line.0),
-            EventKind::Exchange { .. } | EventKind::Finding(_) | EventKind::Mark { .. } => {}
-            _ => self.aligner.on_traffic(),
+            EventKind::Info { .. } | EventKind::Final { .. } | EventKind::Urc { .. } | EventKind::Text { .. } => {
+                self.aligner.on_modem_traffic()
+            }
+            _ => {}
         }
     }
 

@@ -5,8 +5,9 @@
 //! * A segment that starts with a boot is placed by the `Ready` the SLM printed after that boot:
 //!   the SLM sends `Ready` and then logs `at_host init done` (`slm_at_host.c`), so that line's
 //!   uptime is the `Ready`'s; without it, the segment's first timestamp stands in (less sure).
-//!   Boots pair with `Ready`s in order; a log that begins with a boot while the UART shows
-//!   traffic before its first `Ready` began before the capture, and that first boot is not paired.
+//!   Boots pair with `Ready`s in order; a log that begins with a boot while the modem answers
+//!   before its first `Ready` began before the capture, and that first boot is not paired (host
+//!   commands alone do not count: a host often probes with `AT` while the SLM boots).
 //! * It is then refined by the log's own mentions of AT traffic: a debug build logs each command
 //!   the SLM received as an `RX` hexdump; one that matches a host command line within
 //!   [`MENTION_WINDOW_NS`] moves the offset onto that command's end (later lines follow it).
@@ -212,14 +213,25 @@ impl Aligner {
         self.placed.entry(seg).or_insert(Placement { offset, how });
     }
 
-    /// Any UART event other than a `Ready` (the SLM was running when the capture began if it comes first).
-    pub fn on_traffic(&mut self) {
+    /// The modem said something other than `Ready` (an answer, a URC): if that comes before any
+    /// `Ready`, the SLM was running when the capture began, so a boot at the start of the log
+    /// happened before the capture and is paired with no `Ready` (it may still be placed by a
+    /// logged command or by the next boot).
+    pub fn on_modem_traffic(&mut self) {
+        if self.readies == 0
+            && !self.uart_traffic
+            && self.forced.is_none()
+            && self.head_segment() == Some(0)
+            && self.ahead[0].starts.is_some()
+            && !self.placed.contains_key(&0)
+        {
+            self.skip_boot_of = Some(0);
+        }
         self.uart_traffic = true;
     }
 
     /// A host command line ending at `t1_ns`.
     pub fn on_command(&mut self, t1_ns: i64, line: &[u8]) {
-        self.uart_traffic = true;
         while self.recent.front().is_some_and(|(t, _)| t1_ns - t > MENTION_WINDOW_NS) {
             self.recent.pop_front();
         }
@@ -277,13 +289,6 @@ impl Aligner {
         self.readies += 1;
         if self.forced.is_some() {
             return;
-        }
-        if self.readies == 1 && self.uart_traffic {
-            if let Some(first) = self.head_segment() {
-                if first == 0 && self.ahead[0].starts.is_some() && !self.placed.contains_key(&0) {
-                    self.skip_boot_of = Some(0);
-                }
-            }
         }
         // Find the first unplaced boot, looking past placed lines up to shortly after this Ready.
         let mut i = 0;
@@ -501,7 +506,7 @@ mod tests {
 [00:00:00.300,000] <inf> slm_at_host: at_host init done
 ";
         let mut a = aligner(log, None);
-        a.on_traffic();
+        a.on_modem_traffic();
         a.on_ready(30_000 * MS);
         let (t0, _) = a.next_before(30_000 * MS).unwrap();
         let (t1, crash) = a.next_before(30_000 * MS).unwrap();
@@ -526,13 +531,37 @@ mod tests {
 [00:00:00.300,000] <inf> slm_at_host: at_host init done
 ";
         let mut a = aligner(log, None);
-        a.on_traffic();
+        a.on_modem_traffic();
         a.on_ready(10_000 * MS);
         let items: Vec<(i64, u32)> =
             std::iter::from_fn(|| a.next_before(10_000 * MS)).map(|(t, i)| (t, i.segment)).collect();
         assert_eq!(items.len(), 5);
         assert_eq!(items[2], (9_700 * MS, 0), "the fatal error comes right before the second boot");
         assert_eq!(items[3], (9_700 * MS, 1));
+    }
+
+    #[test]
+    fn host_probes_before_the_first_ready_do_not_make_the_boot_older_than_the_capture() {
+        let mut a = aligner(BOOT_LOG, None);
+        a.on_command(100 * MS, b"AT");
+        a.on_command(600 * MS, b"AT");
+        a.on_ready(2_000 * MS);
+        let (t, it) = a.next_before(2_000 * MS).unwrap();
+        assert!(it.starts.is_some());
+        assert_eq!(t, 1_550 * MS);
+    }
+
+    #[test]
+    fn a_boot_before_the_capture_is_placed_by_a_logged_command() {
+        let mut a = aligner(BOOT_LOG, None);
+        a.on_modem_traffic(); // an answer before any Ready: the SLM was already running
+        a.on_command(30_000 * MS, b"AT+CFUN=1");
+        let (t, it) = a.next_before(i64::MAX / 2).unwrap();
+        assert!(it.starts.is_some());
+        assert_eq!(t, 25_000 * MS, "the RX at uptime 5 s is the command that ended at 30 s");
+        while a.next_before(i64::MAX / 2).is_some() {}
+        let r = a.take_reports(true);
+        assert_eq!(r[0].how, How::Mention { command: "AT+CFUN=1".into() });
     }
 
     #[test]

@@ -11,6 +11,8 @@ use crate::log::{Level, LogEntry};
 /// How long an `<err>` line after a failed exchange's end still belongs to it (the log and the
 /// UART are aligned to a few ms; the SLM logs before it answers).
 const ERR_AFTER_FAIL_NS: i64 = 500_000_000;
+/// How long an `<err>` line waits for the end of a command without a documented maximum time.
+const UNTIMED_HOLD_NS: i64 = 10_000_000_000;
 /// How long before a `Ready` a crash is taken as its cause (reboot, boot and SLM init).
 const CRASH_BEFORE_READY_NS: i64 = 60_000_000_000;
 
@@ -128,7 +130,12 @@ impl Rules {
         }
         // An <err> line: inside an exchange it waits for its end; just after a failed one it
         // belongs to it; else it stands alone.
-        if let Some(&x) = self.cmds.keys().max() {
+        // (Held only while the command may still be answered, so a command that never ends
+        // does not hold every later line.)
+        let pending = self.cmds.iter().max_by_key(|(x, _)| **x).filter(|(_, c)| {
+            e.t_ns <= c.deadline.unwrap_or(c.t1.saturating_add(UNTIMED_HOLD_NS)).saturating_add(ERR_AFTER_FAIL_NS)
+        });
+        if let Some((&x, _)) = pending {
             self.log.errs.push((x, e.t_ns, e.seq, log_text(l)));
             return;
         }
