@@ -167,7 +167,7 @@ impl Analysis {
                     }
                     _ => None,
                 };
-                e.meaning = crate::meaning::meaning(&e, command);
+                e.meaning = crate::meaning::meaning(&e, command, version);
             }
             // Redacted before the rules see it, so that no finding's message quotes a secret
             // (no rule needs a secret's content).

@@ -3,7 +3,7 @@
 
 use crate::at::grammar::{Form, Param};
 use crate::slm::table::{self, lookup};
-use crate::slm::{cme_meaning, result_word};
+use crate::slm::{cme_meaning, result_word, SlmVersion};
 use crate::timeline::{Event, EventKind};
 
 fn ints(params: &[Param]) -> Vec<Option<i64>> {
@@ -25,9 +25,9 @@ fn field_words(fields: &[table::Field], params: &[Param]) -> Vec<String> {
     out
 }
 
-/// The meaning of an event's raw values, if atscope knows one. `command` is the name of the
-/// command an information line or final result answers.
-pub fn meaning(e: &Event, command: Option<&str>) -> Option<String> {
+/// The meaning of an event's raw values in SLM `version`, if atscope knows one. `command` is the
+/// name of the command an information line or final result answers.
+pub fn meaning(e: &Event, command: Option<&str>, version: SlmVersion) -> Option<String> {
     match &e.kind {
         EventKind::Command { name, form, params, invalid, .. } => {
             if invalid.is_some() {
@@ -43,10 +43,11 @@ pub fn meaning(e: &Event, command: Option<&str>) -> Option<String> {
                         if let (Some(s), Some(t)) =
                             (params.get(1).and_then(Param::as_int), params.get(2).and_then(Param::as_int))
                         {
-                            words.push(format!(
-                                "native-TLS sec_tag {s}; v2.1–v2.5 store it as modem sec_tag {}",
-                                s * 10 + t
-                            ));
+                            words.push(if version.maps_native_tls_tags() {
+                                format!("native-TLS sec_tag {s}; v2.1–v2.5 store it as modem sec_tag {}", s * 10 + t)
+                            } else {
+                                format!("native-TLS sec_tag {s}, kept in the SLM's settings (not in the modem)")
+                            });
                         }
                     }
                     if words.is_empty() {
@@ -63,13 +64,19 @@ pub fn meaning(e: &Event, command: Option<&str>) -> Option<String> {
         }
         EventKind::Urc { name, params, .. } | EventKind::Info { name: Some(name), params, .. } => {
             let read_response = matches!(e.kind, EventKind::Info { .. });
-            line_meaning(name, params, read_response, command)
+            line_meaning(name, params, read_response, command, version)
         }
         _ => None,
     }
 }
 
-fn line_meaning(name: &str, params: &[Param], info: bool, command: Option<&str>) -> Option<String> {
+fn line_meaning(
+    name: &str,
+    params: &[Param],
+    info: bool,
+    command: Option<&str>,
+    version: SlmVersion,
+) -> Option<String> {
     let n = ints(params);
     match name {
         "#XMQTTEVT" => {
@@ -86,7 +93,10 @@ fn line_meaning(name: &str, params: &[Param], info: bool, command: Option<&str>)
         "#XDATAMODE" => {
             let r = n.first().copied().flatten()?;
             Some(match r {
-                0 => "data mode ended (v2.1.x prints 0 even after a failed send)".into(),
+                0 if version.datamode_zero_hides_failure() => {
+                    "data mode ended (v2.1.x prints 0 even after a failed send)".into()
+                }
+                0 => "data mode ended, no error".into(),
                 r if r < 0 => format!("data mode ended: {}", result_word(r)),
                 r => format!("{r} bytes sent in data mode"),
             })
@@ -182,6 +192,10 @@ mod tests {
     use crate::timeline::Bytes;
 
     fn urc(line: &str) -> Option<String> {
+        urc_in(line, SlmVersion::DEFAULT)
+    }
+
+    fn urc_in(line: &str, version: SlmVersion) -> Option<String> {
         let name = line.split(':').next().unwrap().to_string();
         let params = crate::at::grammar::split_params(line.split_once(':').map_or("", |(_, r)| r.trim()));
         let e = Event {
@@ -192,7 +206,22 @@ mod tests {
             meaning: None,
             kind: EventKind::Urc { name, params, line: Bytes(line.as_bytes().to_vec()) },
         };
-        meaning(&e, None)
+        meaning(&e, None, version)
+    }
+
+    fn command_in(line: &str, version: SlmVersion) -> Option<String> {
+        let c = crate::at::grammar::parse_command(line.as_bytes()).unwrap();
+        let kind = EventKind::Command {
+            exchange: 1,
+            name: c.name,
+            form: Some(c.form),
+            params: c.params,
+            line: Bytes(line.as_bytes().to_vec()),
+            invalid: None,
+            overflow: false,
+            pending: Vec::new(),
+        };
+        meaning(&Event { seq: 0, t_ns: 0, end_ns: 0, dir: None, meaning: None, kind }, None, version)
     }
 
     #[test]
@@ -204,6 +233,16 @@ mod tests {
         assert_eq!(urc("+CSCON: 0").as_deref(), Some("RRC idle"));
         assert_eq!(urc("#XFOTA: 1,0,50").as_deref(), Some("FOTA download, OK, 50%"));
         assert_eq!(urc("%CESQ: 54,2,20,3").as_deref(), Some("RSRP -86 dBm, RSRQ -9.5 dB"));
+    }
+
+    #[test]
+    fn meanings_follow_the_version() {
+        let (v212, v22, v26) = (SlmVersion::DEFAULT, SlmVersion::new(2, 2, 0), SlmVersion::new(2, 6, 0));
+        assert!(urc_in("#XDATAMODE: 0", v212).unwrap().contains("even after a failed send"));
+        assert_eq!(urc_in("#XDATAMODE: 0", v22).as_deref(), Some("data mode ended, no error"));
+        assert!(command_in("AT#XCMNG=0,321,0,\"x\"", v212).unwrap().contains("modem sec_tag 3210"));
+        let v26_words = command_in("AT#XCMNG=0,321,0,\"x\"", v26).unwrap();
+        assert!(v26_words.contains("SLM's settings") && !v26_words.contains("3210"), "{v26_words}");
     }
 
     #[test]

@@ -1,32 +1,15 @@
 //! Redaction of secrets: credential content (`%CMNG`, `#XCMNG`), passwords (`#XMQTTCON`,
-//! `#XFTP` open) and PINs (`+CPIN`), in commands and in `%CMNG` read output.
+//! `#XFTP` open, `+CGAUTH`) and PINs (`+CPIN`), in commands and in `%CMNG` read output. Which
+//! parameters are secret, per command and release, is data: [`crate::slm::secrets`].
 //!
 //! Every export and snapshot goes through [`redact_event`] unless the user asks otherwise. The
 //! redacted field keeps its length, so a reader can still tell a 1.2 KB certificate from an
 //! empty string: `"<redacted 1234 bytes>"`.
 
 use crate::at::grammar::{Form, Param};
+use crate::slm::secrets::{has_secrets, secret_fields, secret_params};
 use crate::slm::SlmVersion;
 use crate::timeline::{Event, EventKind};
-
-/// The commands [`secret_params`] knows secrets of.
-const SECRET_COMMANDS: &[&str] = &["%CMNG", "#XCMNG", "#XMQTTCON", "#XFTP", "+CPIN", "+CGAUTH"];
-
-/// Which parameters of a command are secret.
-fn secret_params(name: &str, params: &[Param], version: SlmVersion) -> &'static [usize] {
-    let int = |i: usize| params.get(i).and_then(Param::as_int);
-    match name {
-        "%CMNG" | "#XCMNG" if int(0) == Some(0) => &[3, 4],
-        // v2.1: op,client_id,user,pass,…; v2.6 moved the client id to #XMQTTCFG: op,user,pass,…
-        "#XMQTTCON" if version >= SlmVersion::new(2, 6, 0) => &[1, 2],
-        "#XMQTTCON" => &[2, 3],
-        // PDN authentication: user name and password.
-        "+CGAUTH" => &[2, 3],
-        "#XFTP" if params.first().and_then(Param::as_text).is_some_and(|c| c.eq_ignore_ascii_case("open")) => &[2],
-        "+CPIN" => &[0, 1],
-        _ => &[],
-    }
-}
 
 /// Replaces the comma-separated fields `which` of `line` after byte `start` (quote-aware).
 fn redact_fields(line: &[u8], start: usize, which: &[usize]) -> Vec<u8> {
@@ -87,15 +70,18 @@ pub fn redact_event(e: &mut Event, version: SlmVersion) {
                 }
             }
         }
-        EventKind::Info { name: Some(name), params, line, .. } if name == "%CMNG" => {
+        EventKind::Info { name: Some(name), params, line, .. } if !secret_fields(name).is_empty() => {
+            let which = secret_fields(name);
             if let Some(colon) = line.0.iter().position(|&b| b == b':') {
-                line.0 = redact_fields(&line.0, colon + 1, &[3]);
+                line.0 = redact_fields(&line.0, colon + 1, which);
             }
-            if let Some(p) = params.get_mut(3) {
-                redact_param(p);
+            for &i in which {
+                if let Some(p) = params.get_mut(i) {
+                    redact_param(p);
+                }
             }
         }
-        EventKind::Exchange { name, line, .. } if SECRET_COMMANDS.contains(&name.as_str()) => {
+        EventKind::Exchange { name, line, .. } if has_secrets(name) => {
             if let Some(eq) = line.0.iter().position(|&b| b == b'=') {
                 let params = crate::at::grammar::split_params(&String::from_utf8_lossy(&line.0[eq + 1..]));
                 let which = secret_params(name, &params, version);

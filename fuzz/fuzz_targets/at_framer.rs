@@ -24,15 +24,8 @@ fuzz_target!(|data: &[u8]| {
         let _ = parse_command(&line.text);
     }
     let mut modem = ModemFramer::default();
-    let mut t = 0i64;
-    let mut rest = data;
-    let mut step = usize::from(ctl % 7) + 1;
-    while !rest.is_empty() {
-        let n = step.min(rest.len());
-        modem.push(t, &rest[..n]);
-        rest = &rest[n..];
-        t += 1_000;
-        step = step * 5 % 13 + 1;
+    for (t, chunk) in atscope_fuzz::chunks(data, usize::from(ctl % 7) + 1, |n| n * 5 % 13 + 1) {
+        modem.push(t, chunk);
         while let Some(u) = modem.next_unit() {
             if let ModemUnit::Line { text, .. } = &u {
                 let _ = parse_modem_line(text);

@@ -42,3 +42,18 @@ pub fn options(flip: bool) -> ImportOptions {
     }
     o
 }
+
+/// The input cut into chunks, the first `first` bytes long and each next one `step(previous)`
+/// long, each 1 µs after the one before: how the framer targets vary the splits.
+pub fn chunks(data: &[u8], first: usize, step: fn(usize) -> usize) -> Vec<(i64, &[u8])> {
+    let mut out = Vec::new();
+    let (mut rest, mut n, mut t) = (data, first.max(1), 0i64);
+    while !rest.is_empty() {
+        let k = n.min(rest.len());
+        out.push((t, &rest[..k]));
+        rest = &rest[k..];
+        t += 1_000;
+        n = step(n).max(1);
+    }
+    out
+}

@@ -70,7 +70,7 @@ mod tests {
         assert!(con.kept_by("#XMQTTEVT", &split_params("0,0")));
         assert!(!con.kept_by("#XMQTTEVT", &split_params("1,0")));
         let params = split_params("1,\"cid\",\"\",\"\",\"broker\",1883");
-        assert_eq!(promises_of("#XMQTTCON", Some(Form::Set), &params).count(), 1);
-        assert_eq!(promises_of("#XMQTTCON", Some(Form::Read), &params).count(), 0);
+        assert_eq!(promises_of("#XMQTTCON", Some(Form::Set), &params, None).count(), 1);
+        assert_eq!(promises_of("#XMQTTCON", Some(Form::Read), &params, None).count(), 0);
     }
 }

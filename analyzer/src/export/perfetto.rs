@@ -263,7 +263,7 @@ impl<W: Write> ExportSink for PerfettoWriter<W> {
             EventKind::Command { exchange, name, form, params, invalid, .. } => {
                 self.names.insert(*exchange, name.clone());
                 if invalid.is_none() {
-                    let new: Vec<_> = promises_of(name, *form, params)
+                    let new: Vec<_> = promises_of(name, *form, params, None)
                         .map(|p| OpenPromise {
                             exchange: *exchange,
                             promise: p,

@@ -160,6 +160,9 @@ impl Rules {
         let version = self.version.unwrap_or(SlmVersion::DEFAULT);
         let Some(spec) = table::command(&c.name).filter(|s| !s.exists_in(version)) else { return };
         let (Some((maj, min)), None) = (spec.since, spec.removed) else { return };
+        if (maj, min) == crate::slm::version::SERIAL_MODEM {
+            return; // a Serial Modem answer: the timeline takes the dialect from it
+        }
         self.contradicted(
             e,
             c,

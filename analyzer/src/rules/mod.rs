@@ -260,7 +260,7 @@ impl Rules {
                     });
                 }
                 if invalid.is_none() {
-                    for p in table::promises_of(name, *form, params) {
+                    for p in table::promises_of(name, *form, params, Some(version)) {
                         // A host that repeats a command whose URC is overdue has given up on it.
                         let (gave_up, keep): (Vec<Active>, Vec<Active>) = std::mem::take(&mut self.active)
                             .into_iter()
@@ -582,24 +582,9 @@ impl Rules {
                 "the line fails the SLM grammar check: it must start with AT and then +, % or # and a name (v2.1.x also rejects bytes before AT)".into()
             });
         }
-        if c.name == "#XCMNG" && matches!(result, FinalResult::Error) {
-            let op = c.params.first().and_then(Param::as_int);
-            let tag = c.params.get(1).and_then(Param::as_int);
-            if op == Some(1) && version.is_legacy() {
-                cause.push("#XCMNG list (op 1) is not supported before v2.6".into());
-            }
-            if tag.is_some_and(|t| t > 214_748_364) && version < SlmVersion::new(2, 6, 0) {
-                cause.push("native-TLS sec_tags above 214748364 are refused (the tag is stored as tag*10+type)".into());
-            }
-            if matches!(op, Some(0) | Some(3)) && active {
-                cause.push("writing or deleting credentials needs the modem offline (AT+CFUN=4 or 0); the modem's CME 518 shows as a plain ERROR".into());
-            }
-            if op == Some(2) && c.params.get(2).and_then(Param::as_int).is_some_and(|t| !matches!(t, 0 | 4)) {
-                cause.push("#XCMNG read supports only types 0 and 4".into());
-            }
-        }
-        if matches!(c.name.as_str(), "%CMNG" | "%KEYGEN") && matches!(result, FinalResult::Error) {
-            cause.push("with AT+CMEE=0 the modem hides the reason; AT+CMEE=1 shows the +CME ERROR code".into());
+        if matches!(result, FinalResult::Error) {
+            let ctx = slm::causes::Context { params: &c.params, version, modem_active: active };
+            cause.extend(slm::causes::of_error(&c.name, &ctx).map(|k| k.text.to_string()));
         }
         let mut message = format!("{} failed: {result}", c.line);
         if let Some(m) = &meaning {

@@ -64,8 +64,8 @@ impl Rules {
         for l in &listed {
             self.modem_creds.entry(l.tag).or_default().insert(l.ty);
         }
-        if self.version.unwrap_or(SlmVersion::DEFAULT) >= SlmVersion::new(2, 6, 0) {
-            return; // no modem mapping from v2.6 on
+        if !self.version.unwrap_or(SlmVersion::DEFAULT).maps_native_tls_tags() {
+            return;
         }
         for l in &listed {
             let (tag, ty) = (l.tag, l.ty);

@@ -3,7 +3,16 @@
 //!
 //! [`crate::meaning`] turns raw values into words with this knowledge.
 
+pub mod causes;
+pub mod commands;
+pub mod datamode;
+pub mod fields;
+pub mod modem_tls;
+pub mod payloads;
+pub mod promises;
+pub mod secrets;
 pub mod table;
+pub mod urcs;
 pub mod version;
 
 pub use version::SlmVersion;

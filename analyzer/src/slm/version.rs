@@ -55,10 +55,36 @@ impl SlmVersion {
         self.sm || (self.major, self.minor) >= (2, 2)
     }
 
+    /// A native-TLS build keeps `#XCMNG` credentials in modem storage under sec_tag `S*10+T`
+    /// (v2.1–v2.5); from v2.6 they live in the SLM's own settings.
+    pub fn maps_native_tls_tags(self) -> bool {
+        !self.sm && (self.major, self.minor) < (2, 6)
+    }
+
+    /// `#XDATAMODE: 0` is printed even after a failed send: v2.1.x's generic quit path always
+    /// passes 0 (from v2.2 a failure is negative).
+    pub fn datamode_zero_hides_failure(self) -> bool {
+        !self.sm && (self.major, self.minor) < (2, 2)
+    }
+
     /// An empty command line is answered with `ERROR` (v2.1.x–v2.4.x).
     pub fn empty_line_is_error(self) -> bool {
         !self.sm && (self.major, self.minor) < (2, 5)
     }
+}
+
+/// An SLM release as `(major, minor)` of its NCS version, for `since`/`removed` gates.
+pub type Release = (u16, u16);
+
+/// The Serial Modem (the SLM's successor, with its own version numbers) as a release gate: later
+/// than every SLM release, so it has what the SLM added and lacks what the SLM removed, and
+/// `since: Some(SERIAL_MODEM)` marks what only the Serial Modem has.
+pub const SERIAL_MODEM: Release = (u16::MAX, u16::MAX);
+
+/// Whether SLM `v` is at or after `since` and before `removed`.
+pub fn in_releases(v: SlmVersion, since: Option<Release>, removed: Option<Release>) -> bool {
+    let at = if v.sm { SERIAL_MODEM } else { (v.major, v.minor) };
+    since.is_none_or(|s| at >= s) && removed.is_none_or(|r| at < r)
 }
 
 impl std::fmt::Display for SlmVersion {

@@ -36,7 +36,7 @@ pub use event::{Bytes, Event, EventKind, ExchangeStatus, ResetInfo};
 use crate::at::framer::{HostFramer, HostLine, ModemFramer, ModemUnit, Terminator};
 use crate::at::grammar::{self, Command, FinalResult, Form, ModemLine, Param};
 use crate::chunk::{Body, Chunk, Dir, Record};
-use crate::slm::SlmVersion;
+use crate::slm::{payloads, SlmVersion};
 
 /// Largest payload a header may announce before it is taken for a corrupt line.
 const MAX_ANNOUNCED: usize = 1 << 20;

@@ -116,7 +116,7 @@ impl TimelineBuilder {
     pub(super) fn modem_line(&mut self, t0: i64, t1: i64, text: Vec<u8>, raw: Vec<u8>, lead: usize) {
         // `Ready` at the end of a line, garbage allowed before it: a reset.
         if is_ready(&text) {
-            let trailer_may_follow = self.http_active || (self.version.is_legacy() && self.proxy_open);
+            let trailer_may_follow = self.http_active || (payloads::proxy_data_trails(self.version) && self.proxy_open);
             if self.pending.is_empty() && self.data.is_none() && trailer_may_follow {
                 // An HTTP response (every version) and v2.1.x/v2.2.x proxy data come before their
                 // `#XHTTPCRSP`/`#XTCPDATA` trailer and may hold a `Ready` line of their own: the
@@ -143,7 +143,7 @@ impl TimelineBuilder {
         // A `+CMT`/`+CDS` header announces the next line only.
         let pdu_follows = std::mem::take(&mut self.pdu_follows);
         self.pdu_follows = pdu_follows.filter(|_| matches!(parsed, ModemLine::Text));
-        let holding = self.pending.is_empty() && (self.version.is_legacy() || self.http_active);
+        let holding = self.pending.is_empty() && (payloads::proxy_data_trails(self.version) || self.http_active);
         match parsed {
             ModemLine::Final(r) => {
                 if self.pending.is_empty() && holding {
@@ -298,9 +298,8 @@ impl TimelineBuilder {
         if let Some(open) = self.pending.front_mut().filter(|_| answers) {
             open.infos += 1;
         }
-        let int = |i: usize| params.get(i).and_then(Param::as_int);
-        let first_int = int(0);
-        let second_int = int(1);
+        let params_ints: Vec<Option<i64>> = params.iter().map(Param::as_int).collect();
+        let first_int = params_ints.first().copied().flatten();
         let state = params.last().and_then(Param::as_text).map(str::to_string);
         let kind = match exchange {
             Some(ex) => EventKind::Info { exchange: ex, name: Some(name.clone()), params, line: Bytes(line) },
@@ -313,39 +312,12 @@ impl TimelineBuilder {
             self.flush_data_payload(Dir::Modem);
         }
         self.emit(t0, t1, Some(Dir::Modem), kind);
-        let announced =
-            |n: Option<i64>| n.and_then(|n| usize::try_from(n).ok()).filter(|&n| n > 0 && n <= MAX_ANNOUNCED);
+        if let Some(a) = payloads::announcer(&name, self.version)
+            .filter(|a| a.place == payloads::Place::After && (exchange.is_some() || !a.answer_only))
+        {
+            self.expect_parts(a, &params_ints, exchange.filter(|_| a.answer_only));
+        }
         match name.as_str() {
-            "#XRECV" | "#XRECVFROM" if exchange.is_some() => {
-                if let Some(n) = announced(first_int) {
-                    self.expect.push_back(Expect::Payload {
-                        n,
-                        owner: if name == "#XRECV" { "#XRECV" } else { "#XRECVFROM" },
-                        exchange,
-                    });
-                }
-            }
-            "#XTCPDATA" | "#XUDPDATA" if !self.version.is_legacy() => {
-                if let Some(n) = announced(first_int) {
-                    let owner = if name == "#XTCPDATA" { "#XTCPDATA" } else { "#XUDPDATA" };
-                    self.expect.push_back(Expect::Payload { n, owner, exchange: None });
-                }
-            }
-            "#XMQTTMSG" => {
-                let size = |v: Option<i64>| v.and_then(|n| usize::try_from(n).ok()).filter(|&n| n <= MAX_ANNOUNCED);
-                if let (Some(tl), Some(pl)) = (size(first_int), size(second_int)) {
-                    {
-                        if tl > 0 {
-                            self.expect.push_back(Expect::Payload { n: tl, owner: "#XMQTTMSG topic", exchange: None });
-                        }
-                        self.expect.push_back(Expect::CrLf);
-                        if pl > 0 {
-                            self.expect.push_back(Expect::Payload { n: pl, owner: "#XMQTTMSG", exchange: None });
-                        }
-                        self.expect.push_back(Expect::CrLf);
-                    }
-                }
-            }
             "#XDATAMODE" if self.data.is_some() => self.end_data_mode(Some(t0), first_int),
             "+CMT" | "+CDS" if exchange.is_none() => self.pdu_follows = Some(name.clone()),
             "#XTCPCLI" | "#XTCPSVR" | "#XUDPCLI" | "#XUDPSVR" => {
@@ -366,6 +338,24 @@ impl TimelineBuilder {
                 _ => {}
             },
             _ => {}
+        }
+    }
+
+    /// Expects the payload parts line `a` announces, counted by its parameters `ints`.
+    fn expect_parts(&mut self, a: &payloads::Announcer, ints: &[Option<i64>], exchange: Option<u32>) {
+        let size = |p: &payloads::Part| {
+            ints.get(p.count).copied().flatten().and_then(|n| usize::try_from(n).ok()).filter(|&n| n <= MAX_ANNOUNCED)
+        };
+        let Some(sizes) = a.parts.iter().map(size).collect::<Option<Vec<usize>>>() else {
+            return;
+        };
+        for (part, n) in a.parts.iter().zip(sizes) {
+            if n > 0 {
+                self.expect.push_back(Expect::Payload { n, owner: part.owner, exchange });
+            }
+            if part.crlf_after {
+                self.expect.push_back(Expect::CrLf);
+            }
         }
     }
 

@@ -8,16 +8,17 @@ impl TimelineBuilder {
     /// A v2.1.x `#XTCPDATA`/`#XUDPDATA`, or any `#XHTTPCRSP`: claims the held bytes before it.
     pub(super) fn trailer(&mut self, name: &str, params: &[Param], lead: &[u8]) -> bool {
         let int = |i: usize| params.get(i).and_then(Param::as_int);
-        let is_trailer = match name {
-            "#XTCPDATA" | "#XUDPDATA" => self.version.is_legacy(),
-            // `#XHTTPCRSP: 0,<negative errno>` is the remote closing early, not a trailer.
-            "#XHTTPCRSP" => int(0) != Some(0) || matches!(int(1), Some(0 | 1)),
-            _ => false,
+        let Some(part) = payloads::announcer(name, self.version)
+            .filter(|a| a.place == payloads::Place::Before)
+            .and_then(|a| a.parts.first())
+        else {
+            return false;
         };
-        if !is_trailer {
+        // `#XHTTPCRSP: 0,<negative errno>` is the remote closing early, not a trailer.
+        if name == "#XHTTPCRSP" && int(0) == Some(0) && !matches!(int(1), Some(0 | 1)) {
             return false;
         }
-        let Some(n) = int(0) else {
+        let Some(n) = int(part.count) else {
             return false;
         };
         let last = int(1);
@@ -74,11 +75,7 @@ impl TimelineBuilder {
         }
         let t_first = times.iter().rev().find(|(off, _, _)| *off <= cut).map(|t| t.1).unwrap_or(0);
         let t_last = times.last().map(|t| t.2).unwrap_or(t_first);
-        let owner = match name {
-            "#XTCPDATA" => "#XTCPDATA",
-            "#XUDPDATA" => "#XUDPDATA",
-            _ => "#XHTTPCRSP",
-        };
+        let owner = part.owner;
         if !payload.is_empty() {
             let len = payload.len();
             self.emit(
