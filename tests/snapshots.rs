@@ -32,7 +32,10 @@ fn every_bundled_trace_decodes_to_its_reviewed_transcript() {
         settings.set_input_file(trace);
         let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let (transcript, _) = capture::open_records(trace, &ImportOptions::default())
-                .and_then(|records| transcript_of(records, trace, Options::default()))
+                .and_then(|records| {
+                    let log = atscope_analyzer::log::open_beside(trace)?;
+                    transcript_of(records, log, trace, Options::default())
+                })
                 .unwrap_or_else(|e| panic!("{}: {e}", trace.display()));
             settings.bind(|| insta::assert_snapshot!(name, transcript));
         }));

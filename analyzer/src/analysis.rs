@@ -15,6 +15,8 @@
 //! assert_eq!(a.summary().findings[2], 3); // reset, missing final result, missing #XMQTTEVT: 1
 //! ```
 
+mod log;
+
 use crate::chunk::Record;
 use crate::finding::Finding;
 use crate::redact::redact_event;
@@ -51,6 +53,10 @@ pub struct Analysis {
     seq: u64,
     summary: Summary,
     pending: Vec<Event>,
+    /// The SLM's own log, when one was given ([`Analysis::attach_log`]).
+    log: Option<log::LogFeed>,
+    /// The latest UART time seen (log lines go out up to it).
+    log_clock: i64,
 }
 
 impl Analysis {
@@ -64,7 +70,57 @@ impl Analysis {
             seq: 0,
             summary: Summary::default(),
             pending: Vec::new(),
+            log: None,
+            log_clock: i64::MIN,
         }
+    }
+
+    /// Reads the SLM's own log beside the UART: `items` are its lines (from
+    /// [`crate::log::segment::Reader`] over the file, pulled as the UART's time reaches them);
+    /// `forced_offset_ns` is `--log-offset` (the log's uptime 0 at that time of the capture).
+    /// Call before the first record.
+    pub fn attach_log(
+        &mut self,
+        items: Box<dyn Iterator<Item = crate::log::segment::Item> + Send>,
+        forced_offset_ns: Option<i64>,
+    ) {
+        self.log = Some(log::LogFeed::new(items, forced_offset_ns, self.redact));
+    }
+
+    /// Hands out the log lines placed at or before `t` (all that are left when `t` is `None`).
+    fn drain_log(&mut self, t: Option<i64>, sink: &mut dyn FnMut(&Event)) {
+        let Some(mut feed) = self.log.take() else { return };
+        loop {
+            let next = match t {
+                Some(t) => feed.aligner.next_before(t),
+                None => feed.aligner.next_at_end(),
+            };
+            let Some((at, item)) = next else { break };
+            let entry = feed.entry(item, self.seq);
+            let e =
+                Event { seq: self.seq, t_ns: at, end_ns: at, dir: None, meaning: None, kind: EventKind::Log(entry) };
+            self.seq += 1;
+            let version = self.builder.version();
+            let findings = self.rules.observe(&e, version, self.builder.version_known());
+            self.summary.add(&e);
+            sink(&e);
+            for (t0, t1, f) in findings {
+                self.emit_finding(t0, t1, f, sink);
+            }
+            for (r, events) in feed.reports(false) {
+                for (t0, t1, f) in self.rules.log_alignment(&r, events) {
+                    self.emit_finding(t0, t1, f, sink);
+                }
+            }
+        }
+        if t.is_none() {
+            for (r, events) in feed.reports(true) {
+                for (t0, t1, f) in self.rules.log_alignment(&r, events) {
+                    self.emit_finding(t0, t1, f, sink);
+                }
+            }
+        }
+        self.log = Some(feed);
     }
 
     /// Feeds one record; `sink` gets every event that became ready.
@@ -83,6 +139,7 @@ impl Analysis {
     pub fn finish(&mut self, sink: &mut dyn FnMut(&Event)) {
         self.builder.finish();
         self.drain(sink);
+        self.drain_log(None, sink);
         let findings = self.rules.finish();
         for (t0, t1, f) in findings {
             self.emit_finding(t0, t1, f, sink);
@@ -95,6 +152,12 @@ impl Analysis {
         let version = self.builder.version();
         let mut batch = std::mem::take(&mut self.pending);
         for mut e in batch.drain(..) {
+            if let Some(feed) = self.log.as_mut() {
+                // Log lines placed before this event go out first; a Ready places its boot.
+                feed.see(&e);
+                self.log_clock = self.log_clock.max(e.t_ns);
+                self.drain_log(Some(self.log_clock), sink);
+            }
             e.seq = self.seq;
             self.seq += 1;
             if self.meanings {

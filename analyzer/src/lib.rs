@@ -34,6 +34,7 @@ pub mod diff;
 pub mod export;
 pub mod finding;
 pub mod lines;
+pub mod log;
 pub mod meaning;
 pub mod output;
 pub mod ppp;

@@ -86,6 +86,9 @@ pub struct DecodeArgs {
     pub fail_on: Option<String>,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+    /// The SLM's own log.
+    #[command(flatten)]
+    pub log: super::log_args::LogArgs,
     /// UART settings for waveform captures (.sal, .sr, Saleae binary/raw CSV, VCD).
     #[command(flatten)]
     pub uart: super::uart_args::UartArgs,
@@ -106,6 +109,7 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let printer = TextPrinter { color };
     let mut analysis = Analysis::new(analysis_opts);
+    args.log.attach(&mut analysis)?;
     let mut io_err: Option<std::io::Error> = if args.json { write_header(&mut out).err() } else { None };
     let (json, only_findings) = (args.json, args.findings);
     // One line buffer for the whole run: an event's line is rendered into it, then written.

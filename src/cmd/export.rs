@@ -86,6 +86,9 @@ pub struct ExportArgs {
     pub modem: Option<String>,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+    /// The SLM's own log (pcapng: a second interface; Perfetto: a log track; CSV: `log` rows).
+    #[command(flatten)]
+    pub log: super::log_args::LogArgs,
 }
 
 /// Runs `atscope export`.
@@ -187,6 +190,7 @@ fn run_events(args: &ExportArgs, format: ExportFormat) -> Result<ExitCode> {
         ExportFormat::Sr => unreachable!("sr is rendered from records"),
     };
     let mut analysis = Analysis::new(opts);
+    args.log.attach(&mut analysis)?;
     let mut io_err: Option<std::io::Error> = None;
     let mut feed = |e: &Event| {
         if io_err.is_none() {

@@ -7,6 +7,7 @@ pub mod export;
 pub mod firmware;
 pub mod import;
 pub mod live;
+pub mod log_args;
 pub mod logic;
 pub mod ports;
 pub mod record;

@@ -11,10 +11,13 @@
   const MAX_SCROLL_PX = 4e6; // beyond this the transcript scrolls proportionally
   const GUTTER = 64; // lane label width on the timeline, px
   const RULER = 22;
+  // A log line that starts a crash dump (Zephyr's fault, fatal-error and assertion texts).
+  const CRASH_TEXT = /^(\*{5} .* \*{5}|>>> ZEPHYR FATAL ERROR|ASSERTION FAIL)/;
   const LANES = [
     { key: 'findings', label: 'findings', h: 34 },
     { key: 'host', label: 'host', h: 58 },
     { key: 'modem', label: 'modem', h: 58 },
+    { key: 'log', label: 'log', h: 40 }, // the SLM's own log, when the trace has one
   ];
   const COLORS = {
     ok: '#2f6fb3', error: '#cc2b2b', aborted: '#8e1b1b', open: '#d98e04',
@@ -32,7 +35,7 @@
     live: null,
   };
   // Exposed for tests and the benchmark: what was drawn, and when the first draw happened.
-  const stats = { draws: 0, firstDrawMs: null, drawn: { findings: 0, host: 0, modem: 0 }, buckets: 0, lastError: null };
+  const stats = { draws: 0, firstDrawMs: null, drawn: { findings: 0, host: 0, modem: 0, log: 0 }, crashes: 0, buckets: 0, lastError: null };
   window.atscope = { stats, state: S };
 
   const el = (tag, cls, text) => {
@@ -324,7 +327,8 @@
     ctx.fillStyle = COLORS.label;
     ctx.fillText(dur(span), 4, RULER / 2);
     hits = [];
-    stats.drawn = { findings: 0, host: 0, modem: 0 };
+    stats.drawn = { findings: 0, host: 0, modem: 0, log: 0 };
+    stats.crashes = 0;
     stats.buckets = 0;
     if (!S.win) return;
     ctx.save();
@@ -375,6 +379,7 @@
   function itemColor(it) {
     if (it.type === 'exchange') return COLORS[it.status] || COLORS.ok;
     if (it.type === 'finding') return COLORS.sev[it.level];
+    if (it.type === 'log') return it.level >= 3 ? COLORS.error : it.level === 2 ? COLORS.open : COLORS.text;
     if (it.type === 'final') return it.status === 'error' ? COLORS.error : COLORS.final;
     return COLORS[it.type] || '#555';
   }
@@ -382,6 +387,7 @@
   function drawItems(ctx, items, key, y, hgt, X, w) {
     const mid = y + hgt / 2;
     const labels = []; // drawn after the shapes, left to right, without overlaps
+    let lastCrash = -Infinity; // the lines of one crash dump get one marker
     const sorted = key === 'modem' ? items.slice().sort((a, b) => (a.type === 'reset') - (b.type === 'reset')) : items;
     for (const it of sorted) {
       const x0 = X(it.t), x1 = X(it.end);
@@ -427,8 +433,20 @@
         ctx.font = '11px system-ui, sans-serif';
         if (selected) { ctx.strokeStyle = COLORS.sel; ctx.lineWidth = 3; ctx.strokeRect(x0 - 7, top, 14, y + hgt - top); ctx.lineWidth = 1; }
         box = [x0 - 6, x0 + 6, top, y + hgt];
+      } else if (it.type === 'log' && CRASH_TEXT.test(it.label) && !(it.t - lastCrash < 1e9)) {
+        // The crash marker, at the dump's first line: a red flag in the log lane, with the word.
+        lastCrash = it.t;
+        ctx.fillStyle = COLORS.error;
+        ctx.fillRect(x0 - 1, y + 3, 3, hgt - 6);
+        ctx.beginPath(); ctx.moveTo(x0 + 2, y + 3); ctx.lineTo(x0 + 14, y + 8); ctx.lineTo(x0 + 2, y + 13); ctx.closePath(); ctx.fill();
+        ctx.font = 'bold 11px system-ui, sans-serif';
+        ctx.fillText('CRASH', x0 + 5, y + hgt - 8);
+        ctx.font = '11px system-ui, sans-serif';
+        if (selected) { ctx.strokeStyle = COLORS.sel; ctx.lineWidth = 3; ctx.strokeRect(x0 - 4, y + 1, 20, hgt - 2); ctx.lineWidth = 1; }
+        box = [x0 - 4, x0 + 16, y + 1, y + hgt - 1];
+        stats.crashes++;
       } else {
-        const tall = it.type === 'urc' || it.type === 'garbage' || it.type === 'condition' || it.type === 'text';
+        const tall = it.type === 'urc' || it.type === 'garbage' || it.type === 'condition' || it.type === 'text' || (it.type === 'log' && it.level >= 2);
         const th = tall ? 30 : 16;
         ctx.strokeStyle = c; ctx.lineWidth = tall ? 2 : 1.5;
         ctx.beginPath(); ctx.moveTo(x0, mid + th / 2); ctx.lineTo(x0, mid - th / 2); ctx.stroke();
@@ -695,6 +713,8 @@
       ['latency', d.latency_ns !== null ? dur(d.latency_ns) : ''],
       ['exchange', d.row.exchange !== undefined ? `#${d.row.exchange}` : ''],
       ['status', ev.status || (ev.result ? (ev.result.code + (ev.result.n !== undefined ? ' ' + ev.result.n : '')) : '')],
+      ['log level', ev.type === 'log' ? ev.level : ''], ['module', ev.type === 'log' ? (ev.module || '') : ''],
+      ['uptime', ev.type === 'log' ? `${secs(ev.uptime_ns)} s (boot ${ev.segment})` : ''],
       ['seq', String(ev.seq)],
     ]));
     body.appendChild(el('h4', null, 'Meaning'));

@@ -237,7 +237,7 @@ pub fn row_out(e: &Event) -> RowOut {
         seq: e.seq,
         t: store::row_time(e),
         end: e.end_ns,
-        dir: e.dir.map(|d| d.as_str()),
+        dir: e.speaker(),
         kind: e.kind.type_name(),
         tag: render::tag(e),
         text: render::row_text(e),

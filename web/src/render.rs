@@ -38,6 +38,7 @@ pub fn label(e: &Event) -> String {
         EventKind::Condition { cond } => format!("{} error", cond.as_str()),
         EventKind::Mark { text } => clip(escape(text.as_bytes()), 40),
         EventKind::Finding(f) => f.id.clone(),
+        EventKind::Log(l) => clip(escape(l.text.as_bytes()), 40),
     }
 }
 
@@ -83,6 +84,13 @@ pub fn tag(e: &Event) -> &'static str {
             atscope_analyzer::finding::Severity::Error => "ERR!",
             atscope_analyzer::finding::Severity::Warning => "WARN",
             atscope_analyzer::finding::Severity::Note => "NOTE",
+        },
+        EventKind::Log(l) => match l.level {
+            atscope_analyzer::log::Level::Err => "ERR",
+            atscope_analyzer::log::Level::Wrn => "WRN",
+            atscope_analyzer::log::Level::Inf => "INF",
+            atscope_analyzer::log::Level::Dbg => "DBG",
+            atscope_analyzer::log::Level::Unknown => "LOG",
         },
         EventKind::Exchange { status: ExchangeStatus::Open, .. } => "OPEN",
         EventKind::Exchange { status: ExchangeStatus::TimedOut, .. } => "TIMEO",

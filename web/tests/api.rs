@@ -103,7 +103,7 @@ async fn the_trace_list_has_names_durations_and_counts() {
     assert_eq!(status, StatusCode::OK);
     let traces = v["traces"].as_array().unwrap();
     let bundled = count_traces(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../traces"));
-    assert_eq!(traces.len(), bundled + 3, "the bundled traces + many + with-findings + hostile");
+    assert_eq!(traces.len(), bundled + 4, "the bundled traces + many + with-findings + with-log + hostile");
     let t = traces.iter().find(|t| t["id"] == "mqtt-disconnect-reset").unwrap();
     assert_eq!(t["name"], "slm-2.1.2/mqtt-disconnect-reset.atrace");
     assert_eq!(t["exchanges"], 10);
@@ -160,6 +160,27 @@ async fn a_window_gives_items_per_lane_with_spans_for_exchanges() {
     let items = v["lanes"]["host"]["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["exchange"], 7);
+}
+
+#[tokio::test]
+async fn the_slms_log_has_its_own_lane_and_rows() {
+    let st = common::state();
+    let (status, v) = get(&st, "/api/v1/traces/with-log/events?px=800").await;
+    assert_eq!(status, StatusCode::OK);
+    let log = v["lanes"]["log"]["items"].as_array().unwrap();
+    assert_eq!(log.len(), 9, "one item per log line");
+    assert!(log.iter().all(|i| i["type"] == "log"));
+    let fault = log.iter().find(|i| i["label"] == "***** BUS FAULT *****").unwrap();
+    assert_eq!((fault["level"].as_u64(), fault["t"].as_i64()), (Some(3), Some(23_150_000_000)));
+    assert_eq!(log.iter().find(|i| i["label"] == "keepalive").unwrap()["level"], 2);
+    // The other lanes hold no log line.
+    for lane in ["findings", "host", "modem"] {
+        assert!(v["lanes"][lane]["items"].as_array().unwrap().iter().all(|i| i["type"] != "log"), "{lane}");
+    }
+    let (_, v) = get(&st, "/api/v1/traces/with-log/rows?limit=200").await;
+    let rows = v["rows"].as_array().unwrap();
+    let r = rows.iter().find(|r| r["text"] == "os: ***** BUS FAULT *****").expect("a transcript row");
+    assert_eq!((r["dir"].as_str(), r["tag"].as_str()), (Some("log"), Some("ERR")));
 }
 
 #[tokio::test]

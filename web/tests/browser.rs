@@ -225,6 +225,26 @@ async fn the_viewer_works_in_a_real_browser() {
     let total = b.js("return window.atscope.state.rows.total", json!([])).await;
     assert_eq!(total, 5000);
 
+    // The SLM's log: its own lane with a crash marker, rows in the transcript, the crash's
+    // finding in the detail of its line.
+    open(&b, &url, "with-log").await;
+    b.wait("window.atscope.stats.drawn.log === 9", 10, "the log lane's nine lines").await;
+    assert_eq!(b.js("return window.atscope.stats.crashes", json!([])).await, 1, "one crash marker");
+    let log_rows = b.js("return document.querySelectorAll('#rows-body .c-dir.dir-log').length", json!([])).await;
+    assert!(log_rows.as_u64().unwrap() >= 1, "log rows in the transcript: {log_rows}");
+    let fault = common::with_log()
+        .into_iter()
+        .find(|e| matches!(&e.kind, atscope_analyzer::timeline::EventKind::Log(l) if l.text == "***** BUS FAULT *****"))
+        .unwrap();
+    b.goto("about:blank").await;
+    b.goto(&format!("{url}#trace=with-log&sel={}", fault.seq)).await;
+    b.wait("document.getElementById('detail-body').textContent.includes('slm.crash')", 20, "the crash in the detail")
+        .await;
+    let detail = b.js("return document.getElementById('detail-body').textContent", json!([])).await;
+    let detail = detail.as_str().unwrap();
+    assert!(detail.contains("BUS FAULT in mqtt_thread, PC 0x0002a8c4"), "{detail}");
+    assert!(detail.contains("log level") && detail.contains("23.450"), "{detail}");
+
     // The README screenshot: the real trace, a reset selected.
     if let Some(path) = std::env::var_os("ATSCOPE_SCREENSHOT") {
         screenshot(&b, &url, std::path::Path::new(&path)).await;

@@ -26,16 +26,21 @@ use crate::capture::CaptureError;
 use crate::report::transcript::Transcript;
 use crate::report::Summary;
 
-/// Decodes a capture's records and gives its transcript to `line`, one line (without its `\n`)
-/// at a time; its summary. `file` is the capture's path, written `<file>` in the import's
-/// warnings so that a transcript does not depend on where the trace lies.
+/// Decodes a capture's records (and the SLM's own log beside it, if given: its lines are in the
+/// transcript) and gives its transcript to `line`, one line (without its `\n`) at a time; its
+/// summary. `file` is the capture's path, written `<file>` in the import's warnings so that a
+/// transcript does not depend on where the trace lies.
 pub fn transcribe(
     mut records: Assigned,
+    log: Option<crate::log::Lines>,
     file: &Path,
     opts: Options,
     mut line: impl FnMut(&str),
 ) -> Result<Summary, CaptureError> {
     let mut a = Analysis::new(opts);
+    if let Some(log) = log {
+        a.attach_log(log, None);
+    }
     let mut t = Transcript::default();
     let mut sink = |e: &crate::timeline::Event| {
         if let Some(l) = t.lines(e) {
@@ -58,9 +63,14 @@ pub fn transcribe(
 }
 
 /// The whole transcript of a capture's records and its summary ([`transcribe`]).
-pub fn transcript_of(records: Assigned, file: &Path, opts: Options) -> Result<(String, Summary), CaptureError> {
+pub fn transcript_of(
+    records: Assigned,
+    log: Option<crate::log::Lines>,
+    file: &Path,
+    opts: Options,
+) -> Result<(String, Summary), CaptureError> {
     let mut out = String::new();
-    let summary = transcribe(records, file, opts, |l| {
+    let summary = transcribe(records, log, file, opts, |l| {
         out.push_str(l);
         out.push('\n');
     })?;

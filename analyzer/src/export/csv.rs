@@ -9,7 +9,8 @@
 //!   finding id; `text` the line as on the wire (control bytes escaped as in the text report,
 //!   `\r`, `\xNN`), a payload's bytes, or the finding's message.
 //! * `latency_ms` (three decimals) is set on `final` and `exchange` rows.
-//! * `finding_id` and `severity` are set on `finding` rows only.
+//! * `finding_id` is set on `finding` rows only; `severity` on `finding` rows, and on `log` rows
+//!   (`dir` `log`: a line of the SLM's own log, `name` its module) it holds the log level.
 //!
 //! Fields are quoted per RFC 4180 when they hold a comma, a quote or a line break; rows end in
 //! CRLF as RFC 4180 says. Values are written as they are: a spreadsheet that treats a leading
@@ -72,6 +73,9 @@ fn cells(e: &Event) -> [String; 5] {
             [c, none(), none(), none(), none()]
         }
         EventKind::Mark { text } => [none(), text.clone(), none(), none(), none()],
+        EventKind::Log(l) => {
+            [l.module.clone().unwrap_or_default(), l.text.clone(), none(), none(), l.level.as_str().into()]
+        }
         EventKind::Exchange { name, line, status, latency_ns, .. } => {
             let status = serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_string));
             let name = if name.is_empty() { status.unwrap_or_default() } else { name.clone() };
@@ -101,7 +105,7 @@ fn write_row<'a, W: Write>(out: &mut W, fields: impl Iterator<Item = &'a str>) -
 
 impl<W: Write> ExportSink for CsvWriter<W> {
     fn event(&mut self, e: &Event) -> io::Result<()> {
-        let dir = e.dir.map(|d| d.as_str()).unwrap_or("");
+        let dir = e.speaker().unwrap_or("");
         let [name, text, latency, id, severity] = cells(e);
         let row = [
             e.seq.to_string(),

@@ -14,11 +14,14 @@
 //!   is `\r\n<line>\r\n` as the SLM frames it; a reset is the glitch bytes then `Ready\r\n`;
 //!   payloads and garbage are their bytes. One packet per line, not per UART chunk or byte.
 //! * **Direction** twice over: one interface per side (`host` = 0, `modem` = 1, `findings` = 2,
-//!   for comment-only packets) and the EPB flags' direction bits (host = outbound, modem =
+//!   for comment-only packets, `log` = 3) and the EPB flags' direction bits (host = outbound, modem =
 //!   inbound: the capture is seen from the host's side of the link).
 //! * **Time**: `if_tsresol` = 9, so timestamps are integer nanoseconds since the Unix epoch:
 //!   the trace's `meta.started` (RFC 3339) plus the event's offset, or the offset alone (from
 //!   1970-01-01) when the trace has no start time.
+//! * **The SLM's own log** (`--log`) is a fourth interface, `log` (3): one packet per log line,
+//!   dissected by Wireshark's `data-text-lines` as `<level> module: text\n` (printk lines as
+//!   they are), at the line's aligned time. A finding about a log line (a crash) is a comment on it.
 //! * **Findings** become `opt_comment`s (`atscope warning slm.reset.unexpected: …`) of the
 //!   packet they concern (the first of the finding's events that is a packet; an exchange's
 //!   summary stands for its command line). Packets are held back in a window of
@@ -44,6 +47,7 @@ pub const LINKTYPE_UPPER_PDU: u16 = 252;
 const IF_HOST: u32 = 0;
 const IF_MODEM: u32 = 1;
 const IF_FINDINGS: u32 = 2;
+const IF_LOG: u32 = 3;
 
 const TAG_END: u16 = 0;
 const TAG_DISSECTOR_NAME: u16 = 12;
@@ -184,6 +188,7 @@ impl<W: Write> PcapngWriter<W> {
             ("host", "AT commands and data sent by the host MCU (DTE)"),
             ("modem", "lines and data sent by the nRF9160 SLM (DCE)"),
             ("findings", "atscope findings about no single packet"),
+            ("log", "lines of the SLM's own log (Zephyr logging), placed on the UART's time axis"),
         ] {
             let mut idb = Vec::new();
             idb.extend_from_slice(&LINKTYPE_UPPER_PDU.to_le_bytes());
@@ -283,6 +288,15 @@ impl<W: Write> ExportSink for PcapngWriter<W> {
                 }
             }
             _ => {}
+        }
+        if let EventKind::Log(l) = &e.kind {
+            let mut data = pdu_header("data-text-lines", None);
+            if let Some(m) = &l.module {
+                data.extend_from_slice(format!("<{}> {m}: ", l.level.as_str()).as_bytes());
+            }
+            data.extend_from_slice(l.text.as_bytes());
+            data.push(b'\n');
+            return self.hold(Packet { seq: e.seq, iface: IF_LOG, t_ns: e.t_ns, data, comments: Vec::new() });
         }
         let Some((dissector, bytes)) = wire(e, &self.terminator) else { return Ok(()) };
         let iface = if e.dir == Some(Dir::Host) { IF_HOST } else { IF_MODEM };

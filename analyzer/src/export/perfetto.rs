@@ -27,6 +27,9 @@
 //!   (`flow_no_enclosing_slice`); a finish without `bp` binds to the next slice on its track,
 //!   which 1 ns later is the URC. A flow is written only once both ends are known, so every
 //!   start has its finish.
+//! * **The SLM's log** (`--log`): each line is an instant on the `log` track (tid 4, drawn
+//!   between the modem and the findings), named `<level> module: text`, with level, module,
+//!   segment and uptime as `args`.
 //! * **Findings** are instant events on the `findings` track named by their message, with id,
 //!   severity, help and the `seq` of the events they concern as `args`.
 //!
@@ -53,6 +56,8 @@ pub const TID_HOST: u32 = 1;
 pub const TID_MODEM: u32 = 2;
 /// The findings track.
 pub const TID_FINDINGS: u32 = 3;
+/// The SLM's own log (`--log`): one instant per line, named `level module: text`.
+pub const TID_LOG: u32 = 4;
 /// Extra exchange tracks are `TID_OVERLAP + n`.
 pub const TID_OVERLAP: u32 = 100;
 
@@ -128,7 +133,8 @@ impl<W: Write> PerfettoWriter<W> {
             stats: PerfettoStats::default(),
         };
         w.put(&json!({"ph": "M", "name": "process_name", "pid": PID, "tid": 0, "ts": 0, "args": {"name": opts.process_name}}))?;
-        for (tid, name, order) in [(TID_HOST, "host", 0), (TID_MODEM, "modem", 1000), (TID_FINDINGS, "findings", 1001)]
+        for (tid, name, order) in
+            [(TID_HOST, "host", 0), (TID_MODEM, "modem", 1000), (TID_FINDINGS, "findings", 1001), (TID_LOG, "log", 999)]
         {
             w.thread_meta(tid, name, order)?;
         }
@@ -320,6 +326,14 @@ impl<W: Write> ExportSink for PerfettoWriter<W> {
             EventKind::Finding(f) => {
                 let args = json!({"id": f.id, "severity": f.severity, "help": f.help, "events": f.events});
                 self.instant(TID_FINDINGS, e.t_ns, &f.message, "finding", args)
+            }
+            EventKind::Log(l) => {
+                let name = match &l.module {
+                    Some(m) => format!("<{}> {m}: {}", l.level.as_str(), l.text),
+                    None => l.text.clone(),
+                };
+                let args = json!({"level": l.level, "module": l.module, "text": l.text, "segment": l.segment, "uptime_ns": l.uptime_ns});
+                self.instant(TID_LOG, e.t_ns, &name, "log", args)
             }
         }
     }

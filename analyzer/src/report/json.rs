@@ -14,7 +14,7 @@
 //! |---|---|---|
 //! | `seq` | integer | emission order, from 0 |
 //! | `t`, `end` | integer | start and end, nanoseconds since the capture start |
-//! | `dir` | `"host"` \| `"modem"` | the speaker (absent for exchanges, data mode, findings, marks) |
+//! | `dir` | `"host"` \| `"modem"` \| `"log"` | the speaker (absent for exchanges, data mode, findings, marks); `log` for lines of the SLM's own log |
 //! | `type` | string | one of the types below |
 //! | `meaning` | string | what the raw values mean (absent when atscope knows no meaning) |
 //!
@@ -36,7 +36,11 @@
 //! | `condition` | `cond` (`framing`, `parity`, `break`, `glitch`) |
 //! | `mark` | `text` |
 //! | `exchange` | `id`, `name`, `line`, `status` (`ok`, `error`, `aborted` by a reset, `open` at the end of the capture, `timeout`: no answer in time and the host moved on, `lost`: never read, pipelined on an SLM that drops it or sent while it slept), `result`, `latency_ns`, `info_lines` |
+//! | `log` | a line of the SLM's own log (`--log`), at its aligned time: `level` (`err`, `wrn`, `inf`, `dbg`, `unknown` for printk and unparsed lines), `module`, `text`, `segment` (which boot, from 0), `uptime_ns` (the SLM's uptime), `boot` (on a segment's first line: the banner's words or `uptime restarted`), `host_time` (a terminal's wall-clock prefix), `continuation` (a hexdump or message row of the line before), `cut` (longer than 4096 bytes) |
 //! | `finding` | `id` (see [`crate::rules::CATALOGUE`]), `severity` (`note`/`warning`/`error`), `message`, `help`, `events` (the `seq` of the events that prove it) |
+//!
+//! The `log` type and `dir: "log"` were added within version 2 (additive: a reader that skips
+//! unknown types reads the rest as before).
 //!
 //! Version 1 (atscope before the finding catalogue) had no schema line and no `timeout`
 //! status.

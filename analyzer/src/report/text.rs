@@ -149,6 +149,13 @@ fn tag(e: &Event) -> Option<(&'static str, &'static str)> {
             crate::finding::Severity::Warning => ("WARN", "1;33"),
             crate::finding::Severity::Note => ("NOTE", "36"),
         },
+        EventKind::Log(l) => match l.level {
+            crate::log::Level::Err => ("ERR", "31"),
+            crate::log::Level::Wrn => ("WRN", "33"),
+            crate::log::Level::Inf => ("INF", "0"),
+            crate::log::Level::Dbg => ("DBG", "2"),
+            crate::log::Level::Unknown => ("LOG", "0"),
+        },
         EventKind::Exchange { status, .. } => match status {
             ExchangeStatus::Open => ("OPEN", "1;31"),
             ExchangeStatus::TimedOut => ("TIMEO", "1;31"),
@@ -243,6 +250,12 @@ fn push_words(s: &mut String, e: &Event) {
             let _ = write!(s, "{} error", cond.as_str());
         }
         EventKind::Mark { text } => push_clipped(s, text.as_bytes()),
+        EventKind::Log(l) => {
+            if let Some(m) = &l.module {
+                let _ = write!(s, "{m}: ");
+            }
+            push_clipped(s, l.text.as_bytes());
+        }
         EventKind::Finding(f) => {
             let _ = write!(s, "[{}] {}", f.id, f.message);
         }
@@ -283,7 +296,7 @@ impl TextPrinter {
         if width < 12 {
             s.insert_str(t_start, &"            "[..12 - width]);
         }
-        let dir = e.dir.map(|d| d.as_str()).unwrap_or("");
+        let dir = e.speaker().unwrap_or("");
         s.push(' ');
         push_padded(s, dir, 5);
         s.push(' ');

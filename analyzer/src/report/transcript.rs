@@ -114,6 +114,7 @@ impl Transcript {
                 f.message = self.scrub(&f.message);
                 f.help = self.scrub(&f.help);
             }
+            EventKind::Log(l) => l.text = self.scrub(&l.text),
             _ => {}
         }
         let body = TextPrinter { color: false }.render(&e, e.meaning.as_deref())?;

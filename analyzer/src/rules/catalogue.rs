@@ -95,7 +95,7 @@ catalogue! {
         "a command the SLM version in force does not have (added later or removed)";
     /// The modem core crashed.
     ModemFault = "modem.fault", Error,
-        "`#XMODEM: FAULT,…`: the modem firmware crashed (the application lives on; sockets and registration are gone)";
+        "`#XMODEM: FAULT,…`, or the modem library's `Modem error: …, PC: …` in the SLM's log: the modem firmware crashed (the application lives on; sockets and registration are gone)";
     /// The modem blocked attach after a reset loop.
     ModemResetLoop = "modem.reset-loop", Error,
         "`%MDMEV: RESET LOOP`: the modem restarted too often and blocks attach for 30 minutes";
@@ -108,6 +108,15 @@ catalogue! {
     /// The SIM is missing or failed.
     SimFailure = "modem.sim.failure", Error,
         "the SIM is missing or failed: `+CEREG: 90`, `+CME ERROR: 10` (SIM not inserted) or `13` (SIM failure)";
+    /// The SLM's log shows a fatal error.
+    SlmCrash = "slm.crash", Error,
+        "the SLM's log (`--log`) shows a fatal error: `>>> ZEPHYR FATAL ERROR`, a BUS/HARD/MPU/USAGE FAULT, `ASSERTION FAIL`, a kernel panic or stack overflow, with type, thread, PC/LR and assertion text; the `slm.reset.unexpected` that follows names it";
+    /// An `<err>` line of the SLM's log.
+    SlmLogError = "slm.log.error", Warning,
+        "an `<err>` line of the SLM's log; a note attached to the exchange when it falls inside one that ended in ERROR (`at.error` reports the failure); crash-dump lines belong to `slm.crash`";
+    /// How a segment of the SLM's log was placed on the UART's time axis.
+    SlmLogAlignment = "slm.log.alignment", Note,
+        "one per segment (boot) of the SLM's log: how it was placed on the UART's time axis (its boot's `Ready`, refined by logged commands, or `--log-offset`) and how sure that is";
 }
 
 impl FindingId {

@@ -20,6 +20,7 @@ mod config;
 mod datamode;
 mod exchange;
 mod health;
+mod log;
 mod promises;
 mod reset;
 mod tls;
@@ -128,6 +129,8 @@ pub struct Rules {
     contradiction_said: bool,
     /// The last registration status (`+CEREG`).
     cereg: Option<i64>,
+    /// What the SLM's own log told so far (`log.rs`).
+    log: log::LogState,
 }
 
 fn ints(p: &[Param]) -> Vec<i64> {
@@ -221,7 +224,9 @@ impl Rules {
                     self.burst(e, &mut out, "framing errors");
                 }
             }
-            EventKind::Exchange { .. } => {
+            EventKind::Log(l) => self.log_line(e, l, &mut out),
+            EventKind::Exchange { id, status, result, .. } => {
+                self.log_exchange_end(e, *id, *status, result.as_ref(), &mut out);
                 self.exchange_end(e, version, &mut out);
             }
             EventKind::DataMode { enter: false, host_terminator: false, .. } => {
@@ -266,6 +271,7 @@ impl Rules {
             });
         }
         self.tls_unsettled(false, &mut out);
+        self.log_finish(&mut out);
         self.finish_drafts(out)
     }
 }

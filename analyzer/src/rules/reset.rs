@@ -26,6 +26,8 @@ impl Rules {
             self.tls_unsettled(true, out);
         }
         let suspect = r.aborted.last().and_then(|x| self.cmds.get(x)).cloned();
+        // The SLM's log may tell why (`log.rs`): its crash names this reset's cause.
+        let crash = self.crash_before_ready(e.t_ns, out);
         match self.expect_reset.take() {
             Some((why, since)) => {
                 let (what, help) = match why {
@@ -67,7 +69,15 @@ impl Rules {
                     _ => "with no command sent".into(),
                 };
                 let mqtt = suspect_line.is_some_and(|c| c.name == "#XMQTTCON" && c.params.first().and_then(Param::as_int) == Some(0));
-                let mut help = "Nothing the host sent asks for a reboot (#XRESET, FOTA activation or an #XSLEEP wake), so the nRF9160 crashed or lost power: the SLM restarted, every socket, MQTT and cloud session is gone and the host must start over. Garbage just before Ready is the TX line glitching while the chip resets. Read the RTT log or the crash dump of the SLM build, and check the supply during radio activity.".to_string();
+                let mut message = format!("the modem rebooted (Ready{garbage}) {who}");
+                let mut help_head = String::new();
+                if let Some((summary, t0, seqs)) = &crash {
+                    let glitch = if garbage.is_empty() { String::new() } else { format!(" ({})", garbage.trim()) };
+                    message = format!("the SLM crashed ({summary}) {} before Ready{glitch} {who}", ms_or_s(e.t_ns - t0));
+                    help_head = "The SLM's log shows the crash that caused this reboot (see slm.crash). ".into();
+                    ev.extend(seqs.first());
+                }
+                let mut help = help_head + "Nothing the host sent asks for a reboot (#XRESET, FOTA activation or an #XSLEEP wake), so the nRF9160 crashed or lost power: the SLM restarted, every socket, MQTT and cloud session is gone and the host must start over. Garbage just before Ready is the TX line glitching while the chip resets. Read the RTT log or the crash dump of the SLM build, and check the supply during radio activity.";
                 if mqtt {
                     help.push_str(" For AT#XMQTTCON=0 on v2.1.x the known suspects are the MQTT thread teardown (the disconnect waits up to 60 s for the thread; a later connect re-creates a thread that is still alive), the shared rsp_buf without locking (fixed in v2.3.0) and the 2 KiB MQTT thread stack (large PUBLISH, fixed in v2.4.0). Updating to v2.5+ reworked this path.");
                 }
@@ -76,12 +86,21 @@ impl Rules {
                     level: None,
                     t0: suspect_line.map(|c| c.t0).unwrap_or(e.t_ns),
                     t1: e.end_ns,
-                    message: format!("the modem rebooted (Ready{garbage}) {who}"),
+                    message,
                     help,
                     events: ev,
                 });
             }
         }
         self.any_traffic = true;
+    }
+}
+
+/// `12 ms` under a second, `2.351 s` above.
+fn ms_or_s(ns: i64) -> String {
+    if ns.abs() < 1_000_000_000 {
+        format!("{} ms", ns / 1_000_000)
+    } else {
+        secs(ns)
     }
 }

@@ -268,6 +268,8 @@ pub enum EventKind {
     },
     /// An anomaly found by the rules (see [`crate::finding`]).
     Finding(crate::finding::Finding),
+    /// A line of the SLM's own log, placed on the UART's time axis (`"dir": "log"`).
+    Log(crate::log::LogEntry),
     /// An exchange, summarised when it ends (or at the end of the capture if it never did).
     Exchange {
         /// Exchange id.
@@ -290,6 +292,14 @@ pub enum EventKind {
 }
 
 impl Event {
+    /// The speaker's name in every output: `host`, `modem`, `log` (the SLM's own log), or none.
+    pub fn speaker(&self) -> Option<&'static str> {
+        match (&self.kind, self.dir) {
+            (EventKind::Log(_), _) => Some("log"),
+            (_, d) => d.map(Dir::as_str),
+        }
+    }
+
     /// The exchange the event belongs to, if any.
     pub fn exchange(&self) -> Option<u32> {
         match &self.kind {
@@ -331,6 +341,7 @@ impl EventKind {
             EventKind::Mark { .. } => "mark",
             EventKind::Exchange { .. } => "exchange",
             EventKind::Finding(_) => "finding",
+            EventKind::Log(_) => "log",
         }
     }
 }

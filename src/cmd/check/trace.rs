@@ -51,8 +51,8 @@ fn check(setup: &Setup, trace: &Path) -> Result<(Outcome, Summary), String> {
             return Ok((Outcome::Same, summary));
         }
     }
-    let records = capture::open_records(trace, &ImportOptions::default()).map_err(|e| e.to_string())?;
-    let (now, summary) = transcript_of(records, trace, setup.options.clone()).map_err(|e| e.to_string())?;
+    let (records, log) = open(trace).map_err(|e| e.to_string())?;
+    let (now, summary) = transcript_of(records, log, trace, setup.options.clone()).map_err(|e| e.to_string())?;
     let stored = match std::fs::read_to_string(&path) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -82,9 +82,15 @@ fn check(setup: &Setup, trace: &Path) -> Result<(Outcome, Summary), String> {
     Ok((outcome, summary))
 }
 
-/// [`transcribe`] of the trace file.
+/// The trace's records and the SLM's own log beside it (`NAME.log`), if there is one.
+fn open(trace: &Path) -> Result<(capture::assign::Assigned, Option<atscope_analyzer::log::Lines>), CaptureError> {
+    Ok((capture::open_records(trace, &ImportOptions::default())?, atscope_analyzer::log::open_beside(trace)?))
+}
+
+/// [`transcribe`] of the trace file (and its log).
 fn decode(trace: &Path, options: Options, line: impl FnMut(&str)) -> Result<Summary, CaptureError> {
-    transcribe(capture::open_records(trace, &ImportOptions::default())?, trace, options, line)
+    let (records, log) = open(trace)?;
+    transcribe(records, log, trace, options, line)
 }
 
 /// The body lines of the stored file at `path`, read as needed; `None` when there is none.

@@ -38,6 +38,10 @@ pub fn decode_file_until(
     let mut notes = vec![records.explanation().to_string()];
     notes.extend(records.source_mut().notes());
     let mut analysis = Analysis::new(Options::default());
+    // The SLM's own log beside the capture (`NAME.log`), as `atscope check` reads it.
+    if let Some(log) = atscope_analyzer::log::open_beside(path)? {
+        analysis.attach_log(log, None);
+    }
     let mut index = TraceIndex::new();
     analysis.capture_checks(&records, &mut |e| index.push(e.clone()));
     for rec in records.by_ref() {

@@ -33,7 +33,7 @@ impl RowFilter {
 #[derive(Debug, Default)]
 pub struct TraceIndex {
     events: Vec<Event>,
-    lanes: [LaneIndex; 3],
+    lanes: [LaneIndex; 4],
     /// Transcript rows: `(row time, index)` sorted by time then seq.
     rows: Vec<(i64, u32)>,
     /// Finding event indices, in time order.

@@ -14,11 +14,13 @@ pub enum Lane {
     Host = 1,
     /// What the modem sent: URCs, information lines, results, resets, payload, garbage.
     Modem = 2,
+    /// The SLM's own log (`NAME.log` beside the capture): one item per line.
+    Log = 3,
 }
 
 impl Lane {
     /// All lanes, top to bottom.
-    pub const ALL: [Lane; 3] = [Lane::Findings, Lane::Host, Lane::Modem];
+    pub const ALL: [Lane; 4] = [Lane::Findings, Lane::Host, Lane::Modem, Lane::Log];
 
     /// The lane's name in the API.
     pub fn as_str(self) -> &'static str {
@@ -26,6 +28,7 @@ impl Lane {
             Lane::Findings => "findings",
             Lane::Host => "host",
             Lane::Modem => "modem",
+            Lane::Log => "log",
         }
     }
 
@@ -35,6 +38,7 @@ impl Lane {
             EventKind::Finding(_) | EventKind::Mark { .. } => Some(Lane::Findings),
             EventKind::Exchange { .. } => Some(Lane::Host),
             EventKind::Command { .. } => None,
+            EventKind::Log(_) => Some(Lane::Log),
             _ if e.dir == Some(Dir::Host) => Some(Lane::Host),
             _ => Some(Lane::Modem),
         }
@@ -59,6 +63,11 @@ pub fn level(e: &Event) -> u8 {
         EventKind::Garbage { .. } | EventKind::Condition { .. } => 2,
         EventKind::Command { invalid: Some(_), .. } | EventKind::Command { overflow: true, .. } => 2,
         EventKind::Mark { .. } => 1,
+        EventKind::Log(l) => match l.level {
+            atscope_analyzer::log::Level::Err => 3,
+            atscope_analyzer::log::Level::Wrn => 2,
+            _ => 0,
+        },
         _ => 0,
     }
 }

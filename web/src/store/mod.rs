@@ -1,10 +1,10 @@
 //! Decoded traces held in memory, indexed for the viewer's queries.
 //!
-//! Each trace is decoded once with [`Analysis`](atscope_analyzer::analysis::Analysis) into a [`TraceIndex`]: the analyzer's events in
-//! emission order (serialised to JSON only when a request asks for one), plus compact indexes
-//! over them: three lanes of 32-byte items sorted by time (findings and marks; the host side with
-//! exchanges as spans; the modem side), the transcript rows in time order, the exchange members
-//! and which findings name which event. Nothing here keeps a `serde_json::Value` per event.
+//! Each trace is decoded once with [`Analysis`](atscope_analyzer::analysis::Analysis) into a
+//! [`TraceIndex`]: the analyzer's events in emission order (serialised to JSON only when a request
+//! asks for one), plus compact indexes over them: four lanes of 32-byte items sorted by time
+//! (findings and marks; the host side with exchanges as spans; the modem side; the SLM's own log),
+//! the transcript rows in time order, the exchange members and which findings name which event. Nothing here keeps a `serde_json::Value` per event.
 //!
 //! A [`TraceStore`] holds the traces a server serves, under ids made from their file names. It is
 //! the only way from a URL to a trace: ids are looked up in a map, never joined to a path.

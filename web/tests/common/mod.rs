@@ -88,6 +88,33 @@ pub fn with_findings() -> Vec<Event> {
     ev
 }
 
+/// A crash and a reboot in the SLM's log format, for `mqtt-disconnect-reset` (written for these tests).
+pub const CRASH_LOG: &str = "\
+*** Booting nRF Connect SDK v2.1.2 ***\r
+[00:00:00.300,000] <inf> slm_at_host: at_host init done\r
+[00:00:21.600,000] <wrn> slm_mqtt: keepalive\r
+[00:00:23.450,000] <err> os: ***** BUS FAULT *****\r
+[00:00:23.450,000] <err> os: Faulting instruction address (r15/pc): 0x0002a8c4\r
+[00:00:23.450,000] <err> os: >>> ZEPHYR FATAL ERROR 0: CPU exception on CPU 0\r
+[00:00:23.450,000] <err> os: Current thread: 0x20014a30 (mqtt_thread)\r
+*** Booting nRF Connect SDK v2.1.2 ***\r
+[00:00:00.300,000] <inf> slm_at_host: at_host init done\r
+";
+
+/// `mqtt-disconnect-reset` decoded with [`CRASH_LOG`] beside it.
+pub fn with_log() -> Vec<Event> {
+    use atscope_analyzer::analysis::Analysis;
+    let recs = capture::open_records(&bundled("mqtt-disconnect-reset"), &ImportOptions::default()).unwrap();
+    let mut a = Analysis::new(Options::default());
+    a.attach_log(Box::new(atscope_analyzer::log::segment::parse_all(CRASH_LOG.as_bytes()).into_iter()), None);
+    let mut ev = Vec::new();
+    for r in recs {
+        a.push(&r.unwrap(), &mut |e| ev.push(e.clone()));
+    }
+    a.finish(&mut |e| ev.push(e.clone()));
+    ev
+}
+
 /// `n` `+CSCON` URCs 1 ms apart: more transcript rows than one page, more items than pixels.
 pub fn many(n: u64) -> Vec<Event> {
     use atscope_analyzer::chunk::Dir;
@@ -108,12 +135,13 @@ pub fn many(n: u64) -> Vec<Event> {
         .collect()
 }
 
-/// A store with the bundled traces, `with-findings`, `hostile` and `many` (5000 URCs).
+/// A store with the bundled traces, `with-findings`, `with-log`, `hostile` and `many` (5000 URCs).
 pub fn state() -> AppState {
     let store = TraceStore::new();
     store.add_events("many", many(5000));
     store.add_paths(&[root().join("traces")], &ImportOptions::default()).unwrap();
     store.add_events("with-findings", with_findings());
+    store.add_events("with-log", with_log());
     let h = atscope_web::store::decode_file(&hostile(), &ImportOptions::default()).unwrap();
     store.add("hostile.atrace", Origin::File, h);
     AppState::new(store)

@@ -1,0 +1,39 @@
+//! `--log FILE [--log-offset SECONDS]`: the SLM's own log beside the UART capture (issue 17).
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use atscope_analyzer::analysis::Analysis;
+use clap::Args;
+
+/// The SLM's log, shared by the commands that decode.
+#[derive(Args, Debug, Clone, Default)]
+pub struct LogArgs {
+    /// The SLM's own log (Zephyr logging saved from RTT or a second UART), shown among the UART's events and used by the findings.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Place the log yourself: its uptime 0 is at SECONDS of the capture (default: each boot by the Ready it printed).
+    #[arg(long, value_name = "SECONDS", requires = "log", allow_hyphen_values = true)]
+    pub log_offset: Option<f64>,
+}
+
+impl LogArgs {
+    /// `--log-offset` in ns, refusing what is not a finite number of seconds.
+    pub fn offset_ns(&self) -> Result<Option<i64>> {
+        match self.log_offset {
+            None => Ok(None),
+            Some(s) if s.is_finite() && s.abs() < 9.0e9 => Ok(Some((s * 1e9).round() as i64)),
+            Some(s) => bail!("--log-offset {s} is not a number of seconds"),
+        }
+    }
+
+    /// Attaches the log to a session, if one was given.
+    pub fn attach(&self, analysis: &mut Analysis) -> Result<()> {
+        let Some(path) = &self.log else { return Ok(()) };
+        let offset = self.offset_ns()?;
+        let reader =
+            atscope_analyzer::log::open(path).with_context(|| format!("reading the log {}", path.display()))?;
+        analysis.attach_log(Box::new(reader), offset);
+        Ok(())
+    }
+}

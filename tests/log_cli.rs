@@ -1,0 +1,178 @@
+//! The SLM's own log through the command line (issue 17): `decode --log`, `--log-offset`,
+//! JSON events with `"dir":"log"`, text interleaved by time, CSV, and `check` picking up
+//! `NAME.log` beside `NAME.atrace`.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+mod support;
+
+use support::need;
+
+fn atscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_atscope"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run atscope")
+}
+
+const TRACE: &str = "traces/slm-2.1.2/mqtt-disconnect-reset.atrace";
+
+/// A crash 432 ms before the reboot's Ready (23.582 s), and an `<err>` line; written for this test.
+const LOG: &str = "\
+*** Booting nRF Connect SDK v2.1.2 ***\r
+[00:00:00.300,000] <inf> slm_at_host: at_host init done\r
+[00:00:21.600,000] <err> slm_mqtt: mqtt_disconnect: -128\r
+[00:00:23.450,000] <err> os: ***** BUS FAULT *****\r
+[00:00:23.450,000] <err> os: Faulting instruction address (r15/pc): 0x0002a8c4\r
+[00:00:23.450,000] <err> os: >>> ZEPHYR FATAL ERROR 0: CPU exception on CPU 0\r
+[00:00:23.450,000] <err> os: Current thread: 0x20014a30 (mqtt_thread)\r
+*** Booting nRF Connect SDK v2.1.2 ***\r
+[00:00:00.300,000] <inf> slm_at_host: at_host init done\r
+";
+
+fn dir_with(name: &str) -> (PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let trace = dir.join(format!("{name}.atrace"));
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(TRACE), &trace).unwrap();
+    let log = dir.join(format!("{name}.log"));
+    std::fs::write(&log, LOG).unwrap();
+    (trace, log)
+}
+
+fn json(out: &Output) -> Vec<serde_json::Value> {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn decode_with_a_log_gives_log_events_and_names_the_crash_in_the_reset() {
+    let (trace, log) = dir_with("s");
+    let ev = json(&atscope(&["decode", trace.to_str().unwrap(), "--log", log.to_str().unwrap(), "--json"]));
+    let logs: Vec<_> = ev.iter().filter(|e| e["type"] == "log").collect();
+    assert_eq!(logs.len(), 9);
+    assert!(logs.iter().all(|e| e["dir"] == "log"));
+    let fault = logs.iter().find(|e| e["text"] == "***** BUS FAULT *****").unwrap();
+    assert_eq!(fault["t"].as_i64(), Some(23_150_000_000), "uptime 23.450 s of a boot whose Ready is at 0.000 s");
+    let reset = ev.iter().find(|e| e["id"] == "slm.reset.unexpected").unwrap();
+    assert_eq!(
+        reset["message"],
+        "the SLM crashed (BUS FAULT in mqtt_thread, PC 0x0002a8c4) 432 ms before Ready (after garbage bytes c0 ff 00) while AT#XMQTTCON=0 was pending"
+    );
+    let crash = ev.iter().find(|e| e["id"] == "slm.crash").unwrap();
+    assert_eq!(crash["severity"], "error");
+    assert!(!crash["events"].as_array().unwrap().is_empty());
+    let err = ev.iter().find(|e| e["id"] == "slm.log.error").unwrap();
+    assert!(err["message"].as_str().unwrap().contains("mqtt_disconnect: -128"), "{err}");
+    assert_eq!(ev.iter().filter(|e| e["id"] == "slm.log.alignment").count(), 2);
+}
+
+#[test]
+fn the_text_view_interleaves_log_lines_by_time() {
+    let (trace, log) = dir_with("s");
+    let out = atscope(&["decode", trace.to_str().unwrap(), "--log", log.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}: {text}"));
+    assert!(lines[at("BUS FAULT *****")].contains(" log   ERR "), "{}", lines[at("BUS FAULT *****")]);
+    assert!(at("AT#XMQTTCON=0  ") < at("mqtt_disconnect: -128"));
+    assert!(at("mqtt_disconnect: -128") < at("BUS FAULT *****"));
+    assert!(at("BUS FAULT *****") < at("RESET      Ready after garbage"));
+}
+
+#[test]
+fn a_forced_offset_and_csv() {
+    let (trace, log) = dir_with("s");
+    let csv = trace.with_extension("csv");
+    let out = atscope(&[
+        "export",
+        trace.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--log-offset",
+        "1.5",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let row = text.lines().find(|l| l.contains("mqtt_disconnect")).unwrap();
+    assert!(row.contains(",23.100000000,") && row.contains(",log,log,slm_mqtt,"), "{row}");
+    assert!(text.lines().any(|l| l.contains("slm.log.alignment") && l.contains("--log-offset")));
+}
+
+#[test]
+fn bad_log_arguments_are_errors() {
+    let (trace, log) = dir_with("s");
+    let out = atscope(&["decode", trace.to_str().unwrap(), "--log", "/nonexistent/x.log"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("x.log"));
+    let out = atscope(&["decode", trace.to_str().unwrap(), "--log", log.to_str().unwrap(), "--log-offset", "NaN"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn check_reads_the_log_beside_the_trace() {
+    let (trace, _log) = dir_with("with-log");
+    let dir = trace.parent().unwrap();
+    let out = atscope(&["check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "a new transcript: {}", String::from_utf8_lossy(&out.stderr));
+    let snap = std::fs::read_to_string(dir.join("snapshots/with-log.atrace.snap.new")).unwrap();
+    assert!(snap.contains("log   ERR") && snap.contains("os: ***** BUS FAULT *****"), "{snap}");
+    assert!(snap.contains("[slm.crash]"), "{snap}");
+}
+
+#[test]
+fn tshark_reads_the_log_interface_of_the_pcapng() {
+    let Some(()) = need::tshark() else { return };
+    let (trace, log) = dir_with("s");
+    let pcap = trace.with_extension("pcapng");
+    let out =
+        atscope(&["export", trace.to_str().unwrap(), "--log", log.to_str().unwrap(), "-o", pcap.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args([
+            "-Y",
+            "frame.interface_name == \"log\"",
+            "-T",
+            "fields",
+            "-e",
+            "frame.protocols",
+            "-e",
+            "text",
+            "-e",
+            "frame.comment",
+        ])
+        .output()
+        .expect("run tshark");
+    assert!(out.status.success(), "tshark: {}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(rows.len(), 9, "one packet per log line: {rows:#?}");
+    assert!(rows.iter().all(|r| r.starts_with("exported_pdu:data-text-lines\t")), "{rows:#?}");
+    let fault = rows.iter().find(|r| r.contains("<err> os: ***** BUS FAULT *****")).expect("the fault line");
+    assert!(fault.contains("atscope error slm.crash: the SLM crashed: BUS FAULT in mqtt_thread"), "{fault}");
+}
+
+#[test]
+fn perfetto_has_a_log_track() {
+    let (trace, log) = dir_with("s");
+    let json_out = trace.with_extension("json");
+    let out =
+        atscope(&["export", trace.to_str().unwrap(), "--log", log.to_str().unwrap(), "-o", json_out.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
+    let ev = v["traceEvents"].as_array().unwrap();
+    let tid = ev
+        .iter()
+        .find(|e| e["ph"] == "M" && e["name"] == "thread_name" && e["args"]["name"] == "log")
+        .map(|e| e["tid"].clone())
+        .expect("a log track");
+    let lines: Vec<_> = ev.iter().filter(|e| e["ph"] == "i" && e["tid"] == tid && e["cat"] == "log").collect();
+    assert_eq!(lines.len(), 9);
+    let fault = lines.iter().find(|e| e["args"]["text"] == "***** BUS FAULT *****").unwrap();
+    assert_eq!(fault["ts"].as_f64(), Some(23_150_000.0), "microseconds on the UART's axis");
+}
