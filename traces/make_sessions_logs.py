@@ -132,7 +132,11 @@ class Session:
             if kind == "raw":
                 line = text
             else:
-                prefix = stamp(t - r) + " "
+                if self.style == "ticks":
+                    # CONFIG_LOG_BACKEND_FORMAT_TIMESTAMP=n: timestamp_print() "[%08lu] " of the raw count
+                    prefix = "[%08d] " % int((t - r) * TICKS)
+                else:
+                    prefix = stamp(t - r) + " "
                 body = "<%s> %s: %s" % (level, module, text)
                 if self.style == "colour":
                     colour = {"err": COLOR_RED, "wrn": COLOR_YELLOW}.get(level, COLOR_DEFAULT)
@@ -739,7 +743,36 @@ def s09():
     return s
 
 
-SESSIONS = [s01, s02, s03, s04, s05, s06a, s06b, s07a, s07b, s07c, s08, s09]
+# =============================================================================================
+# 10. Log variant: raw tick timestamps (CONFIG_LOG_BACKEND_FORMAT_TIMESTAMP=n), v2.6.0, AT#XRESET
+# =============================================================================================
+def s10():
+    s = Session("2.6.0", "log-raw-ticks-xreset",
+                "v2.6.0 log with raw timestamps ([%08lu] RTC ticks at 32768 Hz), AT#XRESET",
+                "v2.6.0 built with CONFIG_LOG_BACKEND_FORMAT_TIMESTAMP=n: each line starts with the raw log "
+                "timestamp, the 32768 Hz RTC count since boot, as '[00008054] <inf> slm: lib_modem init: 0'. Boot, "
+                "attach, AT#XRESET, second boot (the count restarts).",
+                "Zephyr v3.5.99-ncs1 subsys/logging/log_output.c timestamp_print() (not formatted: \"[%08lu] \" of "
+                "the timestamp; the timestamp is k_cycle_get_32(), 32768 Hz on the nRF91 RTC); sdk-nrf v2.6.0 "
+                "applications/serial_lte_modem/src/slm_at_commands.c handle_at_reset(), boot lines as in xreset-healthy",
+                "issue 17 log variant: uptime as raw cycles",
+                "RTT log as text without colour escapes (CONFIG_LOG_BACKEND_SHOW_COLOR=n), CR LF",
+                style="ticks")
+    r0 = 0.017
+    t_ready0 = boot_260(s, r0)
+    attach(s, "2.6.0")
+    s.cmd("AT#XRESET", delay=0.005, think=2.0)
+    r1 = s.now() + 1.12 + 0.060
+    t_ready1 = boot_260(s, r1)
+    s.cmd("AT#XSLMVER", ['#XSLMVER: "2.6.0","2.6.0"'], delay=0.005, think=0.4)
+    s.x("note", "slm.reset.expected", t_ready0, "power-on Ready at the capture start")
+    s.x("note", "slm.reset.expected", t_ready1, "Ready after AT#XRESET")
+    s.x("note", "slm.log.alignment", None, "segment 1 (power-on boot; raw counts, 32768 per second)")
+    s.x("note", "slm.log.alignment", None, "segment 2 (the boot after AT#XRESET)")
+    return s
+
+
+SESSIONS = [s01, s02, s03, s04, s05, s06a, s06b, s07a, s07b, s07c, s08, s09, s10]
 
 
 def main():
