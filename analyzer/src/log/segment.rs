@@ -3,8 +3,10 @@
 //!
 //! A segment starts at a boot banner, or where the uptime goes back by more than
 //! [`RESTART_BACK_NS`] without one (a banner lost by the RTT logger). Lines without a timestamp
-//! (printk, hexdump rows) take the time of the line before them in the segment. Continuation
-//! rows take the level and module of the line they continue.
+//! (printk, hexdump rows) take the time of the line before them in the segment, except a printk
+//! that heads a crash dump (`ASSERTION FAIL …`, printed just before the fatal error's own lines):
+//! it and the unstamped lines after it take the time of the dump's first stamped line.
+//! Continuation rows take the level and module of the line they continue.
 
 use super::crash::{self, Part};
 use super::framer::{Framer, RawLine};
@@ -12,6 +14,8 @@ use super::line::{self, Level, Line};
 
 /// The uptime going back by more than this (without a banner) starts a new segment.
 pub const RESTART_BACK_NS: i64 = 1_000_000_000;
+/// Unstamped lines held for the time of the crash dump they head, at most.
+const MAX_HELD: usize = 64;
 
 /// How a segment began.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +56,9 @@ pub struct Parser {
     last_stamp: Option<i64>,
     /// Level and module of the last headed line, for continuation rows.
     context: (Level, Option<String>),
+    /// An unstamped line heading a crash dump, and the unstamped lines after it, waiting for the
+    /// dump's first stamped line to give them its time.
+    held: Vec<Item>,
 }
 
 impl Parser {
@@ -70,11 +77,34 @@ impl Parser {
     pub fn finish(&mut self, out: &mut Vec<Item>) {
         self.framer.finish(&mut self.raw);
         self.items(out);
+        out.append(&mut self.held);
     }
 
     fn items(&mut self, out: &mut Vec<Item>) {
         for raw in std::mem::take(&mut self.raw) {
-            out.push(self.item(raw));
+            let item = self.item(raw);
+            self.place(item, out);
+        }
+    }
+
+    /// Gives `item` out, or holds it while it (or a line before it) heads a crash dump whose
+    /// time is still to come.
+    fn place(&mut self, item: Item, out: &mut Vec<Item>) {
+        let stamped = item.line.uptime_ns.is_some();
+        if !self.held.is_empty() && (stamped || item.starts.is_some() || self.held.len() >= MAX_HELD) {
+            let dump_time = (stamped && item.starts.is_none()).then_some(item.uptime_ns);
+            for mut h in self.held.drain(..) {
+                if let Some(t) = dump_time {
+                    h.uptime_ns = t;
+                }
+                out.push(h);
+            }
+        }
+        let heads_dump = !stamped && !item.line.continuation && matches!(item.crash, Some(Part::Assert(_)));
+        if item.starts.is_none() && (heads_dump || (!self.held.is_empty() && !stamped)) {
+            self.held.push(item);
+        } else {
+            out.push(item);
         }
     }
 
@@ -186,6 +216,26 @@ mod tests {
 [00:00:00.300,000] <inf> slm: again
 ";
 
+    /// An assertion printk (no timestamp) heading its dump, as Zephyr prints it.
+    const ASSERT_LOG: &str = "\
+[00:00:00.249,877] <inf> slm_at_host: at_host init done
+ASSERTION FAIL [dwork != ((void *)0)] @ WEST_TOPDIR/zephyr/kernel/work.c:990
+[00:00:05.191,680] <err> os: r0/a1:  0x00000004  r1/a2:  0x000003de  r2/a3:  0x2000e9f0
+[00:00:05.191,802] <err> os: >>> ZEPHYR FATAL ERROR 4: Kernel panic on CPU 0
+";
+
+    #[test]
+    fn an_assertion_printk_takes_the_time_of_the_dump_it_heads() {
+        let items = parse_all(ASSERT_LOG.as_bytes());
+        assert_eq!(items.len(), 4);
+        assert!(matches!(items[1].crash, Some(Part::Assert(_))));
+        assert_eq!(items[1].uptime_ns, 5_191_680_000, "not the 0.25 s of the line before it");
+        assert_eq!(items[0].uptime_ns, 249_877_000);
+        // Cut short before its dump, it keeps the time of the line before it.
+        let cut = parse_all(&ASSERT_LOG.as_bytes()[..ASSERT_LOG.find("[00:00:05").unwrap()]);
+        assert_eq!(cut[1].uptime_ns, 249_877_000);
+    }
+
     #[test]
     fn boots_and_uptime_restarts_start_segments() {
         let items = parse_all(LOG.as_bytes());
@@ -224,9 +274,10 @@ mod tests {
 
     proptest! {
         #[test]
-        fn any_split_gives_the_same_items(cuts in proptest::collection::vec(0usize..LOG.len(), 0..10), garbage in proptest::collection::vec(any::<u8>(), 0..200)) {
+        fn any_split_gives_the_same_items(cuts in proptest::collection::vec(0usize..2 * LOG.len() + ASSERT_LOG.len(), 0..10), garbage in proptest::collection::vec(any::<u8>(), 0..200)) {
             let mut bytes = LOG.as_bytes().to_vec();
             bytes.extend_from_slice(&garbage);
+            bytes.extend_from_slice(ASSERT_LOG.as_bytes());
             bytes.extend_from_slice(LOG.as_bytes());
             let whole = parse_all(&bytes);
             let mut cuts: Vec<usize> = cuts;

@@ -44,8 +44,11 @@ impl Crash {
             _ => "fatal error".into(),
         };
         let mut s = what;
-        if let Some(t) = &self.thread {
-            s.push_str(&format!(" in {t}"));
+        match self.thread.as_deref() {
+            // Zephyr prints `(unknown)` for a thread without a name (no CONFIG_THREAD_NAME).
+            Some("unknown") => s.push_str(" in an unnamed thread"),
+            Some(t) => s.push_str(&format!(" in {t}")),
+            None => {}
         }
         if let Some(pc) = self.pc {
             s.push_str(&format!(", PC 0x{pc:08x}"));
@@ -193,9 +196,7 @@ impl Rules {
         if let Some((code, reason)) = &c.fatal {
             details.push(format!(">>> ZEPHYR FATAL ERROR {code}: {reason}"));
         }
-        if let Some(a) = &c.assertion {
-            details.push(format!("ASSERTION FAIL {a}"));
-        }
+        // The assertion itself heads the summary.
         if let Some(m) = &c.assertion_msg {
             details.push(format!("\"{m}\""));
         }
