@@ -176,3 +176,67 @@ fn perfetto_has_a_log_track() {
     let fault = lines.iter().find(|e| e["args"]["text"] == "***** BUS FAULT *****").unwrap();
     assert_eq!(fault["ts"].as_f64(), Some(23_150_000.0), "microseconds on the UART's axis");
 }
+
+/// With `--elf`, the crash names the code at its PC and the caller at its LR, as
+/// `arm-none-eabi-addr2line` does (a small Cortex-M firmware compiled here).
+#[test]
+fn elf_names_the_function_and_line_of_a_crash() {
+    if need::arm_toolchain().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("slm_at_mqtt.c");
+    std::fs::write(
+        &c,
+        "volatile int *volatile bad;\n\
+         __attribute__((noinline)) int mqtt_read(int n) {\n\
+         \treturn *bad + n;\n\
+         }\n\
+         void _start(void) { for (;;) { mqtt_read(1); } }\n",
+    )
+    .unwrap();
+    let elf = dir.path().join("zephyr.elf");
+    let cc = Command::new("arm-none-eabi-gcc")
+        .args(["-g", "-O1", "-mcpu=cortex-m33", "-mthumb", "-nostdlib", "-ffreestanding", "-o"])
+        .arg(&elf)
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert!(cc.status.success(), "{}", String::from_utf8_lossy(&cc.stderr));
+    // The load in mqtt_read is the faulting instruction: its address from the disassembly.
+    let dis = Command::new("arm-none-eabi-objdump").arg("-d").arg(&elf).output().unwrap();
+    let dis = String::from_utf8_lossy(&dis.stdout);
+    let body = dis.split("<mqtt_read>:").nth(1).expect("mqtt_read in the disassembly");
+    let pc = body
+        .lines()
+        .filter_map(|l| l.trim().split_once(':'))
+        .find(|(_, ins)| ins.contains("ldr"))
+        .map(|(a, _)| u64::from_str_radix(a.trim(), 16).unwrap())
+        .expect("a load in mqtt_read");
+    let oracle = Command::new("arm-none-eabi-addr2line").arg("-e").arg(&elf).arg(format!("{pc:#x}")).output().unwrap();
+    let oracle = String::from_utf8_lossy(&oracle.stdout).trim().to_string();
+    let line_of_pc = oracle.rsplit(':').next().unwrap().to_string();
+    assert_eq!(line_of_pc, "3", "addr2line puts the load on line 3: {oracle}");
+
+    let (trace, log) = dir_with("elf");
+    let log_text = LOG.replace("0x0002a8c4", &format!("0x{pc:08x}"));
+    std::fs::write(&log, log_text).unwrap();
+    let out = atscope(&[
+        "decode",
+        trace.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--elf",
+        elf.to_str().unwrap(),
+        "--json",
+    ]);
+    let ev = json(&out);
+    let crash = ev.iter().find(|e| e["id"] == "slm.crash").expect("a crash finding");
+    let msg = crash["message"].as_str().unwrap();
+    assert!(msg.contains("PC in mqtt_read") && msg.contains("slm_at_mqtt.c:3"), "{msg}");
+
+    let bad =
+        atscope(&["decode", trace.to_str().unwrap(), "--log", log.to_str().unwrap(), "--elf", "/nonexistent.elf"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--elf"));
+}

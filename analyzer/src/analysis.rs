@@ -75,6 +75,11 @@ impl Analysis {
         }
     }
 
+    /// Names the code of a crash in the SLM's log (`slm.crash`) with the firmware's ELF.
+    pub fn use_symbols(&mut self, symbols: crate::symbols::Symbols) {
+        self.rules.use_symbols(symbols);
+    }
+
     /// Reads the SLM's own log beside the UART: `items` are its lines (from
     /// [`crate::log::segment::Reader`] over the file, pulled as the UART's time reaches them);
     /// `forced_offset_ns` is `--log-offset` (the log's uptime 0 at that time of the capture).

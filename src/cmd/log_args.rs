@@ -15,6 +15,9 @@ pub struct LogArgs {
     /// Place the log yourself: its uptime 0 is at SECONDS of the capture (default: each boot by the Ready it printed).
     #[arg(long, value_name = "SECONDS", requires = "log", allow_hyphen_values = true)]
     pub log_offset: Option<f64>,
+    /// The firmware's ELF (build/zephyr/zephyr.elf): a crash in the log is named by function, file and line.
+    #[arg(long, value_name = "ELF", requires = "log")]
+    pub elf: Option<PathBuf>,
 }
 
 impl LogArgs {
@@ -34,6 +37,10 @@ impl LogArgs {
         let reader =
             atscope_analyzer::log::open(path).with_context(|| format!("reading the log {}", path.display()))?;
         analysis.attach_log(Box::new(reader), offset);
+        if let Some(elf) = &self.elf {
+            let symbols = atscope_analyzer::symbols::Symbols::open(elf).context("--elf")?;
+            analysis.use_symbols(symbols);
+        }
         Ok(())
     }
 }

@@ -67,6 +67,17 @@ pub(super) struct LogState {
     errs: Vec<(u32, i64, u64, String)>,
     /// The last exchange that ended in an error: (end, seqs, line, result).
     last_failed: Option<(i64, Vec<u64>, String, String)>,
+    /// The firmware's ELF (`--elf`), to name the code at a crash's PC and LR.
+    pub(super) symbols: Option<Elf>,
+}
+
+/// The firmware's symbols, as the rules hold them.
+pub(super) struct Elf(pub(super) crate::symbols::Symbols);
+
+impl std::fmt::Debug for Elf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Elf(..)")
+    }
 }
 
 fn log_text(l: &LogEntry) -> String {
@@ -202,6 +213,14 @@ impl Rules {
         }
         if let Some(lr) = c.lr {
             details.push(format!("LR 0x{lr:08x}"));
+        }
+        if let Some(Elf(sym)) = &self.log.symbols {
+            if let Some(pc) = c.pc {
+                details.push(format!("PC in {}", sym.describe(u64::from(pc))));
+            }
+            if let Some(lr) = c.lr {
+                details.push(format!("called from {}", sym.describe(crate::symbols::call_site(u64::from(lr)))));
+            }
         }
         let summary = c.summary();
         let message = if details.is_empty() {

@@ -147,6 +147,11 @@ impl Rules {
         Rules { cfg, ..Default::default() }
     }
 
+    /// Names the code at a crash's PC and LR with the firmware's ELF.
+    pub fn use_symbols(&mut self, symbols: crate::symbols::Symbols) {
+        self.log.symbols = Some(log::Elf(symbols));
+    }
+
     fn finish_drafts(&self, drafts: Vec<Draft>) -> Vec<(i64, i64, Finding)> {
         drafts
             .into_iter()
