@@ -6,8 +6,15 @@ use crate::log::segment::Item;
 use crate::log::LogEntry;
 use crate::timeline::{Event, EventKind};
 
-/// Commands whose bytes carry secrets (as `redact.rs` treats them on the UART).
-const SECRET_COMMANDS: &[&str] = &["AT%CMNG", "AT#XCMNG", "AT#XMQTTCON", "AT#XFTP", "AT+CPIN"];
+/// Whether a hexdump row that starts a command (`AT#XCMNG=0,…`, upper-cased) begins one of the
+/// commands that carry secrets ([`crate::slm::secrets::SECRETS`], as on the UART).
+fn starts_secret_command(head: &str) -> bool {
+    head.len() >= 4
+        && crate::slm::secrets::SECRETS.iter().any(|s| {
+            let cmd = format!("AT{}", s.command);
+            head.starts_with(&cmd[..cmd.len().min(head.len())])
+        })
+}
 
 /// The log beside one session.
 pub(super) struct LogFeed {
@@ -62,8 +69,7 @@ impl LogFeed {
             let secret = *decided.get_or_insert_with(|| {
                 let bytes = hexdump_row(&entry.text).unwrap_or_default();
                 let head = String::from_utf8_lossy(&bytes).to_ascii_uppercase();
-                let s =
-                    SECRET_COMMANDS.iter().any(|c| head.starts_with(&c[..c.len().min(head.len())]) && head.len() >= 4);
+                let s = starts_secret_command(&head);
                 if self.group_is_tx {
                     s || self.last_rx_secret
                 } else {
