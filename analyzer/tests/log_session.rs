@@ -201,3 +201,35 @@ fn credentials_in_a_logged_hexdump_are_redacted() {
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r.starts_with("<redacted hexdump row")), "{rows:?}");
 }
+
+/// A clean `AT#XMQTTCON=0`: the SLM closes the socket under the MQTT thread's poll, which logs
+/// `<err> slm_mqtt: POLLNVAL` (slm_at_mqtt.c mqtt_thread_fn, v2.1.2) while the command runs. The
+/// command ended OK, so the line is a note, not a warning.
+#[test]
+fn an_err_line_during_a_command_that_succeeded_is_a_note() {
+    let c = |ms: i64, d: Dir, b: &[u8]| Record::Chunk(Chunk::bytes(ms * MS, d, b.to_vec()));
+    let uart = vec![
+        c(1_000, Dir::Modem, b"Ready\r\n"),
+        c(2_000, Dir::Host, b"AT#XMQTTCON=0\r\n"),
+        c(2_300, Dir::Modem, b"\r\n#XMQTTEVT: 1,0\r\n\r\nOK\r\n"),
+    ];
+    let log = "\
+*** Booting nRF Connect SDK v2.1.2 ***\r
+[00:00:00.300,000] <inf> slm_at_host: at_host init done\r
+[00:00:01.450,000] <err> slm_mqtt: POLLNVAL\r
+[00:00:01.451,000] <inf> slm_mqtt: MQTT thread terminated\r
+";
+    let mut a = Analysis::new(Options { meanings: false, ..Default::default() });
+    a.attach_log(Box::new(parse_all(log.as_bytes()).into_iter()), None);
+    let mut out = Vec::new();
+    for r in uart {
+        a.push(&r, &mut |e| out.push(e.clone()));
+    }
+    a.finish(&mut |e| out.push(e.clone()));
+    let f = findings(&out);
+    let err: Vec<_> = f.iter().filter(|x| x.0 == "slm.log.error").collect();
+    assert_eq!(err.len(), 1, "{f:?}");
+    assert_eq!(err[0].1, "note", "{f:?}");
+    assert!(err[0].3.contains("POLLNVAL") && err[0].3.contains("which ended OK"), "{f:?}");
+    assert!(f.iter().all(|x| x.1 == "note"), "a healthy disconnect draws no warning: {f:?}");
+}

@@ -187,6 +187,12 @@ impl Rules {
                     let r = result.map(|r| r.to_string()).unwrap_or_else(|| "ERROR".into());
                     out.push(err_note(t, seq, &text, &c.line.escaped(), &r, vec![c.seq, e.seq]));
                 }
+                // The command succeeded: an <err> while it ran is a side effect of what it did
+                // (a clean AT#XMQTTCON=0 closes the socket under the MQTT thread's poll, which
+                // logs POLLNVAL; slm_at_mqtt.c mqtt_thread_fn), nothing to act on.
+                (Some(c), false) if status == ExchangeStatus::Ok => {
+                    out.push(err_during_ok(t, seq, &text, &c.line.escaped(), vec![c.seq, e.seq]))
+                }
                 _ => {
                     let how = match status {
                         ExchangeStatus::Ok => "which ended OK",
@@ -321,6 +327,19 @@ fn err_note(t: i64, seq: u64, text: &str, line: &str, result: &str, mut seqs: Ve
         t1: t,
         message: format!("{line} failed: {result}; the SLM logged {text}"),
         help: "The SLM's own log says why the command failed (the at.error warning reports the failure itself). A negative number is an errno (e.g. -111 ECONNREFUSED, -116 ETIMEDOUT, -22 EINVAL).".into(),
+        events: seqs,
+    }
+}
+
+fn err_during_ok(t: i64, seq: u64, text: &str, line: &str, mut seqs: Vec<u64>) -> Draft {
+    seqs.push(seq);
+    Draft {
+        id: FindingId::SlmLogError,
+        level: Some(Severity::Note),
+        t0: t,
+        t1: t,
+        message: format!("the SLM logged {text} during {line}, which ended OK"),
+        help: "The command succeeded, so this error is a side effect of what it did: closing a socket or a session makes the thread that polled it log POLLNVAL, POLLHUP or a failed read. Nothing to act on unless the host sees a problem afterwards.".into(),
         events: seqs,
     }
 }
