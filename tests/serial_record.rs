@@ -190,6 +190,49 @@ fn a_script_talks_to_a_pretend_modem() {
     let _ = modem.slave.read(&mut [0u8; 64]);
 }
 
+/// `record --log PORT`: the SLM's log port goes into OUT.log beside the trace, each line stamped
+/// with its arrival time, and `decode --log` places it (the boot by the Ready on the UART).
+fn the_log_port_is_recorded_beside_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.atrace");
+    let log_path = dir.path().join("s.log");
+    let script = dir.path().join("s.txt");
+    std::fs::write(&script, "sleep 600ms\nAT+CFUN?\nwait OK\nsleep 300ms\n").unwrap();
+    let mut modem = pty();
+    let mut logp = pty();
+    let fake = fake_modem(modem.master.try_clone_native().unwrap(), b"\r\n+CFUN: 1\r\n\r\nOK\r\n");
+    let mut rec = {
+        let mut c = atscope();
+        c.args(["record", "-q", "--port", &modem.path, "--log", &logp.path, "--script"])
+            .arg(&script)
+            .arg("-o")
+            .arg(&out);
+        Proc::spawn(c, "recorder", dir.path())
+    };
+    wait_until("the log file", Duration::from_secs(20), || log_path.exists());
+    std::thread::sleep(Duration::from_millis(100));
+    let log = b"*** Booting nRF Connect SDK v2.1.2 ***\r\n[00:00:00.300,000] <inf> slm_at_host: at_host init done\r\n[00:00:00.500,000] <err> slm_tcp: POLLERR\r\n";
+    logp.master.write_all(log).unwrap();
+    let code = rec.wait(Duration::from_secs(20));
+    fake.stop();
+    assert_eq!(code, Some(0), "{}", rec.stderr_text());
+    let written = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), 3, "{written:?}");
+    for (l, want) in lines.iter().zip(["*** Booting", "[00:00:00.300,000] <inf>", "[00:00:00.500,000] <err>"]) {
+        // `[2026-11-29 20:50:01.123] ` then the line as the port sent it.
+        assert!(l.starts_with('[') && l.as_bytes().get(24) == Some(&b']') && l[26..].starts_with(want), "{l:?}");
+    }
+    let meta = std::fs::read_to_string(&out).unwrap();
+    assert!(meta.lines().next().unwrap().contains("\"file\":\"s.log\""), "the header names the log file");
+    let o = atscope().args(["decode", "--json", "--log"]).arg(&log_path).arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("\"dir\":\"log\"") && text.contains("POLLERR"), "{text}");
+    let _ = modem.slave.read(&mut [0u8; 64]);
+    let _ = logp.slave.read(&mut [0u8; 64]);
+}
+
 /// Plain HTTP GET on loopback (the viewer's API), body as text.
 fn http_get(url: &str) -> String {
     let rest = url.trim_start_matches("http://");
@@ -238,6 +281,12 @@ fn pty_kill_9_keeps_every_chunk_written_before_it() {
 fn pty_a_lost_port_is_marked_reopened_and_nothing_is_lost() {
     let _turn = support::pty_turn();
     a_lost_port_is_marked_reopened_and_nothing_is_lost();
+}
+
+#[test]
+fn pty_the_log_port_is_recorded_beside_the_trace() {
+    let _turn = support::pty_turn();
+    the_log_port_is_recorded_beside_the_trace();
 }
 
 #[test]

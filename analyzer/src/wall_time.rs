@@ -22,9 +22,26 @@ pub fn parse_ns(s: &str, assume_utc: bool) -> Option<i64> {
     i64::try_from(ts.as_nanosecond()).ok()
 }
 
+/// A wall-clock time (nanoseconds since the Unix epoch) as a terminal program stamps a log
+/// line, in UTC to the millisecond: `2026-11-29 20:50:01.123` ([`crate::log::stamp`]).
+pub fn log_stamp(ns: i64) -> String {
+    match Timestamp::from_nanosecond(i128::from(ns)) {
+        Ok(ts) => ts.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+        Err(_) => "0000-00-00 00:00:00.000".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_stamp_reads_back_as_the_same_millisecond() {
+        let ns = 1_795_000_201_123_000_000;
+        let s = log_stamp(ns);
+        assert_eq!(s.len(), 23, "{s}");
+        assert_eq!(parse_ns(&s, true), Some(ns));
+    }
 
     #[test]
     fn offsets_fractions_and_out_of_range_years() {

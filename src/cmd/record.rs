@@ -9,6 +9,11 @@
 //!
 //! Durability: every chunk is in the trace as soon as it arrives (fsync within 200 ms); a port
 //! that goes away leaves a mark and is reopened until it is back; Ctrl-C closes the trace.
+//!
+//! `--log PORT` also records the SLM's own log (Zephyr logging on a second UART) into `OUT.log`
+//! beside the trace, each line stamped with the wall-clock time its first byte arrived; every
+//! chunk is one write to the file as it comes, synced at most 200 ms later. `decode --log`,
+//! `check` and `serve` read it as any saved log.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +24,7 @@ use atscope_analyzer::chunk::Dir;
 use atscope_analyzer::replay::script;
 use atscope_analyzer::serial::link::{spawn_reader, Forward, Line};
 use atscope_analyzer::serial::proxy::HostPty;
-use atscope_analyzer::serial::recorder::Recorder;
+use atscope_analyzer::serial::recorder::{Recorder, SYNC_INTERVAL};
 use atscope_analyzer::serial::session::{self, Driver};
 use atscope_analyzer::serial::{open, SharedPort};
 use clap::Args;
@@ -50,8 +55,39 @@ pub struct RecordArgs {
     /// With --port: run this script (`AT…` lines, `wait OK`, `wait #XMQTTEVT: 0 10s`, `sleep 2s`).
     #[arg(long, value_name = "FILE", requires = "port")]
     pub script: Option<PathBuf>,
+    /// The SLM's own log on a second serial port (Zephyr logging on a UART): recorded beside the
+    /// trace as OUT.log, each line stamped with the time it arrived.
+    #[arg(long, value_name = "PORT")]
+    pub log: Option<String>,
+    /// Baud rate of the --log port (8N1, no flow control).
+    #[arg(long, value_name = "N", default_value_t = 115_200, requires = "log")]
+    pub log_baud: u32,
     #[command(flatten)]
     pub live: SessionArgs,
+}
+
+/// Writes the SLM's log port into its file: each line stamped with its arrival time, each chunk
+/// one write, synced at most [`SYNC_INTERVAL`] after it; a failing write is said once.
+fn log_writer(mut file: std::fs::File) -> Forward {
+    use std::io::Write;
+    let mut stamper = atscope_analyzer::log::stamp::Stamper::default();
+    let mut last_sync = std::time::Instant::now();
+    let mut failed = false;
+    Box::new(move |bytes| {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let wall = atscope_analyzer::wall_time::log_stamp(i64::try_from(now.as_nanos()).unwrap_or(i64::MAX));
+        let mut out = Vec::with_capacity(bytes.len() + 64);
+        stamper.stamp(&wall, bytes, &mut out);
+        let mut r = file.write_all(&out);
+        if r.is_ok() && last_sync.elapsed() >= SYNC_INTERVAL {
+            r = file.sync_data();
+            last_sync = std::time::Instant::now();
+        }
+        if let (Err(e), false) = (r, failed) {
+            eprintln!("atscope: error: writing the log file: {e}");
+            failed = true;
+        }
+    })
 }
 
 /// Runs `atscope record`.
@@ -73,13 +109,32 @@ pub fn run(args: RecordArgs) -> Result<ExitCode> {
     };
     let stop = live::stop_flag()?;
     let (tx, rx) = std::sync::mpsc::channel();
-    let meta = live::meta(source, &wiring, &settings, args.live.identity_file.as_ref());
+    let mut meta = live::meta(source, &wiring, &settings, args.live.identity_file.as_ref());
+    let log_path = args.output.with_extension("log");
+    if let Some(p) = &args.log {
+        anyhow::ensure!(
+            log_path != args.output,
+            "the trace must not be named .log when --log writes OUT.log beside it"
+        );
+        let file = log_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        meta.insert("log".into(), serde_json::json!({ "port": p, "baud": args.log_baud, "file": file }));
+    }
     let inputs: Vec<&std::path::Path> =
         args.script.iter().chain(args.live.identity_file.iter()).map(PathBuf::as_path).collect();
     let recorder = Recorder::create(Some(&args.output), &inputs, &meta, tx)?;
     let mut readers = Vec::new();
+    if let Some(p) = &args.log {
+        let mut inputs = inputs.clone();
+        inputs.push(&args.output);
+        let file = atscope_analyzer::output::open_direct(&log_path, &inputs)?;
+        let log_settings = atscope_analyzer::serial::PortSettings { baud: args.log_baud, ..Default::default() };
+        let port = open(p, &log_settings)?;
+        let line = Line { label: format!("log port {p}"), path: Some(p.clone()), settings: log_settings, dir: None };
+        readers.push(spawn_reader(line, port, recorder.clone(), stop.clone(), None, Some(log_writer(file)))?);
+    }
     let mut _pty = None;
-    let reader_line = |label: String, path: &str, dir| Line { label, path: Some(path.to_string()), settings, dir };
+    let reader_line =
+        |label: String, path: &str, dir| Line { label, path: Some(path.to_string()), settings, dir: Some(dir) };
     let (driver, port) = if let Some(p) = &args.port {
         let port = open(p, &settings)?;
         let shared = SharedPort::new(p.clone());
@@ -123,7 +178,7 @@ pub fn run(args: RecordArgs) -> Result<ExitCode> {
         let host_w = SharedPort::new("host pseudo-terminal");
         host_w.set(Some(master.try_clone().context("cloning the pty handle")?));
         let to_modem = modem_w.clone();
-        let host_line = Line { label: "host pseudo-terminal".into(), path: None, settings, dir: Dir::Host };
+        let host_line = Line { label: "host pseudo-terminal".into(), path: None, settings, dir: Some(Dir::Host) };
         let fwd_host: Forward = Box::new(move |b| {
             let _ = to_modem.write_all(b);
         });

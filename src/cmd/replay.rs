@@ -110,7 +110,8 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
     let shared = SharedPort::new(args.port.clone());
     shared.set(Some(port.try_clone().context("cloning the port handle")?));
     let peer = if as_host { Dir::Modem } else { Dir::Host };
-    let line = Line { label: format!("{peer} port {}", args.port), path: Some(args.port.clone()), settings, dir: peer };
+    let line =
+        Line { label: format!("{peer} port {}", args.port), path: Some(args.port.clone()), settings, dir: Some(peer) };
     let reader = spawn_reader(line, port, recorder.clone(), stop.clone(), Some(shared.clone()), None)?;
     if !as_host {
         eprintln!("atscope: playing the modem of {} on {}; Ctrl-C to stop", args.trace.display(), args.port);

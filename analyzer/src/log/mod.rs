@@ -23,6 +23,7 @@ pub mod entry;
 pub mod framer;
 pub mod line;
 pub mod segment;
+pub mod stamp;
 
 pub use entry::LogEntry;
 pub use line::Level;

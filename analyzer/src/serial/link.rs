@@ -31,8 +31,9 @@ pub struct Line {
     pub path: Option<String>,
     /// Settings for reopening.
     pub settings: PortSettings,
-    /// Who speaks on this line.
-    pub dir: Dir,
+    /// Who speaks on this line; `None` for a port whose bytes only go to the `forward` of
+    /// [`spawn_reader`] (the SLM's own log port, written beside the trace).
+    pub dir: Option<Dir>,
 }
 
 /// Spawns the reader of `port`. `shared`, when given, is refilled with a writable clone after
@@ -45,7 +46,8 @@ pub fn spawn_reader(
     shared: Option<SharedPort>,
     mut forward: Option<Forward>,
 ) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new().name(format!("atscope-read-{}", line.dir)).spawn(move || {
+    let name = line.dir.map_or("log", Dir::as_str);
+    std::thread::Builder::new().name(format!("atscope-read-{name}")).spawn(move || {
         let mut port = Some(port);
         let mut buf = vec![0u8; 4096];
         let mut lost_logged = false;
@@ -83,7 +85,9 @@ pub fn spawn_reader(
                 Ok(0) => {}
                 Ok(n) => {
                     empty_reads = 0;
-                    recorder.chunk(line.dir, &buf[..n]);
+                    if let Some(dir) = line.dir {
+                        recorder.chunk(dir, &buf[..n]);
+                    }
                     if let Some(f) = forward.as_mut() {
                         f(&buf[..n]);
                     }
