@@ -177,15 +177,10 @@ fn perfetto_has_a_log_track() {
     assert_eq!(fault["ts"].as_f64(), Some(23_150_000.0), "microseconds on the UART's axis");
 }
 
-/// With `--elf`, the crash names the code at its PC and the caller at its LR, as
-/// `arm-none-eabi-addr2line` does (a small Cortex-M firmware compiled here).
-#[test]
-fn elf_names_the_function_and_line_of_a_crash() {
-    if need::arm_toolchain().is_none() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let c = dir.path().join("slm_at_mqtt.c");
+/// A small Cortex-M firmware compiled here (`mqtt_read` loads through a bad pointer on line 3),
+/// its ELF and the address of that load, from `arm-none-eabi-objdump`.
+fn compile_firmware(dir: &std::path::Path) -> (PathBuf, u64) {
+    let c = dir.join("slm_at_mqtt.c");
     std::fs::write(
         &c,
         "volatile int *volatile bad;\n\
@@ -195,7 +190,7 @@ fn elf_names_the_function_and_line_of_a_crash() {
          void _start(void) { for (;;) { mqtt_read(1); } }\n",
     )
     .unwrap();
-    let elf = dir.path().join("zephyr.elf");
+    let elf = dir.join("zephyr.elf");
     let cc = Command::new("arm-none-eabi-gcc")
         .args(["-g", "-O1", "-mcpu=cortex-m33", "-mthumb", "-nostdlib", "-ffreestanding", "-o"])
         .arg(&elf)
@@ -203,7 +198,6 @@ fn elf_names_the_function_and_line_of_a_crash() {
         .output()
         .unwrap();
     assert!(cc.status.success(), "{}", String::from_utf8_lossy(&cc.stderr));
-    // The load in mqtt_read is the faulting instruction: its address from the disassembly.
     let dis = Command::new("arm-none-eabi-objdump").arg("-d").arg(&elf).output().unwrap();
     let dis = String::from_utf8_lossy(&dis.stdout);
     let body = dis.split("<mqtt_read>:").nth(1).expect("mqtt_read in the disassembly");
@@ -213,6 +207,59 @@ fn elf_names_the_function_and_line_of_a_crash() {
         .find(|(_, ins)| ins.contains("ldr"))
         .map(|(a, _)| u64::from_str_radix(a.trim(), 16).unwrap())
         .expect("a load in mqtt_read");
+    (elf, pc)
+}
+
+/// With no `--elf`, the ELF of the build the trace's header names (`atscope firmware flash`
+/// recorded its profile and the merged hex's hash) is found below the trace's folder and used;
+/// a folder rebuilt since (another hash) is said and not used.
+#[test]
+fn the_traces_own_build_names_the_crash_and_a_rebuilt_one_is_refused() {
+    if need::arm_toolchain().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (elf, pc) = compile_firmware(dir.path());
+    let build = dir.path().join("build/slm-dk/zephyr");
+    std::fs::create_dir_all(&build).unwrap();
+    std::fs::copy(&elf, build.join("zephyr.elf")).unwrap();
+    let hex = b":00000001FF\n";
+    std::fs::write(build.join("merged.hex"), hex).unwrap();
+    let hash = {
+        use sha2::Digest as _;
+        format!("sha256:{:x}", sha2::Sha256::digest(hex))
+    };
+    let original = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(TRACE)).unwrap();
+    let (header, body) = original.split_once('\n').unwrap();
+    let mut head: serde_json::Value = serde_json::from_str(header).unwrap();
+    head["meta"]["firmware"] = serde_json::json!({ "slm": "2.1.2", "profile": "slm-dk", "build": hash });
+    let trace = dir.path().join("s.atrace");
+    std::fs::write(&trace, format!("{head}\n{body}")).unwrap();
+    let log = dir.path().join("s.log");
+    std::fs::write(&log, LOG.replace("0x0002a8c4", &format!("0x{pc:08x}"))).unwrap();
+    let decode = || atscope(&["decode", trace.to_str().unwrap(), "--log", log.to_str().unwrap(), "--findings"]);
+    let o = decode();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("PC in mqtt_read") && out.contains("slm_at_mqtt.c:3"), "{out}");
+    assert!(err.contains("the trace's build; its merged hex is the one flashed"), "{err}");
+
+    std::fs::write(build.join("merged.hex"), b":00000002FE\n").unwrap();
+    let o = decode();
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(!out.contains("PC in mqtt_read"), "{out}");
+    assert!(err.contains("another build"), "{err}");
+}
+
+/// With `--elf`, the crash names the code at its PC and the caller at its LR, as
+/// `arm-none-eabi-addr2line` does (a small Cortex-M firmware compiled here).
+#[test]
+fn elf_names_the_function_and_line_of_a_crash() {
+    if need::arm_toolchain().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (elf, pc) = compile_firmware(dir.path());
     let oracle = Command::new("arm-none-eabi-addr2line").arg("-e").arg(&elf).arg(format!("{pc:#x}")).output().unwrap();
     let oracle = String::from_utf8_lossy(&oracle.stdout).trim().to_string();
     let line_of_pc = oracle.rsplit(':').next().unwrap().to_string();

@@ -109,7 +109,7 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let printer = TextPrinter { color };
     let mut analysis = Analysis::new(analysis_opts);
-    args.log.attach(&mut analysis)?;
+    args.log.attach(&mut analysis, &args.file, records.source_mut().recording_meta())?;
     let mut io_err: Option<std::io::Error> = if args.json { write_header(&mut out).err() } else { None };
     let (json, only_findings) = (args.json, args.findings);
     // One line buffer for the whole run: an event's line is rendered into it, then written.

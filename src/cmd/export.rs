@@ -190,7 +190,7 @@ fn run_events(args: &ExportArgs, format: ExportFormat) -> Result<ExitCode> {
         ExportFormat::Sr => unreachable!("sr is rendered from records"),
     };
     let mut analysis = Analysis::new(opts);
-    args.log.attach(&mut analysis)?;
+    args.log.attach(&mut analysis, &args.trace, records.source_mut().recording_meta())?;
     let mut io_err: Option<std::io::Error> = None;
     let mut feed = |e: &Event| {
         if io_err.is_none() {

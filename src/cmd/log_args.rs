@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use atscope_analyzer::analysis::Analysis;
+use atscope_analyzer::symbols::locate::{locate, Located};
+use atscope_analyzer::trace::Meta;
 use clap::Args;
 
 /// The SLM's log, shared by the commands that decode.
@@ -30,8 +32,10 @@ impl LogArgs {
         }
     }
 
-    /// Attaches the log to a session, if one was given.
-    pub fn attach(&self, analysis: &mut Analysis) -> Result<()> {
+    /// Attaches the log to a session, if one was given, with the firmware's ELF: `--elf`, else
+    /// the build an `atscope firmware build/flash` recorded in the trace's header (`meta`), looked
+    /// for below the current folder and the trace's (`trace`), used only if it is that build.
+    pub fn attach(&self, analysis: &mut Analysis, trace: &std::path::Path, meta: Option<&Meta>) -> Result<()> {
         let Some(path) = &self.log else { return Ok(()) };
         let offset = self.offset_ns()?;
         let reader =
@@ -40,6 +44,26 @@ impl LogArgs {
         if let Some(elf) = &self.elf {
             let symbols = atscope_analyzer::symbols::Symbols::open(elf).context("--elf")?;
             analysis.use_symbols(symbols);
+        } else if let Some(meta) = meta {
+            let bases: Vec<PathBuf> = [Some(PathBuf::from(".")), trace.parent().map(std::path::Path::to_path_buf)]
+                .into_iter()
+                .flatten()
+                .collect();
+            match locate(meta, &bases) {
+                Located::Found { elf, verified } => match atscope_analyzer::symbols::Symbols::open(&elf) {
+                    Ok(s) => {
+                        let how = if verified { "its merged hex is the one flashed" } else { "not checked: no hash to compare" };
+                        eprintln!("note: crash addresses resolved with {} (the trace's build; {how})", elf.display());
+                        analysis.use_symbols(s);
+                    }
+                    Err(e) => eprintln!("note: the trace's build has {}, but it cannot be read: {e}", elf.display()),
+                },
+                Located::Stale { elf, .. } => eprintln!(
+                    "note: {} is from another build than the one this trace recorded (rebuilt since): not used; give --elf to use it anyway",
+                    elf.display()
+                ),
+                Located::NotFound { .. } => {}
+            }
         }
         Ok(())
     }

@@ -89,6 +89,10 @@ pub trait ChannelSource: Iterator<Item = Result<ChannelItem, CaptureError>> + Se
     fn declared_slm(&self) -> Option<String> {
         None
     }
+    /// The recording's metadata, for a format that has it (an `.atrace` header).
+    fn recording_meta(&self) -> Option<&crate::trace::Meta> {
+        None
+    }
 }
 
 /// A waveform channel decoded at a configured baud rate that its measured bit time contradicts.

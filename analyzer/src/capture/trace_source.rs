@@ -53,6 +53,9 @@ impl ChannelSource for TraceSource {
     fn format_name(&self) -> &'static str {
         "atscope trace (.atrace)"
     }
+    fn recording_meta(&self) -> Option<&Meta> {
+        Some(self.meta())
+    }
     fn declared_slm(&self) -> Option<String> {
         self.meta().get("firmware")?.get("slm")?.as_str().map(str::to_string)
     }
