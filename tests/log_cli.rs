@@ -287,3 +287,20 @@ fn elf_names_the_function_and_line_of_a_crash() {
     assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--elf"));
 }
+
+/// `import --log`: the log goes beside the imported trace, named for it, and the header says
+/// where it came from; a missing log is refused before anything is written.
+#[test]
+fn import_puts_the_log_beside_the_trace() {
+    let (trace, log) = dir_with("cap");
+    let out = trace.with_file_name("imported.atrace");
+    let o = atscope(&["import", trace.to_str().unwrap(), "-o", out.to_str().unwrap(), "--log", log.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(out.with_extension("log")).unwrap(), std::fs::read(&log).unwrap());
+    let header = std::fs::read_to_string(&out).unwrap();
+    assert!(header.lines().next().unwrap().contains("\"file\":\"imported.log\""));
+    let o =
+        atscope(&["import", trace.to_str().unwrap(), "-o", "/tmp/atscope-never.atrace", "--log", "/nonexistent.log"]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!std::path::Path::new("/tmp/atscope-never.atrace").exists());
+}

@@ -34,6 +34,10 @@ pub struct ImportArgs {
     /// Which channel is the modem (name or index); default: detected from the content.
     #[arg(long, value_name = "CH")]
     pub modem: Option<String>,
+    /// The SLM's own log saved beside the capture (RTT or a second UART): copied beside the trace
+    /// as OUT.log, where `decode --log`, `check` and `serve` read it.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
     #[command(flatten)]
     pub uart: UartArgs,
 }
@@ -41,6 +45,9 @@ pub struct ImportArgs {
 /// Runs `atscope import`.
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let opts = args.uart.import_options(args.host.clone(), args.modem.clone());
+    if let Some(log) = &args.log {
+        std::fs::File::open(log).with_context(|| format!("reading the log {}", log.display()))?;
+    }
     let mut rec = capture::open_records_paths(&args.capture, &opts).context("cannot import")?;
     let format = rec.source_mut().format_name();
     let notes = rec.source_mut().notes();
@@ -63,6 +70,12 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         meta.insert("notes".into(), json!(notes));
     }
     meta.insert("atscope".into(), json!(crate::version::long_version()));
+    let log_out = args.output.with_extension("log");
+    if let Some(log) = &args.log {
+        anyhow::ensure!(log_out != args.output, "the trace must not be named .log when --log copies OUT.log beside it");
+        let file = log_out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        meta.insert("log".into(), json!({ "source": log.display().to_string(), "file": file }));
+    }
 
     // Never onto the capture; a file is written beside the target and renamed once complete, so a
     // failed or interrupted import leaves no half trace behind.
@@ -109,6 +122,17 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         eprintln!("atscope: warning: {warn}");
     }
     out.commit()?;
+    if let Some(log) = &args.log {
+        // Beside the trace, written whole or not at all, never onto an input.
+        let mut inputs = inputs.clone();
+        inputs.push(&args.output);
+        let copy = crate::output::create(&log_out, &inputs)?;
+        let mut from = std::fs::File::open(log).with_context(|| format!("reading the log {}", log.display()))?;
+        let mut to = copy.file();
+        std::io::copy(&mut from, &mut to).with_context(|| format!("cannot write {}", log_out.display()))?;
+        copy.commit()?;
+        eprintln!("atscope: wrote {} (the SLM's log)", log_out.display());
+    }
     eprintln!(
         "atscope: wrote {}: host {} bytes, modem {} bytes, {} line conditions",
         args.output.display(),
