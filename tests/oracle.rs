@@ -67,7 +67,7 @@ fn findings_of(trace: &Path) -> Vec<Got> {
         capture::open_records(trace, &ImportOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", trace.display()));
     let mut a = Analysis::new(Options { meanings: false, ..Default::default() });
     // A session with the SLM's own log: NAME.log beside NAME.atrace (issue 17).
-    if let Some(log) = atscope_analyzer::log::open_beside(trace).unwrap_or_else(|e| panic!("{e}")) {
+    if let Some(log) = atscope_analyzer::capture::open_log_beside(trace).unwrap_or_else(|e| panic!("{e}")) {
         a.attach_log(log, None);
     }
     let mut got = Vec::new();

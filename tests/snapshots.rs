@@ -33,7 +33,7 @@ fn every_bundled_trace_decodes_to_its_reviewed_transcript() {
         let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let (transcript, _) = capture::open_records(trace, &ImportOptions::default())
                 .and_then(|records| {
-                    let log = atscope_analyzer::log::open_beside(trace)?;
+                    let log = atscope_analyzer::capture::open_log_beside(trace)?;
                     transcript_of(records, log, trace, Options::default())
                 })
                 .unwrap_or_else(|e| panic!("{}: {e}", trace.display()));

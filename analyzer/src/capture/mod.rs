@@ -248,3 +248,12 @@ pub fn open_records(path: &Path, opts: &ImportOptions) -> Result<assign::Assigne
     let src = open(path, opts)?;
     assign::Assigned::new(src, path, opts.host.as_deref(), opts.modem.as_deref())
 }
+
+/// The SLM's own log beside a capture (`NAME.log`, [`crate::log::beside`]), opened, if there is
+/// one: what `check`, `serve` and the oracle sessions read with a trace.
+pub fn open_log_beside(capture: &Path) -> Result<Option<crate::log::Lines>, CaptureError> {
+    match crate::log::beside(capture) {
+        Some(log) => Ok(Some(Box::new(crate::log::open(&log).map_err(|e| CaptureError::io(&log, e))?))),
+        None => Ok(None),
+    }
+}

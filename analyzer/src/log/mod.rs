@@ -43,10 +43,3 @@ pub fn open(path: &std::path::Path) -> std::io::Result<segment::Reader<std::fs::
 /// What [`crate::analysis::Analysis::attach_log`] takes: a log's lines.
 pub type Lines = Box<dyn Iterator<Item = segment::Item> + Send>;
 
-/// The log beside a capture ([`beside`]), opened ([`open`]), if there is one.
-pub fn open_beside(capture: &std::path::Path) -> Result<Option<Lines>, crate::capture::CaptureError> {
-    match beside(capture) {
-        Some(log) => Ok(Some(Box::new(open(&log).map_err(|e| crate::capture::CaptureError::io(&log, e))?))),
-        None => Ok(None),
-    }
-}

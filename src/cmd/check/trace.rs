@@ -84,7 +84,7 @@ fn check(setup: &Setup, trace: &Path) -> Result<(Outcome, Summary), String> {
 
 /// The trace's records and the SLM's own log beside it (`NAME.log`), if there is one.
 fn open(trace: &Path) -> Result<(capture::assign::Assigned, Option<atscope_analyzer::log::Lines>), CaptureError> {
-    Ok((capture::open_records(trace, &ImportOptions::default())?, atscope_analyzer::log::open_beside(trace)?))
+    Ok((capture::open_records(trace, &ImportOptions::default())?, atscope_analyzer::capture::open_log_beside(trace)?))
 }
 
 /// [`transcribe`] of the trace file (and its log).

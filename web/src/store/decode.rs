@@ -39,7 +39,7 @@ pub fn decode_file_until(
     notes.extend(records.source_mut().notes());
     let mut analysis = Analysis::new(Options::default());
     // The SLM's own log beside the capture (`NAME.log`), as `atscope check` reads it.
-    if let Some(log) = atscope_analyzer::log::open_beside(path)? {
+    if let Some(log) = atscope_analyzer::capture::open_log_beside(path)? {
         analysis.attach_log(log, None);
     }
     let mut index = TraceIndex::new();
