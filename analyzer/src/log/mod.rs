@@ -42,4 +42,3 @@ pub fn open(path: &std::path::Path) -> std::io::Result<segment::Reader<std::fs::
 
 /// What [`crate::analysis::Analysis::attach_log`] takes: a log's lines.
 pub type Lines = Box<dyn Iterator<Item = segment::Item> + Send>;
-
