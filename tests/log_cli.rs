@@ -244,6 +244,15 @@ fn the_traces_own_build_names_the_crash_and_a_rebuilt_one_is_refused() {
     assert!(out.contains("PC in mqtt_read") && out.contains("slm_at_mqtt.c:3"), "{out}");
     assert!(err.contains("the trace's build; its merged hex is the one flashed"), "{err}");
 
+    // The viewer decodes the same way: its crash finding names the code, and its notes say why.
+    let served = atscope_web::store::decode_file(&trace, &Default::default()).unwrap();
+    assert!(served.notes.iter().any(|n| n.contains("the trace's build")), "{:?}", served.notes);
+    let crash = served.index.events().iter().find_map(|e| match &e.kind {
+        atscope_analyzer::timeline::EventKind::Finding(f) if f.id == "slm.crash" => Some(f.message.clone()),
+        _ => None,
+    });
+    assert!(crash.as_deref().is_some_and(|m| m.contains("PC in mqtt_read")), "{crash:?}");
+
     std::fs::write(build.join("merged.hex"), b":00000002FE\n").unwrap();
     let o = decode();
     let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));

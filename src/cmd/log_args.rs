@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use atscope_analyzer::analysis::Analysis;
-use atscope_analyzer::symbols::locate::{locate, Located};
+use atscope_analyzer::symbols::locate::open_for;
 use atscope_analyzer::trace::Meta;
 use clap::Args;
 
@@ -49,20 +49,12 @@ impl LogArgs {
                 .into_iter()
                 .flatten()
                 .collect();
-            match locate(meta, &bases) {
-                Located::Found { elf, verified } => match atscope_analyzer::symbols::Symbols::open(&elf) {
-                    Ok(s) => {
-                        let how = if verified { "its merged hex is the one flashed" } else { "not checked: no hash to compare" };
-                        eprintln!("note: crash addresses resolved with {} (the trace's build; {how})", elf.display());
-                        analysis.use_symbols(s);
-                    }
-                    Err(e) => eprintln!("note: the trace's build has {}, but it cannot be read: {e}", elf.display()),
-                },
-                Located::Stale { elf, .. } => eprintln!(
-                    "note: {} is from another build than the one this trace recorded (rebuilt since): not used; give --elf to use it anyway",
-                    elf.display()
-                ),
-                Located::NotFound { .. } => {}
+            let (symbols, note) = open_for(meta, &bases);
+            if let Some(n) = note {
+                eprintln!("note: {n}");
+            }
+            if let Some(s) = symbols {
+                analysis.use_symbols(s);
             }
         }
         Ok(())

@@ -172,6 +172,28 @@ fn read_small(path: &Path, max: u64) -> Option<Vec<u8>> {
     (out.len() as u64 <= max).then_some(out)
 }
 
+/// The symbols of the build a trace header names, opened, with a sentence for the user on what
+/// was used or why not; `(None, None)` when no such build is here.
+pub fn open_for(meta: &Meta, bases: &[PathBuf]) -> (Option<super::Symbols>, Option<String>) {
+    match locate(meta, bases) {
+        Located::Found { elf, verified } => match super::Symbols::open(&elf) {
+            Ok(s) => {
+                let how = if verified { "its merged hex is the one flashed" } else { "not checked: no hash to compare" };
+                (Some(s), Some(format!("crash addresses resolved with {} (the trace's build; {how})", elf.display())))
+            }
+            Err(e) => (None, Some(format!("the trace's build has {}, but it cannot be read: {e}", elf.display()))),
+        },
+        Located::Stale { elf, .. } => (
+            None,
+            Some(format!(
+                "{} is from another build than the one this trace recorded (rebuilt since): not used; give --elf to use it anyway",
+                elf.display()
+            )),
+        ),
+        Located::NotFound { .. } => (None, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,15 @@ pub fn decode_file_until(
     // The SLM's own log beside the capture (`NAME.log`), as `atscope check` reads it.
     if let Some(log) = atscope_analyzer::capture::open_log_beside(path)? {
         analysis.attach_log(log, None);
+        // The firmware's ELF, when the trace names a build that is here: crashes name their code.
+        if let Some(meta) = records.source_mut().recording_meta() {
+            let bases: Vec<std::path::PathBuf> = path.parent().map(Path::to_path_buf).into_iter().collect();
+            let (symbols, note) = atscope_analyzer::symbols::locate::open_for(meta, &bases);
+            notes.extend(note);
+            if let Some(s) = symbols {
+                analysis.use_symbols(s);
+            }
+        }
     }
     let mut index = TraceIndex::new();
     analysis.capture_checks(&records, &mut |e| index.push(e.clone()));
