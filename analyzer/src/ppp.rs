@@ -392,15 +392,7 @@ mod tests {
             cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
         ) {
             let wire = parts.concat();
-            let mut at: Vec<usize> = cuts.iter().map(|c| c.index(wire.len() + 1)).collect();
-            at.sort_unstable();
-            let mut chunks: Vec<&[u8]> = Vec::new();
-            let mut from = 0;
-            for a in at {
-                chunks.push(&wire[from..a]);
-                from = a;
-            }
-            chunks.push(&wire[from..]);
+            let chunks = crate::stray::cut_at(&wire, cuts.iter().map(|c| c.index(wire.len() + 1)).collect());
             let strip = |us: Vec<Unit>| -> Vec<(Vec<u8>, bool)> {
                 us.into_iter().map(|u| match u {
                     Unit::Frame(f) => (f.bytes, f.fcs_ok),

@@ -37,3 +37,19 @@ impl Stray {
         self.data.is_empty()
     }
 }
+
+/// `wire` cut at the given points (sorted, in range): how the framers' split-invariance tests
+/// feed the same bytes in other chunks.
+#[cfg(test)]
+pub(crate) fn cut_at(wire: &[u8], mut at: Vec<usize>) -> Vec<&[u8]> {
+    at.sort_unstable();
+    let mut chunks = Vec::new();
+    let mut from = 0;
+    for a in at {
+        let a = a.clamp(from, wire.len());
+        chunks.push(&wire[from..a]);
+        from = a;
+    }
+    chunks.push(&wire[from..]);
+    chunks
+}

@@ -95,15 +95,7 @@ proptest! {
         wire in arb_wire(), cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..10)
     ) {
         let whole = units(&[&wire]);
-        let mut at: Vec<usize> = cuts.iter().map(|c| c.index(wire.len() + 1)).collect();
-        at.sort_unstable();
-        let mut chunks: Vec<&[u8]> = Vec::new();
-        let mut from = 0;
-        for a in at {
-            chunks.push(&wire[from..a]);
-            from = a;
-        }
-        chunks.push(&wire[from..]);
+        let chunks = crate::stray::cut_at(&wire, cuts.iter().map(|c| c.index(wire.len() + 1)).collect());
         // Times differ with the split; the cut does not.
         let strip = |us: Vec<Unit>| -> Vec<Cut> {
             us.into_iter().map(|u| match u {

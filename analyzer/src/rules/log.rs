@@ -318,28 +318,36 @@ impl Rules {
     }
 }
 
-fn err_note(t: i64, seq: u64, text: &str, line: &str, result: &str, mut seqs: Vec<u64>) -> Draft {
-    seqs.push(seq);
-    Draft {
-        id: FindingId::SlmLogError,
-        level: Some(Severity::Note),
-        t0: t,
-        t1: t,
-        message: format!("{line} failed: {result}; the SLM logged {text}"),
-        help: "The SLM's own log says why the command failed (the at.error warning reports the failure itself). A negative number is an errno (e.g. -111 ECONNREFUSED, -116 ETIMEDOUT, -22 EINVAL).".into(),
-        events: seqs,
-    }
+fn err_note(t: i64, seq: u64, text: &str, line: &str, result: &str, seqs: Vec<u64>) -> Draft {
+    log_note(
+        t,
+        seq,
+        seqs,
+        format!("{line} failed: {result}; the SLM logged {text}"),
+        "The SLM's own log says why the command failed (the at.error warning reports the failure itself). A negative number is an errno (e.g. -111 ECONNREFUSED, -116 ETIMEDOUT, -22 EINVAL).",
+    )
 }
 
-fn err_during_ok(t: i64, seq: u64, text: &str, line: &str, mut seqs: Vec<u64>) -> Draft {
+fn err_during_ok(t: i64, seq: u64, text: &str, line: &str, seqs: Vec<u64>) -> Draft {
+    log_note(
+        t,
+        seq,
+        seqs,
+        format!("the SLM logged {text} during {line}, which ended OK"),
+        "The command succeeded, so this error is a side effect of what it did: closing a socket or a session makes the thread that polled it log POLLNVAL, POLLHUP or a failed read. Nothing to act on unless the host sees a problem afterwards.",
+    )
+}
+
+/// An `<err>` line explained by the exchange it fell in (`seqs`): a note.
+fn log_note(t: i64, seq: u64, mut seqs: Vec<u64>, message: String, help: &str) -> Draft {
     seqs.push(seq);
     Draft {
         id: FindingId::SlmLogError,
         level: Some(Severity::Note),
         t0: t,
         t1: t,
-        message: format!("the SLM logged {text} during {line}, which ended OK"),
-        help: "The command succeeded, so this error is a side effect of what it did: closing a socket or a session makes the thread that polled it log POLLNVAL, POLLHUP or a failed read. Nothing to act on unless the host sees a problem afterwards.".into(),
+        message,
+        help: help.into(),
         events: seqs,
     }
 }
