@@ -52,6 +52,15 @@ impl Announcer {
     pub fn applies_in(&self, v: SlmVersion) -> bool {
         in_releases(v, self.since, self.removed)
     }
+
+    /// The byte count of each part, from the announcing line's parameters; `None` when one is
+    /// missing, negative or above `max` (then nothing is announced).
+    pub fn sizes(&self, params: &[crate::at::grammar::Param], max: usize) -> Option<Vec<usize>> {
+        self.parts
+            .iter()
+            .map(|p| params.get(p.count)?.as_int().and_then(|n| usize::try_from(n).ok()).filter(|&n| n <= max))
+            .collect()
+    }
 }
 
 /// A payload of one counted part, the first parameter.

@@ -298,8 +298,11 @@ impl TimelineBuilder {
         if let Some(open) = self.pending.front_mut().filter(|_| answers) {
             open.infos += 1;
         }
-        let params_ints: Vec<Option<i64>> = params.iter().map(Param::as_int).collect();
-        let first_int = params_ints.first().copied().flatten();
+        let first_int = params.first().and_then(Param::as_int);
+        // A payload this line announces: its parts' sizes, read before the params move on.
+        let announced = payloads::announcer(&name, self.version)
+            .filter(|a| a.place == payloads::Place::After && (exchange.is_some() || !a.answer_only))
+            .and_then(|a| Some((a, a.sizes(&params, MAX_ANNOUNCED)?)));
         let state = params.last().and_then(Param::as_text).map(str::to_string);
         let kind = match exchange {
             Some(ex) => EventKind::Info { exchange: ex, name: Some(name.clone()), params, line: Bytes(line) },
@@ -312,10 +315,8 @@ impl TimelineBuilder {
             self.flush_data_payload(Dir::Modem);
         }
         self.emit(t0, t1, Some(Dir::Modem), kind);
-        if let Some(a) = payloads::announcer(&name, self.version)
-            .filter(|a| a.place == payloads::Place::After && (exchange.is_some() || !a.answer_only))
-        {
-            self.expect_parts(a, &params_ints, exchange.filter(|_| a.answer_only));
+        if let Some((a, sizes)) = announced {
+            self.expect_parts(a, sizes, exchange.filter(|_| a.answer_only));
         }
         match name.as_str() {
             "#XDATAMODE" if self.data.is_some() => self.end_data_mode(Some(t0), first_int),
@@ -341,14 +342,8 @@ impl TimelineBuilder {
         }
     }
 
-    /// Expects the payload parts line `a` announces, counted by its parameters `ints`.
-    fn expect_parts(&mut self, a: &payloads::Announcer, ints: &[Option<i64>], exchange: Option<u32>) {
-        let size = |p: &payloads::Part| {
-            ints.get(p.count).copied().flatten().and_then(|n| usize::try_from(n).ok()).filter(|&n| n <= MAX_ANNOUNCED)
-        };
-        let Some(sizes) = a.parts.iter().map(size).collect::<Option<Vec<usize>>>() else {
-            return;
-        };
+    /// Expects the payload parts line `a` announces, of `sizes` bytes each.
+    fn expect_parts(&mut self, a: &payloads::Announcer, sizes: Vec<usize>, exchange: Option<u32>) {
         for (part, n) in a.parts.iter().zip(sizes) {
             if n > 0 {
                 self.expect.push_back(Expect::Payload { n, owner: part.owner, exchange });
