@@ -22,6 +22,15 @@ pub fn parse_ns(s: &str, assume_utc: bool) -> Option<i64> {
     i64::try_from(ts.as_nanosecond()).ok()
 }
 
+/// A wall-clock time (nanoseconds since the Unix epoch) as RFC 3339 UTC to the second
+/// (`2026-11-29T20:50:01Z`): a recording's `meta.started`.
+pub fn rfc3339_seconds(ns: i64) -> String {
+    match Timestamp::from_second(ns.div_euclid(1_000_000_000)) {
+        Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Err(_) => "0000-00-00T00:00:00Z".into(),
+    }
+}
+
 /// A wall-clock time (nanoseconds since the Unix epoch) as a terminal program stamps a log
 /// line, in UTC to the millisecond: `2026-11-29 20:50:01.123` ([`crate::log::stamp`]).
 pub fn log_stamp(ns: i64) -> String {
@@ -34,6 +43,14 @@ pub fn log_stamp(ns: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_start_time_is_rfc_3339_to_the_second_and_reads_back() {
+        let ns = 1_795_000_201_923_000_000;
+        assert_eq!(rfc3339_seconds(ns), "2026-11-18T11:10:01Z", "as Python's datetime gives it");
+        assert_eq!(parse_ns(&rfc3339_seconds(ns), false), Some(1_795_000_201_000_000_000));
+        assert_eq!(rfc3339_seconds(0), "1970-01-01T00:00:00Z");
+    }
 
     #[test]
     fn a_log_stamp_reads_back_as_the_same_millisecond() {

@@ -59,21 +59,11 @@ impl LineArgs {
     }
 }
 
-/// `started`: RFC 3339 UTC wall time, to the second.
-fn rfc3339_now() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+/// Now, in nanoseconds since the Unix epoch (the wall clock of a recording's header and of its
+/// log's line stamps).
+pub fn now_ns() -> i64 {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }
 
 /// The header of a trace atscope records: source, wiring, line settings, atscope version, start
@@ -84,7 +74,7 @@ pub fn meta(source: &str, wiring: &str, settings: &PortSettings, identity_file: 
     m.insert("wiring".into(), wiring.into());
     settings.to_meta(&mut m);
     m.insert("atscope".into(), crate::version::long_version().into());
-    m.insert("started".into(), rfc3339_now().into());
+    m.insert("started".into(), atscope_analyzer::wall_time::rfc3339_seconds(now_ns()).into());
     let env = atscope_firmware::tools::ToolEnv::from_process();
     let file = identity_file.cloned().or_else(|| atscope_firmware::identify::default_state_file(&env));
     if let Some(f) = file {

@@ -74,8 +74,7 @@ fn log_writer(mut file: std::fs::File) -> Forward {
     let mut last_sync = std::time::Instant::now();
     let mut failed = false;
     Box::new(move |bytes| {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        let wall = atscope_analyzer::wall_time::log_stamp(i64::try_from(now.as_nanos()).unwrap_or(i64::MAX));
+        let wall = atscope_analyzer::wall_time::log_stamp(live::now_ns());
         let mut out = Vec::with_capacity(bytes.len() + 64);
         stamper.stamp(&wall, bytes, &mut out);
         let mut r = file.write_all(&out);
