@@ -45,9 +45,11 @@ pub struct ImportArgs {
 /// Runs `atscope import`.
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let opts = args.uart.import_options(args.host.clone(), args.modem.clone());
-    if let Some(log) = &args.log {
-        std::fs::File::open(log).with_context(|| format!("reading the log {}", log.display()))?;
-    }
+    // The log is opened first: a missing one is refused before anything is written.
+    let log_in = match &args.log {
+        Some(log) => Some(std::fs::File::open(log).with_context(|| format!("reading the log {}", log.display()))?),
+        None => None,
+    };
     let mut rec = capture::open_records_paths(&args.capture, &opts).context("cannot import")?;
     let format = rec.source_mut().format_name();
     let notes = rec.source_mut().notes();
@@ -70,12 +72,14 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         meta.insert("notes".into(), json!(notes));
     }
     meta.insert("atscope".into(), json!(crate::version::long_version()));
-    let log_out = args.output.with_extension("log");
-    if let Some(log) = &args.log {
-        anyhow::ensure!(log_out != args.output, "the trace must not be named .log when --log copies OUT.log beside it");
-        let file = log_out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        meta.insert("log".into(), json!({ "source": log.display().to_string(), "file": file }));
-    }
+    let log_out = match &args.log {
+        Some(log) => {
+            let (path, file) = super::log_args::log_beside_output(&args.output)?;
+            meta.insert("log".into(), json!({ "source": log.display().to_string(), "file": file }));
+            Some(path)
+        }
+        None => None,
+    };
 
     // Never onto the capture; a file is written beside the target and renamed once complete, so a
     // failed or interrupted import leaves no half trace behind.
@@ -122,12 +126,11 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         eprintln!("atscope: warning: {warn}");
     }
     out.commit()?;
-    if let Some(log) = &args.log {
+    if let (Some(mut from), Some(log_out)) = (log_in, log_out) {
         // Beside the trace, written whole or not at all, never onto an input.
         let mut inputs = inputs.clone();
         inputs.push(&args.output);
         let copy = crate::output::create(&log_out, &inputs)?;
-        let mut from = std::fs::File::open(log).with_context(|| format!("reading the log {}", log.display()))?;
         let mut to = copy.file();
         std::io::copy(&mut from, &mut to).with_context(|| format!("cannot write {}", log_out.display()))?;
         copy.commit()?;

@@ -22,6 +22,18 @@ pub struct LogArgs {
     pub elf: Option<PathBuf>,
 }
 
+/// Where a command that writes trace `output` puts the SLM's log (`OUT.log`, [`log::path_beside`])
+/// and the file name its header records.
+///
+/// [`log::path_beside`]: atscope_analyzer::log::path_beside
+pub fn log_beside_output(output: &std::path::Path) -> Result<(PathBuf, String)> {
+    let Some(path) = atscope_analyzer::log::path_beside(output) else {
+        bail!("the trace must not be named .log: its log goes beside it as OUT.log");
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok((path, name))
+}
+
 impl LogArgs {
     /// `--log-offset` in ns, refusing what is not a finite number of seconds.
     pub fn offset_ns(&self) -> Result<Option<i64>> {

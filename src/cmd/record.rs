@@ -109,23 +109,22 @@ pub fn run(args: RecordArgs) -> Result<ExitCode> {
     let stop = live::stop_flag()?;
     let (tx, rx) = std::sync::mpsc::channel();
     let mut meta = live::meta(source, &wiring, &settings, args.live.identity_file.as_ref());
-    let log_path = args.output.with_extension("log");
-    if let Some(p) = &args.log {
-        anyhow::ensure!(
-            log_path != args.output,
-            "the trace must not be named .log when --log writes OUT.log beside it"
-        );
-        let file = log_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        meta.insert("log".into(), serde_json::json!({ "port": p, "baud": args.log_baud, "file": file }));
-    }
+    let log_path = match &args.log {
+        Some(p) => {
+            let (path, file) = super::log_args::log_beside_output(&args.output)?;
+            meta.insert("log".into(), serde_json::json!({ "port": p, "baud": args.log_baud, "file": file }));
+            Some(path)
+        }
+        None => None,
+    };
     let inputs: Vec<&std::path::Path> =
         args.script.iter().chain(args.live.identity_file.iter()).map(PathBuf::as_path).collect();
     let recorder = Recorder::create(Some(&args.output), &inputs, &meta, tx)?;
     let mut readers = Vec::new();
-    if let Some(p) = &args.log {
+    if let (Some(p), Some(log_path)) = (&args.log, &log_path) {
         let mut inputs = inputs.clone();
         inputs.push(&args.output);
-        let file = atscope_analyzer::output::open_direct(&log_path, &inputs)?;
+        let file = atscope_analyzer::output::open_direct(log_path, &inputs)?;
         let log_settings = atscope_analyzer::serial::PortSettings { baud: args.log_baud, ..Default::default() };
         let port = open(p, &log_settings)?;
         let line = Line { label: format!("log port {p}"), path: Some(p.clone()), settings: log_settings, dir: None };

@@ -28,10 +28,16 @@ pub mod stamp;
 pub use entry::LogEntry;
 pub use line::Level;
 
-/// The log beside a capture: `NAME.log` for `NAME.atrace` (or any `NAME.ext`), when it exists.
-pub fn beside(capture: &std::path::Path) -> Option<std::path::PathBuf> {
+/// Where the log of a capture goes: `NAME.log` beside `NAME.atrace` (or any `NAME.ext`);
+/// `None` for a capture itself named `.log`.
+pub fn path_beside(capture: &std::path::Path) -> Option<std::path::PathBuf> {
     let p = capture.with_extension("log");
-    (p != capture && p.is_file()).then_some(p)
+    (p != capture).then_some(p)
+}
+
+/// The log beside a capture ([`path_beside`]), when it exists.
+pub fn beside(capture: &std::path::Path) -> Option<std::path::PathBuf> {
+    path_beside(capture).filter(|p| p.is_file())
 }
 
 /// Opens a log file for [`crate::analysis::Analysis::attach_log`]: its lines, read in blocks as
