@@ -501,6 +501,50 @@ def s_ppp_fcs():
     return s
 
 
+def s_unopened_dlci():
+    s = CmuxSession("p-cmux-unopened-dlci", "A UIH frame on a DLCI the mux does not have",
+                    "SM v1.0.1 with CMUX+PPP (DLCIs 1 and 2 only); mux up (0, 1, 2 opened); a misconfigured "
+                    "host module sends AT+CGMR in a UIH frame on DLCI 3, never opened (and not configured on "
+                    "the SM): the SM answers DM (pf=1) on DLCI 3; the host then uses DLCI 1, answered",
+                    SRC + " (on_dlci_frame(): unconfigured DLCI -> modem_cmux_dm_response_transmit())")
+    boot(s)
+    s.mux_start()
+    s.at("AT", delay=0.006, think=0.05)
+    t = s.hf(3, UIH, b"AT+CGMR\r", gap=0.6)
+    s.mf(3, DM, pf=1, cr=1, gap=0.002)
+    s.exp("warning cmux.unopened-dlci @ %.3f   # UIH on DLCI 3, never opened with SABM/UA; the SM answered DM "
+          "(no at.final.missing: the command never reached the AT parser)" % t)
+    s.at("AT+CGMR", ["mfw_nrf91x1_2.0.3"], delay=0.008, think=0.8)
+    s.wait(1.0)
+    return s
+
+
+def s_data_before_open():
+    s = CmuxSession("p-cmux-data-before-open", "The host sends on DLCI 1 before opening DLCI 0",
+                    "SM v1.0.1; right after AT#XCMUX=1 OK the host sends AT in a UIH frame on DLCI 1 before any "
+                    "SABM: the SM's modem_cmux is not connected yet and drops it (no answer); the host then "
+                    "opens DLCI 0, 1, 2 and repeats AT on DLCI 1, answered",
+                    SRC + " (on_dlci_frame(): 'Unexpected DLCI frame' while not CONNECTED)")
+    boot(s)
+    s.cmd("AT#XCMUX=1", delay=0.004, think=0.3)
+    t = s.hf(1, UIH, b"AT\r", gap=0.02)
+    s.exp("warning cmux.data-before-open @ %.3f   # UIH on DLCI 1 before DLCI 0 was opened; dropped by the SM "
+          "(no cmux.unopened-dlci: DLCI 1 is opened later; no at.final.missing: the AT never reached the SM)" % t)
+    s.hf(0, SABM, pf=1, gap=1.0)
+    s.mf(0, UA, pf=1, cr=1, gap=0.002)
+    for d in (1, 2):
+        s.hf(d, SABM, pf=1, gap=0.003)
+        s.mf(d, UA, pf=1, cr=1, gap=0.002)
+        s.hf(0, UIH, msc(d), gap=0.001)
+        s.mf(0, UIH, msc(d, command=False), cr=1, gap=0.002)
+        s.mf(0, UIH, msc(d), cr=0, gap=0.0005)
+        s.hf(0, UIH, msc(d, command=False), cr=0, gap=0.002)
+    s.at("AT", delay=0.006, think=0.05)
+    s.at("AT+CFUN?", ["+CFUN: 0"], delay=0.008)
+    s.wait(1.0)
+    return s
+
+
 # ---- read-back check: a separate deframer over the written files ---------------------------------
 def verify_written(path):
     """Counts (bad CMUX FCS, bad PPP FCS-16, bad IPv4/UDP/TCP checksums) over both directions of a file."""
@@ -555,7 +599,8 @@ def verify_written(path):
 
 EXPECTED_DAMAGE = {"p-cmux-fcs": (1, 0, 0), "p-ppp-fcs": (0, 1, 0)}
 
-SESSIONS = [s_at, s_ppp, s_midframe, s_bad_fcs, s_reset, s_plain_at, s_terminate, s_before_pdn, s_ppp_fcs]
+SESSIONS = [s_at, s_ppp, s_midframe, s_bad_fcs, s_reset, s_plain_at, s_terminate, s_before_pdn, s_ppp_fcs,
+            s_unopened_dlci, s_data_before_open]
 
 
 def main():
