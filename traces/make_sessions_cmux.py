@@ -218,10 +218,11 @@ HOST_IP, DNS1, DNS2, SERVER = "10.64.12.7", "10.64.0.1", "10.64.0.2", "203.0.113
 
 
 class CmuxSession(Session):
-    def __init__(self, name, title, summary, source=SRC):
-        super().__init__(FOLDER, name, title, summary, source,
-                         {"sm": SM_VER, "ncs": NCS, "board": "nrf9151dk_nrf9151_ns",
-                          "overlays": ["overlay-cmux.conf", "overlay-ppp.conf"], "host": "Zephyr modem_cmux"},
+    def __init__(self, name, title, summary, source=SRC, folder=FOLDER, firmware=None):
+        super().__init__(folder, name, title, summary, source,
+                         firmware or {"sm": SM_VER, "ncs": NCS, "board": "nrf9151dk_nrf9151_ns",
+                                      "overlays": ["overlay-cmux.conf", "overlay-ppp.conf"],
+                                      "host": "Zephyr modem_cmux"},
                          script=SCRIPT)
 
     # plain AT before the mux
@@ -545,6 +546,50 @@ def s_data_before_open():
     return s
 
 
+# ---- the SLM (sdk-nrf v2.6.0) --------------------------------------------------------------------
+def s_slm_at():
+    """SLM v2.6.0 (sdk-nrf, Geocene mirror at 'version: update VERSION to 2.6.0') with CMUX and PPP."""
+    s = CmuxSession("h-cmux-at", "SLM v2.6.0: CMUX start and AT on DLCI 1",
+                    "SLM v2.6.0 (CR LF terminator), CONFIG_SLM_CMUX and CONFIG_SLM_PPP: Ready, AT#XSLMVER, "
+                    "AT#XCMUX=1 -> OK (the normal final result; CMUX starts 50 ms later from a work item); the "
+                    "host opens DLCI 0, 1, 2 (SABM/UA, no MSC: the older Zephyr modem_cmux), then AT, "
+                    "AT#XCMUX? (#XCMUX: 1,2), AT+CFUN=1, +CEREG URCs in UIH frames on DLCI 1, commands ending "
+                    "with CR LF",
+                    "sdk-nrf v2.6.0 applications/serial_lte_modem/src/slm_cmux.c handle_at_cmux() "
+                    "(k_work_schedule(cmux_start_work, SLM_UART_RESPONSE_DELAY = 50 ms)), CHANNEL_COUNT "
+                    "1 + PPP; slm_at_commands.c handle_at_slmver(); Kconfig default SLM_CR_LF_TERMINATION; "
+                    "zephyrproject-rtos/zephyr@01376c07 subsys/modem/modem_cmux.c (UIH cr=1 both sides, UA "
+                    "copies the SABM's cr/pf, no MSC sent)",
+                    folder="cmux-slm-2.6.0",
+                    firmware={"slm": "2.6.0", "board": "nrf9160dk_nrf9160_ns", "host": "Zephyr modem_cmux",
+                              "config": ["CONFIG_SLM_CMUX=y", "CONFIG_SLM_PPP=y"]})
+    s.modem("Ready\r\n")
+    s.exp("note slm.reset.expected @ 0   # power-on Ready")
+    s.host("AT#XSLMVER\r\n", 0.4)
+    s.modem(answer(['#XSLMVER: "2.6.0","2.6.0"']), 0.006)
+    s.host("AT#XCMUX=1\r\n", 0.3)
+    s.modem(answer(), 0.004)
+    s.hf(0, SABM, pf=1, gap=0.1)
+    s.mf(0, UA, pf=1, cr=1, gap=0.002)
+    for d in (1, 2):
+        s.hf(d, SABM, pf=1, gap=0.003)
+        s.mf(d, UA, pf=1, cr=1, gap=0.002)
+
+    def at(c, lines=(), delay=0.012, think=0.15):
+        s.hf(1, UIH, (c + "\r\n").encode(), gap=think)
+        s.mf(1, UIH, answer(lines).encode(), cr=1, gap=delay)
+
+    at("AT", delay=0.006, think=0.05)
+    at("AT#XCMUX?", ["#XCMUX: 1,2"], delay=0.006)
+    at("AT+CEREG=5", delay=0.007)
+    at("AT+CFUN=1", delay=0.08)
+    s.mf(1, UIH, b'\r\n+CEREG: 2,"4E2F","0138A70B",7\r\n', cr=1, gap=0.6)
+    s.mf(1, UIH, b'\r\n+CEREG: 5,"4E2F","0138A70B",7,,,"11100000","11100000"\r\n', cr=1, gap=1.4)
+    at("AT+CEREG?", ['+CEREG: 5,5,"4E2F","0138A70B",7,,,"11100000","11100000"'], delay=0.008, think=1.0)
+    s.wait(1.0)
+    return s
+
+
 # ---- read-back check: a separate deframer over the written files ---------------------------------
 def verify_written(path):
     """Counts (bad CMUX FCS, bad PPP FCS-16, bad IPv4/UDP/TCP checksums) over both directions of a file."""
@@ -600,7 +645,7 @@ def verify_written(path):
 EXPECTED_DAMAGE = {"p-cmux-fcs": (1, 0, 0), "p-ppp-fcs": (0, 1, 0)}
 
 SESSIONS = [s_at, s_ppp, s_midframe, s_bad_fcs, s_reset, s_plain_at, s_terminate, s_before_pdn, s_ppp_fcs,
-            s_unopened_dlci, s_data_before_open]
+            s_unopened_dlci, s_data_before_open, s_slm_at]
 
 
 def main():
