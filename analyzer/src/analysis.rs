@@ -19,6 +19,7 @@ mod log;
 
 use crate::chunk::Record;
 use crate::finding::Finding;
+use crate::mux::Link;
 use crate::redact::redact_event;
 use crate::report::Summary;
 use crate::rules::{RuleConfig, Rules};
@@ -46,7 +47,8 @@ impl Default for Options {
 
 /// A decoding session.
 pub struct Analysis {
-    builder: TimelineBuilder,
+    /// The plain UART or its CMUX channels, in front of the timeline builder.
+    link: Link,
     rules: Rules,
     redact: bool,
     meanings: bool,
@@ -63,7 +65,7 @@ impl Analysis {
     /// A session with the given options.
     pub fn new(opts: Options) -> Self {
         Analysis {
-            builder: TimelineBuilder::new(opts.decoder),
+            link: Link::new(TimelineBuilder::new(opts.decoder)),
             rules: Rules::new(opts.rules),
             redact: opts.redact,
             meanings: opts.meanings,
@@ -102,11 +104,18 @@ impl Analysis {
             };
             let Some((at, item)) = next else { break };
             let entry = feed.entry(item, self.seq);
-            let e =
-                Event { seq: self.seq, t_ns: at, end_ns: at, dir: None, meaning: None, kind: EventKind::Log(entry) };
+            let e = Event {
+                seq: self.seq,
+                t_ns: at,
+                end_ns: at,
+                dir: None,
+                dlci: None,
+                meaning: None,
+                kind: EventKind::Log(entry),
+            };
             self.seq += 1;
-            let version = self.builder.version();
-            let findings = self.rules.observe(&e, version, self.builder.version_known());
+            let version = self.link.builder().version();
+            let findings = self.rules.observe(&e, version, self.link.builder().version_known());
             self.summary.add(&e);
             sink(&e);
             for (t0, t1, f) in findings {
@@ -130,19 +139,19 @@ impl Analysis {
 
     /// Feeds one record; `sink` gets every event that became ready.
     pub fn push(&mut self, rec: &Record, sink: &mut dyn FnMut(&Event)) {
-        self.builder.push(rec);
+        self.link.push(rec);
         self.drain(sink);
     }
 
     /// Feeds one record without taking the events (a caller that batches records calls
     /// [`Analysis::drain`] when it wants them; the events are the same whenever it does).
     pub fn feed(&mut self, rec: &Record) {
-        self.builder.push(rec);
+        self.link.push(rec);
     }
 
     /// Ends the session; `sink` gets the last events and findings.
     pub fn finish(&mut self, sink: &mut dyn FnMut(&Event)) {
-        self.builder.finish();
+        self.link.finish();
         self.drain(sink);
         self.drain_log(None, sink);
         let findings = self.rules.finish();
@@ -153,8 +162,8 @@ impl Analysis {
 
     /// Hands the events that are ready to `sink`.
     pub fn drain(&mut self, sink: &mut dyn FnMut(&Event)) {
-        self.builder.take_ready(&mut self.pending);
-        let version = self.builder.version();
+        self.link.builder_mut().take_ready(&mut self.pending);
+        let version = self.link.builder().version();
         let mut batch = std::mem::take(&mut self.pending);
         for mut e in batch.drain(..) {
             if let Some(feed) = self.log.as_mut() {
@@ -179,9 +188,9 @@ impl Analysis {
             if self.redact {
                 redact_event(&mut e, version);
             }
-            let findings = self.rules.observe(&e, version, self.builder.version_known());
+            let findings = self.rules.observe(&e, version, self.link.builder().version_known());
             if let Some(v) = self.rules.take_revised_version() {
-                self.builder.revise_version(v);
+                self.link.builder_mut().revise_version(v);
             }
             self.summary.add(&e);
             sink(&e);
@@ -199,6 +208,7 @@ impl Analysis {
             t_ns: t0,
             end_ns: t1.max(t0),
             dir: None,
+            dlci: None,
             meaning: None,
             kind: EventKind::Finding(f),
         };
@@ -212,7 +222,7 @@ impl Analysis {
     /// It also takes the SLM version the file declares (an `.atrace` header), unless the user gave one.
     pub fn capture_checks(&mut self, records: &crate::capture::assign::Assigned, sink: &mut dyn FnMut(&Event)) {
         if let Some(v) = records.declared_slm().as_deref().and_then(crate::slm::SlmVersion::parse) {
-            self.builder.declare_version(v);
+            self.link.builder_mut().declare_version(v);
         }
         for (dir, name, m) in records.baud_mismatches() {
             for (t0, t1, f) in self.rules.baud_mismatch(dir, &name, &m) {
@@ -228,7 +238,7 @@ impl Analysis {
 
     /// The decoder (for the SLM version in use).
     pub fn timeline(&self) -> &TimelineBuilder {
-        &self.builder
+        self.link.builder()
     }
 }
 

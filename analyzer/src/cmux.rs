@@ -190,6 +190,17 @@ impl Deframer {
         self.out.pop_front()
     }
 
+    /// The stray bytes found since the last unit, not yet given out (a `Ready` outside frames
+    /// is looked for in them).
+    pub fn stray_so_far(&self) -> &[u8] {
+        &self.stray.data
+    }
+
+    /// Takes the stray bytes found since the last unit (the link stops being CMUX).
+    pub fn take_stray(&mut self) -> Option<Stray> {
+        self.stray.take()
+    }
+
     /// At the end of the capture: a frame cut short and the stray bytes come out as stray.
     pub fn finish(&mut self) {
         let cand = std::mem::take(&mut self.cand);

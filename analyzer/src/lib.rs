@@ -36,6 +36,7 @@ pub mod finding;
 pub mod lines;
 pub mod log;
 pub mod meaning;
+pub mod mux;
 pub mod output;
 pub mod ppp;
 pub mod redact;

@@ -262,8 +262,32 @@ impl ControlPacket {
     }
 }
 
+/// A Configure-* option of `protocol` in words: `MRU 1280`, `IP-Address 10.64.12.7`,
+/// `Primary-DNS 10.64.0.1`, `Magic-Number 0x12345678`; an unknown one as `option <type> (<hex>)`.
+pub fn option_words(protocol: u16, ty: u8, value: &[u8]) -> String {
+    let hex = || value.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let ipv4 = || <[u8; 4]>::try_from(value).ok().map(std::net::Ipv4Addr::from);
+    let named = match (protocol, ty) {
+        (LCP, 1) => <[u8; 2]>::try_from(value).ok().map(|v| format!("MRU {}", u16::from_be_bytes(v))),
+        (LCP, 2) => Some(format!("ACCM 0x{}", hex())),
+        (LCP, 3) => Some(format!("Auth-Protocol 0x{}", hex())),
+        (LCP, 5) => Some(format!("Magic-Number 0x{}", hex())),
+        (LCP, 7) => Some("Protocol-Field-Compression".to_string()),
+        (LCP, 8) => Some("Address-and-Control-Field-Compression".to_string()),
+        (IPCP, 2) => Some(format!("IP-Compression 0x{}", hex())),
+        (IPCP, 3) => ipv4().map(|a| format!("IP-Address {a}")),
+        (IPCP, 129) => ipv4().map(|a| format!("Primary-DNS {a}")),
+        (IPCP, 130) => ipv4().map(|a| format!("Secondary-DNS {a}")),
+        (IPCP, 131) => ipv4().map(|a| format!("Primary-NBNS {a}")),
+        (IPCP, 132) => ipv4().map(|a| format!("Secondary-NBNS {a}")),
+        (IPV6CP, 1) => Some(format!("Interface-Identifier {}", hex())),
+        _ => None,
+    };
+    named.unwrap_or_else(|| format!("option {ty} ({})", hex()))
+}
+
 /// What an IP packet is, in a line: protocol, addresses, ports, length.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IpSummary {
     /// `TCP`, `UDP`, `ICMP`, or the protocol number.
     pub protocol: String,

@@ -11,6 +11,7 @@ const STAGES: &[&[&str]] = &[
     &["trace", "uart", "at", "cmux", "ppp", "log"],
     &["capture", "slm", "symbols"],
     &["timeline"],
+    &["mux"],
     &["redact", "meaning", "volatile"],
     &["rules"],
     &["report"],

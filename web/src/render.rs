@@ -39,6 +39,14 @@ pub fn label(e: &Event) -> String {
         EventKind::Mark { text } => clip(escape(text.as_bytes()), 40),
         EventKind::Finding(f) => f.id.clone(),
         EventKind::Log(l) => clip(escape(l.text.as_bytes()), 40),
+        EventKind::Cmux { frame, .. } => frame.clone(),
+        EventKind::CmuxStray { data, .. } => format!("stray {} B", data.0.len()),
+        EventKind::CmuxState { up, .. } => if *up { "CMUX on" } else { "CMUX off" }.into(),
+        EventKind::Ppp(p) => match (&p.code, &p.ip) {
+            (Some(code), _) => format!("{} {code}", p.protocol),
+            (None, Some(ip)) => format!("{} {} B", ip.protocol, ip.len),
+            (None, None) => format!("{} {} B", p.protocol, p.len),
+        },
     }
 }
 
@@ -96,6 +104,10 @@ pub fn tag(e: &Event) -> &'static str {
         EventKind::Exchange { status: ExchangeStatus::TimedOut, .. } => "TIMEO",
         EventKind::Exchange { status: ExchangeStatus::Aborted, .. } => "ABORT",
         EventKind::Exchange { .. } => "EXCH",
+        EventKind::Cmux { .. } => "CMUX",
+        EventKind::CmuxStray { .. } => "STRAY",
+        EventKind::CmuxState { .. } => "MUX",
+        EventKind::Ppp(_) => "PPP",
     }
 }
 
@@ -118,7 +130,11 @@ pub fn raw_bytes(e: &Event) -> Option<&Bytes> {
         | EventKind::Urc { line, .. }
         | EventKind::Text { line }
         | EventKind::Exchange { line, .. } => Some(line),
-        EventKind::Payload { data, .. } | EventKind::Garbage { data, .. } => Some(data),
+        EventKind::Payload { data, .. }
+        | EventKind::Garbage { data, .. }
+        | EventKind::Cmux { data, .. }
+        | EventKind::CmuxStray { data, .. } => Some(data),
+        EventKind::Ppp(p) => Some(&p.data),
         EventKind::Reset(r) if !r.garbage.0.is_empty() => Some(&r.garbage),
         _ => None,
     }

@@ -90,6 +90,23 @@ impl TimedBuf {
         self.segs = segs;
     }
 
+    /// Takes every byte still buffered, as (time, bytes) runs in arrival order.
+    fn take_all(&mut self) -> Vec<(i64, Vec<u8>)> {
+        let n = self.data.len();
+        let mut out = Vec::new();
+        for (k, &(i, t)) in self.segs.iter().enumerate() {
+            let end = self.segs.get(k + 1).map_or(n, |s| s.0);
+            let start = i.max(self.head);
+            if start < end {
+                out.push((t, self.data[start..end].to_vec()));
+            }
+        }
+        self.data.clear();
+        self.segs.clear();
+        self.head = 0;
+        out
+    }
+
     fn time_at(&self, rel: usize) -> i64 {
         let abs = self.head + rel;
         let i = self.segs.partition_point(|s| s.0 <= abs);
@@ -350,6 +367,14 @@ impl ModemFramer {
             ModemMode::Lines => self.next_line(),
             ModemMode::Data => self.next_data(),
         }
+    }
+
+    /// Takes every byte not yet cut into a unit, as (time, bytes) runs: the link stopped
+    /// carrying lines (CMUX started after the `OK` before them).
+    pub fn take_rest(&mut self) -> Vec<(i64, Vec<u8>)> {
+        self.scanned = 0;
+        self.mode = ModemMode::Lines;
+        self.buf.take_all()
     }
 
     /// Everything still buffered, as a final unit (end of capture).

@@ -84,6 +84,9 @@ fn cells(e: &Event) -> [String; 5] {
         EventKind::Finding(f) => {
             [f.id.clone(), f.message.clone(), none(), f.id.clone(), f.severity.as_str().to_string()]
         }
+        EventKind::Cmux { .. } | EventKind::CmuxStray { .. } | EventKind::CmuxState { .. } | EventKind::Ppp(_) => {
+            [e.kind.type_name().into(), crate::report::text::words(e), none(), none(), none()]
+        }
     }
 }
 

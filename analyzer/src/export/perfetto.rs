@@ -323,6 +323,11 @@ impl<W: Write> ExportSink for PerfettoWriter<W> {
             EventKind::Mark { text } => self.put(
                 &json!({"ph": "i", "s": "g", "name": text, "cat": "mark", "pid": PID, "tid": TID_HOST, "ts": us(e.t_ns)}),
             ),
+            EventKind::Cmux { .. } | EventKind::CmuxStray { .. } | EventKind::CmuxState { .. } | EventKind::Ppp(_) => {
+                let args = json!({"dlci": e.dlci});
+                let what = crate::report::text::words(e);
+                self.instant(track(e.dir), e.t_ns, &what, e.kind.type_name(), args)
+            }
             EventKind::Finding(f) => {
                 let args = json!({"id": f.id, "severity": f.severity, "help": f.help, "events": f.events});
                 self.instant(TID_FINDINGS, e.t_ns, &f.message, "finding", args)

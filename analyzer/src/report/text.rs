@@ -6,11 +6,13 @@
 //!     1.052000 modem OK    #1   OK  (52.000 ms)
 //!     2.000000 modem URC        +CEREG: 1
 //! ```
+//!
+//! On a CMUX link the channel follows the speaker: `host  dlci1 CMD   #4 AT+CFUN?`.
 
 use std::fmt::Write as _;
 use std::io::Write;
 
-use crate::timeline::event::{escape, hex};
+use crate::timeline::event::{escape, hex, CmuxDrop, PppFrame};
 use crate::timeline::{Event, EventKind, ExchangeStatus};
 
 /// The time an event is shown at: its start, except for exchange summaries and findings, which
@@ -156,6 +158,11 @@ fn tag(e: &Event) -> Option<(&'static str, &'static str)> {
             crate::log::Level::Dbg => ("DBG", "2"),
             crate::log::Level::Unknown => ("LOG", "0"),
         },
+        EventKind::Cmux { dropped: Some(_), .. } => ("CMUX", "1;31"),
+        EventKind::Cmux { .. } => ("CMUX", "34"),
+        EventKind::CmuxStray { .. } => ("STRAY", "1;35"),
+        EventKind::CmuxState { .. } => ("MUX", "1;34"),
+        EventKind::Ppp(_) => ("PPP", "34"),
         EventKind::Exchange { status, .. } => match status {
             ExchangeStatus::Open => ("OPEN", "1;31"),
             ExchangeStatus::TimedOut => ("TIMEO", "1;31"),
@@ -259,6 +266,38 @@ fn push_words(s: &mut String, e: &Event) {
         EventKind::Finding(f) => {
             let _ = write!(s, "[{}] {}", f.id, f.message);
         }
+        EventKind::Cmux { frame, pf, messages, data, dropped, .. } => {
+            s.push_str(frame);
+            if *pf {
+                s.push_str(" P/F");
+            }
+            if !messages.is_empty() {
+                let _ = write!(s, ": {}", messages.join("; "));
+            } else if !data.0.is_empty() {
+                s.push_str(": ");
+                push_clipped(s, &data.0);
+            }
+            match dropped {
+                Some(CmuxDrop::Fcs) => s.push_str("  [bad FCS: dropped]"),
+                Some(CmuxDrop::BeforeOpen) => s.push_str("  [before the mux was opened: dropped]"),
+                Some(CmuxDrop::UnopenedDlci) => s.push_str("  [DLCI not open: dropped]"),
+                None => {}
+            }
+        }
+        EventKind::CmuxStray { data, plain_at } => {
+            let _ = write!(s, "{} bytes outside frames: ", data.0.len());
+            push_clipped(s, &data.0);
+            if *plain_at {
+                s.push_str("  [a plain AT command: dropped]");
+            }
+        }
+        EventKind::CmuxState { up: true, at_channel, ppp_channel, why } => {
+            let _ = write!(s, "CMUX on ({why}): AT on DLCI {at_channel}, PPP on DLCI {ppp_channel}");
+        }
+        EventKind::CmuxState { why, .. } => {
+            let _ = write!(s, "CMUX off ({why})");
+        }
+        EventKind::Ppp(p) => push_ppp(s, p),
         EventKind::Exchange { status, line, .. } => {
             let what = match status {
                 ExchangeStatus::Open => "no final result",
@@ -274,6 +313,28 @@ fn push_words(s: &mut String, e: &Event) {
             }
             push_clipped(s, &line.0);
         }
+    }
+}
+
+/// A PPP frame in words: `LCP Configure-Request id 1: MRU 1280`,
+/// `IPv4 UDP 10.64.12.7:49152 → 10.64.0.1:53, 61 bytes`.
+fn push_ppp(s: &mut String, p: &PppFrame) {
+    s.push_str(&p.protocol);
+    if let Some(code) = &p.code {
+        let _ = write!(s, " {code}");
+        if let Some(id) = p.id {
+            let _ = write!(s, " id {id}");
+        }
+        if !p.options.is_empty() {
+            let _ = write!(s, ": {}", p.options.join(", "));
+        }
+    } else if let Some(ip) = &p.ip {
+        let _ = write!(s, " {} {} → {}, {} bytes", ip.protocol, ip.from, ip.to, ip.len);
+    } else {
+        let _ = write!(s, " (0x{:04x}), {} bytes", p.number, p.len);
+    }
+    if !p.fcs_ok {
+        s.push_str("  [bad FCS]");
     }
 }
 
@@ -300,6 +361,11 @@ impl TextPrinter {
         s.push(' ');
         push_padded(s, dir, 5);
         s.push(' ');
+        if let Some(d) = e.dlci {
+            s.push_str("dlci");
+            push_u64(s, u64::from(d));
+            s.push(' ');
+        }
         push_padded(s, tag, 5);
         s.push(' ');
         push_label(s, e);

@@ -2,8 +2,15 @@
 //!
 //! This is the machine contract of `atscope decode --json` (one event per line): every event
 //! is an object with `seq` (emission order), `t` (ns since capture start), `end` (ns), `dir`
-//! (`host`, `modem`, or absent) and `type`, plus the fields of its type. Bytes are given as
+//! (`host`, `modem`, or absent), `dlci` (the CMUX channel the event belongs to, absent on a plain
+//! UART or for events of no channel) and `type`, plus the fields of its type. Bytes are given as
 //! `text` when they are valid UTF-8 and as `b64` otherwise (ripgrep's rule).
+//!
+//! Once `AT#XCMUX` has started the multiplexer (3GPP TS 27.010), the AT channel's commands,
+//! answers and URCs carry its `dlci`; frames on the control channel (DLCI 0) and frames a
+//! receiver drops are `cmux` events, bytes outside frames `cmux_stray`, the mux going up or down
+//! `cmux_state`, and the PPP channel's frames `ppp` events (LCP/IPCP/IPV6CP packets with their
+//! options, IP packets with protocol, addresses, ports and length).
 
 use base64::Engine as _;
 use serde::ser::SerializeMap;
@@ -121,6 +128,48 @@ pub enum ExchangeStatus {
     Lost,
 }
 
+/// Why a CMUX receiver drops a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CmuxDrop {
+    /// Its FCS does not check.
+    Fcs,
+    /// Data before the multiplexer's control channel (DLCI 0) was opened.
+    BeforeOpen,
+    /// Data on a DLCI that is not open (no SABM/UA).
+    UnopenedDlci,
+}
+
+/// A PPP frame: its protocol and what it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PppFrame {
+    /// `LCP`, `IPCP`, `IPV6CP`, `IPv4`, `IPv6`, `PAP`, …, or `?`.
+    pub protocol: String,
+    /// The protocol number.
+    pub number: u16,
+    /// A control protocol's packet code (`Configure-Request`, `Terminate-Ack`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// A control protocol's packet code as a number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_number: Option<u8>,
+    /// A control protocol's packet identifier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u8>,
+    /// A Configure-* packet's options, in words (`MRU 1280`, `IP-Address 10.64.12.7`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// An IP packet's protocol, addresses, ports and length.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<crate::ppp::IpSummary>,
+    /// The frame's length (unescaped, without the FCS).
+    pub len: usize,
+    /// The FCS-16 checked.
+    pub fcs_ok: bool,
+    /// The frame as between the flags, unescaped, without its FCS.
+    pub data: Bytes,
+}
+
 /// Why a reset is believed to have happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResetInfo {
@@ -146,6 +195,10 @@ pub struct Event {
     /// The speaker, when the event belongs to one side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dir: Option<Dir>,
+    /// The CMUX channel (DLCI) the event belongs to; `None` on a plain UART, for DLCI-less
+    /// events (findings, marks) and for bytes outside frames.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dlci: Option<u8>,
     /// What the raw values mean, from the knowledge base (set by [`crate::analysis`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meaning: Option<String>,
@@ -270,6 +323,49 @@ pub enum EventKind {
     Finding(crate::finding::Finding),
     /// A line of the SLM's own log, placed on the UART's time axis (`"dir": "log"`).
     Log(crate::log::LogEntry),
+    /// A CMUX frame worth showing on its own: every frame that is not data on an open channel
+    /// (SABM, UA, DM, DISC, the control channel's messages) and every frame the receiver drops.
+    Cmux {
+        /// `SABM`, `UA`, `DM`, `DISC`, `UIH`, `UI`, or `?`.
+        frame: String,
+        /// The address's C/R bit.
+        cr: bool,
+        /// The poll/final bit.
+        pf: bool,
+        /// The control channel's messages in it (`MSC command DLCI 1: RTC RTR DV`).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        messages: Vec<String>,
+        /// The information field.
+        data: Bytes,
+        /// The frame check sequence checked.
+        fcs_ok: bool,
+        /// Why the receiver drops the frame, if it does.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dropped: Option<CmuxDrop>,
+    },
+    /// Bytes outside CMUX frames while the mux is up (the receiver skips them).
+    CmuxStray {
+        /// The bytes.
+        data: Bytes,
+        /// They are a plain AT command line (a host that still speaks plain AT).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        plain_at: bool,
+    },
+    /// The multiplexer started (after `AT#XCMUX`'s `OK`, or frames from the capture's start)
+    /// or ended.
+    CmuxState {
+        /// `true` when it starts.
+        up: bool,
+        /// The DLCI of the AT channel.
+        at_channel: u8,
+        /// The DLCI of the PPP channel.
+        ppp_channel: u8,
+        /// Why: `command` (`AT#XCMUX`), `capture` (frames from the capture's start), `reset`
+        /// (a `Ready` outside frames: the modem rebooted), `end` (the capture ended).
+        why: String,
+    },
+    /// A PPP frame (RFC 1662) on the PPP channel.
+    Ppp(PppFrame),
     /// An exchange, summarised when it ends (or at the end of the capture if it never did).
     Exchange {
         /// Exchange id.
@@ -342,6 +438,10 @@ impl EventKind {
             EventKind::Exchange { .. } => "exchange",
             EventKind::Finding(_) => "finding",
             EventKind::Log(_) => "log",
+            EventKind::Cmux { .. } => "cmux",
+            EventKind::CmuxStray { .. } => "cmux_stray",
+            EventKind::CmuxState { .. } => "cmux_state",
+            EventKind::Ppp(_) => "ppp",
         }
     }
 }

@@ -158,6 +158,23 @@ pub struct TimelineBuilder {
     http_in_body: bool,
     out: Vec<Event>,
     seq: u64,
+    /// The CMUX channel the bytes being fed came on (tags the events), `None` on a plain UART.
+    channel: Option<u8>,
+    /// `AT#XCMUX` got its `OK`: the modem's next bytes are frames (taken by the caller).
+    mux_start: Option<MuxStart>,
+}
+
+/// `AT#XCMUX` was answered `OK`: from the end of that line on, the link carries CMUX frames
+/// (`sm_cmux.c` `handle_at_cmux()` sends the `OK` before `cmux_start()`; the SLM starts it from a
+/// work item 50 ms later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MuxStart {
+    /// The time of the `OK`'s last byte.
+    pub t_ns: i64,
+    /// The exchange that started it.
+    pub exchange: u32,
+    /// The AT channel's DLCI (`AT#XCMUX=<AT_channel>`, 1 by default).
+    pub at_channel: u8,
 }
 
 impl TimelineBuilder {
@@ -187,7 +204,29 @@ impl TimelineBuilder {
             http_in_body: false,
             out: Vec::new(),
             seq: 0,
+            channel: None,
+            mux_start: None,
         }
+    }
+
+    /// The CMUX channel of the bytes fed from now on (`None`: the plain UART).
+    pub fn set_channel(&mut self, dlci: Option<u8>) {
+        self.channel = dlci;
+    }
+
+    /// `AT#XCMUX` was answered `OK` (taken once): the start, and the modem bytes fed after the
+    /// `OK` that are not lines but the first frames, as (time, bytes) runs.
+    pub fn take_mux_start(&mut self) -> Option<(MuxStart, Vec<(i64, Vec<u8>)>)> {
+        let start = self.mux_start.take()?;
+        Some((start, self.modem.take_rest()))
+    }
+
+    /// Adds an event another decoder made (a CMUX frame, a PPP packet) to the timeline, in
+    /// order with the AT events.
+    pub fn push_event(&mut self, t_ns: i64, end_ns: i64, dir: Option<Dir>, dlci: Option<u8>, kind: EventKind) {
+        let seq = self.seq;
+        self.seq += 1;
+        self.out.push(Event { seq, t_ns, end_ns, dir, dlci, meaning: None, kind });
     }
 
     /// The SLM version the rules currently apply.
@@ -282,7 +321,7 @@ impl TimelineBuilder {
     fn emit(&mut self, t_ns: i64, end_ns: i64, dir: Option<Dir>, kind: EventKind) {
         let seq = self.seq;
         self.seq += 1;
-        self.out.push(Event { seq, t_ns, end_ns, dir, meaning: None, kind });
+        self.out.push(Event { seq, t_ns, end_ns, dir, dlci: self.channel, meaning: None, kind });
     }
 }
 

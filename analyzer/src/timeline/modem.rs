@@ -8,6 +8,10 @@ impl TimelineBuilder {
             return;
         }
         loop {
+            if self.mux_start.is_some() {
+                // The bytes after `AT#XCMUX`'s `OK` are frames: they wait for the caller.
+                return;
+            }
             match self.expect.front() {
                 Some(Expect::CrLf) => {
                     // The CR LF after a `#XMQTTMSG` topic or payload: skip it if it is there.
@@ -239,6 +243,11 @@ impl TimelineBuilder {
             // `#XSLEEP=1` (sleep) or `=2` (idle): the UART is off until the wake-up's `Ready`.
             if let Some(c) = open.cmd.as_ref().filter(|c| c.is("#XSLEEP") && c.form == Form::Set) {
                 self.asleep = c.int(0).filter(|m| matches!(m, 1 | 2));
+            }
+            // `AT#XCMUX[=<AT_channel>]`: CMUX runs from this `OK` on.
+            if let Some(c) = open.cmd.as_ref().filter(|c| c.is("#XCMUX") && matches!(c.form, Form::Set | Form::Exec)) {
+                let at_channel = c.int(0).and_then(|n| u8::try_from(n).ok()).filter(|n| (1..64).contains(n));
+                self.mux_start = Some(MuxStart { t_ns: t1, exchange: id, at_channel: at_channel.unwrap_or(1) });
             }
         }
         let status = if r.is_ok() { ExchangeStatus::Ok } else { ExchangeStatus::Error };

@@ -106,5 +106,13 @@ impl LiveTrace {
 
 /// The sentinel sent on a live channel when the recording ends (never stored).
 pub(crate) fn end_marker() -> Event {
-    Event { seq: u64::MAX, t_ns: 0, end_ns: 0, dir: None, meaning: None, kind: EventKind::Mark { text: String::new() } }
+    Event {
+        seq: u64::MAX,
+        t_ns: 0,
+        end_ns: 0,
+        dir: None,
+        dlci: None,
+        meaning: None,
+        kind: EventKind::Mark { text: String::new() },
+    }
 }
