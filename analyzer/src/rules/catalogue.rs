@@ -117,6 +117,33 @@ catalogue! {
     /// How a segment of the SLM's log was placed on the UART's time axis.
     SlmLogAlignment = "slm.log.alignment", Note,
         "one per segment (boot) of the SLM's log: how it was placed on the UART's time axis (its boot's `Ready`, refined by logged commands, or `--log-offset`) and how sure that is";
+    /// A CMUX frame whose FCS does not check.
+    CmuxFcs = "cmux.fcs", Error,
+        "a CMUX frame whose FCS does not check: the receiver drops it (a command in it is never answered; no `at.final.missing` for it)";
+    /// A data frame on a DLCI that is not open.
+    CmuxUnopenedDlci = "cmux.unopened-dlci", Warning,
+        "a CMUX data frame on a DLCI not opened with SABM/UA while the mux is up: dropped (answered DM when the DLCI is not configured)";
+    /// A data frame before the mux was opened.
+    CmuxDataBeforeOpen = "cmux.data-before-open", Warning,
+        "a CMUX data frame after `AT#XCMUX`'s `OK` but before the control channel (DLCI 0) was opened with SABM/UA: dropped";
+    /// The modem rebooted while the mux was up.
+    CmuxEndedByReset = "cmux.ended-by-reset", Error,
+        "a `Ready` outside frames while CMUX was up: the modem rebooted and its UART speaks plain AT again; the host must start CMUX again";
+    /// The host sent plain AT on the muxed UART.
+    CmuxPlainAtAfterStart = "cmux.plain-at-after-start", Warning,
+        "a plain AT command line from the host outside frames after CMUX started: the modem skips bytes outside frames (no `at.final.missing` for it)";
+    /// A PPP frame whose FCS-16 does not check.
+    PppFcs = "ppp.fcs", Error,
+        "a PPP frame whose FCS-16 does not check (Zephyr's `modem_ppp` strips the FCS without checking it, so the packet may still be used)";
+    /// A PPP negotiation that never completed.
+    PppNegotiationIncomplete = "ppp.negotiation-incomplete", Warning,
+        "LCP or IPCP/IPV6CP did not reach Configure-Ack in both directions: PPP ended (Terminate, reboot, end of the mux) first, or 30 s went by (Zephyr's 10 Configure-Requests 3 s apart)";
+    /// An LCP Terminate-Request.
+    PppTerminated = "ppp.terminated", Warning,
+        "an LCP Terminate-Request: PPP is being closed (the SM then stops PPP: `#XPPP: 0,…`)";
+    /// PPP traffic before the modem reported PPP running on the PDN.
+    PppBeforePdn = "ppp.before-pdn", Warning,
+        "PPP frames from the host after `AT#XPPP=1` but before the modem's `#XPPP: 1,…` (the SM attaches PPP to the channel only when the PDN is up): they are not answered";
 }
 
 impl FindingId {

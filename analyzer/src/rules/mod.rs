@@ -21,6 +21,7 @@ mod datamode;
 mod exchange;
 mod health;
 mod log;
+mod mux;
 mod promises;
 mod reset;
 mod tls;
@@ -131,6 +132,8 @@ pub struct Rules {
     cereg: Option<i64>,
     /// What the SLM's own log told so far (`log.rs`).
     log: log::LogState,
+    /// CMUX and PPP (`mux.rs`).
+    mux: mux::MuxState,
 }
 
 fn ints(p: &[Param]) -> Vec<i64> {
@@ -188,8 +191,12 @@ impl Rules {
         self.version_known = known;
         let mut out = Vec::new();
         self.clock = self.clock.max(e.t_ns);
+        self.ppp_overdue(self.clock, &mut out);
         match &e.kind {
-            EventKind::Command { .. } => {
+            EventKind::Command { name, params, .. } => {
+                if name.eq_ignore_ascii_case("#XPPP") {
+                    self.ppp_command(params);
+                }
                 self.command(e, version, known, &mut out);
             }
             EventKind::Final { .. } => {
@@ -197,6 +204,9 @@ impl Rules {
             }
             EventKind::Urc { name, params, line } | EventKind::Info { name: Some(name), params, line, .. } => {
                 self.any_traffic = true;
+                if name == "#XPPP" {
+                    self.ppp_status(params);
+                }
                 // Most lines concern no rule: parse their fields only when one needs them.
                 let wanted = matches!(name.as_str(), "#XFOTA" | "%CMNG" | "#XMODEM" | "%MDMEV" | "+CEREG" | "+CGEV")
                     || !self.active.is_empty()
@@ -219,8 +229,13 @@ impl Rules {
                 }
             }
             EventKind::Reset(r) => {
+                self.mux_reset(e.t_ns, &mut out);
                 self.reset(e, r, &mut out);
             }
+            EventKind::Cmux { .. } => self.cmux_frame(e, &mut out),
+            EventKind::CmuxStray { .. } => self.cmux_stray(e, &mut out),
+            EventKind::CmuxState { .. } => self.cmux_state(e, &mut out),
+            EventKind::Ppp(p) => self.ppp_frame(e, p, &mut out),
             EventKind::Garbage { .. } => {
                 self.garbage(e, &mut out);
             }
@@ -277,6 +292,7 @@ impl Rules {
         }
         self.tls_unsettled(false, &mut out);
         self.log_finish(&mut out);
+        self.mux_finish(&mut out);
         self.finish_drafts(out)
     }
 }
