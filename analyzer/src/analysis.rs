@@ -163,7 +163,7 @@ impl Analysis {
     /// Hands the events that are ready to `sink`.
     pub fn drain(&mut self, sink: &mut dyn FnMut(&Event)) {
         self.link.builder_mut().take_ready(&mut self.pending);
-        let version = self.link.builder().version();
+        let mut version = self.link.builder().version();
         let mut batch = std::mem::take(&mut self.pending);
         for mut e in batch.drain(..) {
             if let Some(feed) = self.log.as_mut() {
@@ -191,6 +191,8 @@ impl Analysis {
             let findings = self.rules.observe(&e, version, self.link.builder().version_known());
             if let Some(v) = self.rules.take_revised_version() {
                 self.link.builder_mut().revise_version(v);
+                // The rest of the batch is read with it, as if each event had been drained alone.
+                version = self.link.builder().version();
             }
             self.summary.add(&e);
             sink(&e);

@@ -276,9 +276,10 @@ pub fn option_words(protocol: u16, ty: u8, value: &[u8]) -> String {
         (LCP, 8) => Some("Address-and-Control-Field-Compression".to_string()),
         (IPCP, 2) => Some(format!("IP-Compression 0x{}", hex())),
         (IPCP, 3) => ipv4().map(|a| format!("IP-Address {a}")),
+        // RFC 1877: 129 primary DNS, 130 primary NBNS, 131 secondary DNS, 132 secondary NBNS.
         (IPCP, 129) => ipv4().map(|a| format!("Primary-DNS {a}")),
-        (IPCP, 130) => ipv4().map(|a| format!("Secondary-DNS {a}")),
-        (IPCP, 131) => ipv4().map(|a| format!("Primary-NBNS {a}")),
+        (IPCP, 130) => ipv4().map(|a| format!("Primary-NBNS {a}")),
+        (IPCP, 131) => ipv4().map(|a| format!("Secondary-DNS {a}")),
         (IPCP, 132) => ipv4().map(|a| format!("Secondary-NBNS {a}")),
         (IPV6CP, 1) => Some(format!("Interface-Identifier {}", hex())),
         _ => None,
@@ -396,6 +397,17 @@ mod tests {
             (s.protocol.as_str(), s.from.as_str(), s.to.as_str()),
             ("TCP", "10.0.0.2:49153", "93.184.216.34:443")
         );
+    }
+
+    #[test]
+    fn options_are_named_as_their_rfcs_number_them() {
+        assert_eq!(option_words(LCP, 1, &[0x05, 0x00]), "MRU 1280");
+        assert_eq!(option_words(IPCP, 3, &[10, 64, 12, 7]), "IP-Address 10.64.12.7");
+        assert_eq!(option_words(IPCP, 129, &[10, 64, 0, 1]), "Primary-DNS 10.64.0.1");
+        assert_eq!(option_words(IPCP, 131, &[10, 64, 0, 2]), "Secondary-DNS 10.64.0.2");
+        assert_eq!(option_words(IPCP, 200, &[1, 2]), "option 200 (0102)");
+        // A value of the wrong size is shown raw, not misread.
+        assert_eq!(option_words(LCP, 1, &[5]), "option 1 (05)");
     }
 
     #[test]

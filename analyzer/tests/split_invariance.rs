@@ -6,12 +6,17 @@
 //! chunk's time) and the events taken after a random number of records each time; every event,
 //! time and finding must be identical.
 //!
+//! The CMUX sessions (`traces/cmux-*`) go through the mux: their AT channel, control frames and
+//! PPP packets are held to the same invariance (a Serial Modem trace is decoded with its CR
+//! terminator).
+//!
 //! A trace with the SLM's log (`NAME.log` beside it, and one inline log on the MQTT-disconnect
 //! reset) is decoded with its log too, the log's bytes cut at the same points.
 
 use std::path::PathBuf;
 
 use atscope_analyzer::analysis::{Analysis, Options};
+use atscope_analyzer::at::framer::Terminator;
 use atscope_analyzer::chunk::{Body, Chunk, Record};
 use atscope_analyzer::log::segment::Parser;
 use atscope_analyzer::slm::SlmVersion;
@@ -21,6 +26,7 @@ use proptest::prelude::*;
 
 struct Trace {
     version: Option<SlmVersion>,
+    terminator: Terminator,
     records: Vec<Record>,
     log: Option<Vec<u8>>,
 }
@@ -59,12 +65,22 @@ fn traces() -> Vec<Trace> {
                     .and_then(|f| f.get("slm"))
                     .and_then(|v| v.as_str())
                     .and_then(SlmVersion::parse);
+                // The Serial Modem's default terminator is CR alone (its CMUX sessions; the other
+                // SM sessions wait for the detected terminator).
+                let sm = reader.meta().get("firmware").and_then(|f| f.get("sm")).is_some()
+                    && p.to_string_lossy().contains("cmux-");
+                let terminator = if sm { Terminator::Cr } else { Terminator::CrLf };
                 let records: Vec<Record> = reader.map(|r| r.unwrap()).collect();
                 let log = std::fs::read(p.with_extension("log")).ok();
                 if p.ends_with("slm-2.1.2/mqtt-disconnect-reset.atrace") {
-                    out.push(Trace { version, records: records.clone(), log: Some(INLINE_LOG.as_bytes().to_vec()) });
+                    out.push(Trace {
+                        version,
+                        terminator,
+                        records: records.clone(),
+                        log: Some(INLINE_LOG.as_bytes().to_vec()),
+                    });
                 }
-                out.push(Trace { version, records, log });
+                out.push(Trace { version, terminator, records, log });
             }
         }
     }
@@ -96,7 +112,7 @@ fn decode(t: &Trace, recs: &[Record], drain_every: usize) -> Vec<Event> {
 }
 
 fn decode_with(t: &Trace, recs: &[Record], drain_every: usize, log_cuts: &[usize]) -> Vec<Event> {
-    let opts = Options { decoder: Config { version: t.version, ..Default::default() }, ..Default::default() };
+    let opts = Options { decoder: Config { version: t.version, terminator: t.terminator }, ..Default::default() };
     let mut a = Analysis::new(opts);
     if let Some(log) = &t.log {
         a.attach_log(Box::new(log_items(log, log_cuts).into_iter()), None);
@@ -147,7 +163,12 @@ proptest! {
 
 #[test]
 fn byte_by_byte_gives_the_same_timeline() {
+    use atscope_analyzer::timeline::EventKind;
+    let (mut muxed, mut ppp) = (0, 0);
     for t in traces() {
+        let ev = decode(&t, &t.records, 1);
+        muxed += usize::from(ev.iter().any(|e| matches!(e.kind, EventKind::CmuxState { up: true, .. })));
+        ppp += usize::from(ev.iter().any(|e| matches!(e.kind, EventKind::Ppp(_))));
         assert_eq!(decode(&t, &t.records, 1), decode_with(&t, &recut(&t.records, &[0]), 1, &[0]));
         assert_eq!(decode(&t, &t.records, 1), decode(&t, &t.records, 0), "events taken only at the end");
         if t.log.is_some() {
@@ -158,4 +179,6 @@ fn byte_by_byte_gives_the_same_timeline() {
             );
         }
     }
+    assert!(muxed >= 12, "the CMUX sessions go through the mux ({muxed})");
+    assert!(ppp >= 4, "the PPP sessions give PPP events ({ppp})");
 }
