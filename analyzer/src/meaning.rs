@@ -203,6 +203,7 @@ mod tests {
             t_ns: 0,
             end_ns: 0,
             dir: None,
+            dlci: None,
             meaning: None,
             kind: EventKind::Urc { name, params, line: Bytes(line.as_bytes().to_vec()) },
         };
@@ -221,7 +222,7 @@ mod tests {
             overflow: false,
             pending: Vec::new(),
         };
-        meaning(&Event { seq: 0, t_ns: 0, end_ns: 0, dir: None, meaning: None, kind }, None, version)
+        meaning(&Event { seq: 0, t_ns: 0, end_ns: 0, dir: None, dlci: None, meaning: None, kind }, None, version)
     }
 
     #[test]

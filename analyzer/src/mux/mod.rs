@@ -14,9 +14,9 @@
 //!   are events of their own. A `Ready` outside frames ends the mux (the modem rebooted, its
 //!   UART is plain AT again) and goes to the builder as a plain line;
 //! * **probe**: at the capture's start, records are held until the bytes tell: a whole CMUX
-//!   frame with a good FCS (a capture that starts with the mux already up: CMUX); two bytes
-//!   after a line end with no `F9` flag so far (a frame's text ends `CR LF FCS F9`: plain); or
-//!   more than [`PROBE_BYTES`] bytes (plain).
+//!   frame with a good FCS (a capture that starts with the mux already up: CMUX); a plain AT
+//!   line (a host command, a modem line after a line end or `Ready`) in a direction that has
+//!   sent no `F9` flag (plain); or more than [`PROBE_BYTES`] bytes (plain).
 //!
 //! Every decision is taken at a byte of the stream, never at a chunk boundary or a drain, so
 //! the events are the same for any split of the records and any drain frequency.
@@ -46,11 +46,40 @@ enum State {
 struct Probe {
     held: Vec<Record>,
     bytes: usize,
-    host: cmux::Deframer,
-    modem: cmux::Deframer,
+    host: ProbeSide,
+    modem: ProbeSide,
+}
+
+/// What the probe saw of one direction.
+struct ProbeSide {
+    cmux: cmux::Deframer,
+    /// An `F9` flag came in this direction.
     flag_seen: bool,
-    /// Bytes since the last line end, per direction (host, modem).
-    since_eol: [Option<u8>; 2],
+    /// The line since the last line end (its first [`PROBE_LINE`] bytes).
+    line: Vec<u8>,
+    /// The current line began after a line end (not at the capture's start).
+    after_eol: bool,
+}
+
+/// The longest line start the probe keeps.
+const PROBE_LINE: usize = 64;
+
+impl ProbeSide {
+    fn new() -> Self {
+        ProbeSide { cmux: cmux::Deframer::new(), flag_seen: false, line: Vec::new(), after_eol: false }
+    }
+
+    /// Whether the line just ended is plain AT: a host line that starts with `AT`, a modem line
+    /// that began after a line end (`\r\nOK`) or ends with `Ready`; a capture that starts in a
+    /// frame's text ends its first line with an FCS and a flag, never like this.
+    fn plain_line(&self, dir: Dir) -> bool {
+        let printable = !self.line.is_empty() && self.line.iter().all(|&x| (0x20..0x7F).contains(&x));
+        let shaped = match dir {
+            Dir::Host => self.line.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(b"AT")),
+            Dir::Modem => self.after_eol || self.line.ends_with(b"Ready"),
+        };
+        !self.flag_seen && printable && shaped
+    }
 }
 
 /// What the probe concluded.
@@ -62,36 +91,31 @@ enum Verdict {
 
 impl Probe {
     fn new() -> Self {
-        Probe {
-            held: Vec::new(),
-            bytes: 0,
-            host: cmux::Deframer::new(),
-            modem: cmux::Deframer::new(),
-            flag_seen: false,
-            since_eol: [None; 2],
-        }
+        Probe { held: Vec::new(), bytes: 0, host: ProbeSide::new(), modem: ProbeSide::new() }
     }
 
     fn see(&mut self, rec: &Record) -> Verdict {
         self.held.push(rec.clone());
         let Record::Chunk(Chunk { t_ns, dir, body: Body::Bytes(b) }) = rec else { return Verdict::Wait };
-        let (d, eol) = match dir {
-            Dir::Host => (&mut self.host, &mut self.since_eol[0]),
-            Dir::Modem => (&mut self.modem, &mut self.since_eol[1]),
-        };
+        let side = if *dir == Dir::Host { &mut self.host } else { &mut self.modem };
         // Byte by byte, so the verdict falls at the same byte for any split.
         for (i, &x) in b.iter().enumerate() {
-            d.push(*t_ns, &b[i..i + 1]);
+            side.cmux.push(*t_ns, &b[i..i + 1]);
             self.bytes += 1;
-            self.flag_seen |= x == cmux::FLAG;
-            if d.in_step() {
+            side.flag_seen |= x == cmux::FLAG;
+            if side.cmux.in_step() {
                 return Verdict::Muxed;
             }
-            *eol = match x {
-                b'\r' | b'\n' => Some(0),
-                _ => eol.map(|n| n.saturating_add(1)),
-            };
-            if !self.flag_seen && eol.is_some_and(|n| n >= 2) || self.bytes > PROBE_BYTES {
+            if matches!(x, b'\r' | b'\n') {
+                if side.plain_line(*dir) {
+                    return Verdict::Plain;
+                }
+                side.line.clear();
+                side.after_eol = true;
+            } else if side.line.len() < PROBE_LINE {
+                side.line.push(x);
+            }
+            if self.bytes > PROBE_BYTES {
                 return Verdict::Plain;
             }
         }
