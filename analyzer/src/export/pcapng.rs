@@ -22,6 +22,11 @@
 //! * **The SLM's own log** (`--log`) is a fourth interface, `log` (3): one packet per log line,
 //!   dissected by Wireshark's `data-text-lines` as `<level> module: text\n` (printk lines as
 //!   they are), at the line's aligned time. A finding about a log line (a crash) is a comment on it.
+//! * **PPP** (issue 16): each PPP frame of a CMUX link's PPP channel is a packet on a fifth
+//!   interface, `ppp` (4), with link type 204 (`LINKTYPE_PPP_WITH_DIR`): one direction byte
+//!   (1 = sent by the host, 0 = received from the modem) then the frame as between its flags,
+//!   unescaped, without its FCS (`FF 03`, protocol, information), so Wireshark dissects LCP,
+//!   IPCP, IPV6CP and the IP packets (DNS, TCP, …) inside.
 //! * **Findings** become `opt_comment`s (`atscope warning slm.reset.unexpected: …`) of the
 //!   packet they concern (the first of the finding's events that is a packet; an exchange's
 //!   summary stands for its command line). Packets are held back in a window of
@@ -43,11 +48,14 @@ pub const WINDOW: usize = 512;
 
 /// `LINKTYPE_WIRESHARK_UPPER_PDU`.
 pub const LINKTYPE_UPPER_PDU: u16 = 252;
+/// `LINKTYPE_PPP_WITH_DIR`: a direction byte, then a PPP frame in HDLC-like framing.
+pub const LINKTYPE_PPP_WITH_DIR: u16 = 204;
 
 const IF_HOST: u32 = 0;
 const IF_MODEM: u32 = 1;
 const IF_FINDINGS: u32 = 2;
 const IF_LOG: u32 = 3;
+const IF_PPP: u32 = 4;
 
 const TAG_END: u16 = 0;
 const TAG_DISSECTOR_NAME: u16 = 12;
@@ -184,14 +192,15 @@ impl<W: Write> PcapngWriter<W> {
         }
         option(&mut shb, 0, &[]);
         block(&mut out, 0x0A0D_0D0A, &shb)?;
-        for (name, desc) in [
-            ("host", "AT commands and data sent by the host MCU (DTE)"),
-            ("modem", "lines and data sent by the nRF9160 SLM (DCE)"),
-            ("findings", "atscope findings about no single packet"),
-            ("log", "lines of the SLM's own log (Zephyr logging), placed on the UART's time axis"),
+        for (name, desc, linktype) in [
+            ("host", "AT commands and data sent by the host MCU (DTE)", LINKTYPE_UPPER_PDU),
+            ("modem", "lines and data sent by the nRF9160 SLM (DCE)", LINKTYPE_UPPER_PDU),
+            ("findings", "atscope findings about no single packet", LINKTYPE_UPPER_PDU),
+            ("log", "lines of the SLM's own log (Zephyr logging), placed on the UART's time axis", LINKTYPE_UPPER_PDU),
+            ("ppp", "PPP frames of the CMUX link's PPP channel, both directions", LINKTYPE_PPP_WITH_DIR),
         ] {
             let mut idb = Vec::new();
-            idb.extend_from_slice(&LINKTYPE_UPPER_PDU.to_le_bytes());
+            idb.extend_from_slice(&linktype.to_le_bytes());
             idb.extend_from_slice(&0u16.to_le_bytes());
             idb.extend_from_slice(&0u32.to_le_bytes()); // snaplen: no limit
             option(&mut idb, 2, name.as_bytes()); // if_name
@@ -236,6 +245,8 @@ impl<W: Write> PcapngWriter<W> {
         let flags: u32 = match p.iface {
             IF_HOST => 0b10,  // outbound
             IF_MODEM => 0b01, // inbound
+            IF_PPP if p.data.first() == Some(&1) => 0b10,
+            IF_PPP => 0b01,
             _ => 0,
         };
         if flags != 0 {
@@ -297,6 +308,12 @@ impl<W: Write> ExportSink for PcapngWriter<W> {
             data.extend_from_slice(l.text.as_bytes());
             data.push(b'\n');
             return self.hold(Packet { seq: e.seq, iface: IF_LOG, t_ns: e.t_ns, data, comments: Vec::new() });
+        }
+        if let EventKind::Ppp(p) = &e.kind {
+            let mut data = Vec::with_capacity(p.data.0.len() + 1);
+            data.push(u8::from(e.dir == Some(Dir::Host)));
+            data.extend_from_slice(&p.data.0);
+            return self.hold(Packet { seq: e.seq, iface: IF_PPP, t_ns: e.t_ns, data, comments: Vec::new() });
         }
         let Some((dissector, bytes)) = wire(e, &self.terminator) else { return Ok(()) };
         let iface = if e.dir == Some(Dir::Host) { IF_HOST } else { IF_MODEM };

@@ -15,6 +15,7 @@
 //! | `seq` | integer | emission order, from 0 |
 //! | `t`, `end` | integer | start and end, nanoseconds since the capture start |
 //! | `dir` | `"host"` \| `"modem"` \| `"log"` | the speaker (absent for exchanges, data mode, findings, marks); `log` for lines of the SLM's own log |
+//! | `dlci` | integer | the CMUX channel (27.010 DLCI) the event came on: `0` the control channel, the AT channel (1 by default) for its commands, answers and URCs, the PPP channel for `ppp` events; absent on a plain UART and for events of no channel (findings, exchanges' summaries, marks, bytes outside frames) |
 //! | `type` | string | one of the types below |
 //! | `meaning` | string | what the raw values mean (absent when atscope knows no meaning) |
 //!
@@ -37,10 +38,15 @@
 //! | `mark` | `text` |
 //! | `exchange` | `id`, `name`, `line`, `status` (`ok`, `error`, `aborted` by a reset, `open` at the end of the capture, `timeout`: no answer in time and the host moved on, `lost`: never read, pipelined on an SLM that drops it or sent while it slept), `result`, `latency_ns`, `info_lines` |
 //! | `log` | a line of the SLM's own log (`--log`), at its aligned time: `level` (`err`, `wrn`, `inf`, `dbg`, `unknown` for printk and unparsed lines), `module`, `text`, `segment` (which boot, from 0), `uptime_ns` (the SLM's uptime), `boot` (on a segment's first line: the banner's words or `uptime restarted`), `host_time` (a terminal's wall-clock prefix), `continuation` (a hexdump or message row of the line before), `cut` (longer than 4096 bytes) |
+//! | `cmux` | a CMUX frame shown on its own (SABM, UA, DM, DISC, the control channel's messages, any frame the receiver drops): `frame` (`SABM`, `UA`, `DM`, `DISC`, `UIH`, `UI`, `?`), `cr`, `pf` (bools), `messages` (DLCI 0 messages in words: `MSC command DLCI 1: RTC RTR DV`), `data` (the information field), `fcs_ok`, `dropped` (`fcs`, `before-open`, `unopened-dlci`) |
+//! | `cmux_stray` | bytes outside frames while the mux is up: `data`, `plain_at` (true when they are a plain AT command line) |
+//! | `cmux_state` | the mux starts or ends: `up`, `at_channel`, `ppp_channel` (DLCIs), `why` (`command`: after `AT#XCMUX`'s `OK`; `capture`: the capture starts with frames; `reset`: a `Ready` outside frames) |
+//! | `ppp` | a PPP frame on the PPP channel: `protocol` (`LCP`, `IPCP`, `IPV6CP`, `IPv4`, `IPv6`, …, `?`), `number`, `code`, `code_number`, `id`, `options` (control packets: `Configure-Request` … `Echo-Reply`, options in words: `MRU 1280`, `IP-Address 10.64.12.7`), `ip` (IP packets: `protocol`, `from`, `to` with ports, `len`), `len`, `fcs_ok`, `data` (the unescaped frame without its FCS) |
 //! | `finding` | `id` (see [`crate::rules::CATALOGUE`]), `severity` (`note`/`warning`/`error`), `message`, `help`, `events` (the `seq` of the events that prove it) |
 //!
 //! The `log` type and `dir: "log"` were added within version 2 (additive: a reader that skips
-//! unknown types reads the rest as before).
+//! unknown types reads the rest as before), and so were `dlci` and the `cmux`, `cmux_stray`,
+//! `cmux_state` and `ppp` types (issue 16, CMUX and PPP).
 //!
 //! Version 1 (atscope before the finding catalogue) had no schema line and no `timeout`
 //! status.
