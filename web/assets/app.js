@@ -13,16 +13,27 @@
   const RULER = 22;
   // A log line that starts a crash dump (Zephyr's fault, fatal-error and assertion texts).
   const CRASH_TEXT = /^(\*{5} .* \*{5}|>>> ZEPHYR FATAL ERROR|ASSERTION FAIL)/;
-  const LANES = [
+  const ALL_LANES = [
     { key: 'findings', label: 'findings', h: 34 },
     { key: 'host', label: 'host', h: 58 },
     { key: 'modem', label: 'modem', h: 58 },
+    // A CMUX link's control channel (DLCI 0), dropped frames, the mux going up or down, and its
+    // PPP channel: shown only for a trace that has them (the AT channel is in host and modem).
+    { key: 'cmux', label: 'CMUX', h: 34, mux: true },
+    { key: 'ppp', label: 'PPP', h: 40, mux: true },
     { key: 'log', label: 'log', h: 40 }, // the SLM's own log, when the trace has one
   ];
+  let LANES = ALL_LANES.filter((l) => !l.mux);
+  // The lanes of a trace, and the timeline's height to hold them.
+  function setLanes(info) {
+    LANES = ALL_LANES.filter((l) => !l.mux || (info && info.cmux));
+    $('timeline').style.height = `${RULER + LANES.reduce((a, l) => a + l.h, 0) + 4}px`;
+  }
   const COLORS = {
     ok: '#2f6fb3', error: '#cc2b2b', aborted: '#8e1b1b', open: '#d98e04',
     urc: '#c27c0e', info: '#9aa3ad', final: '#6f7a86', text: '#8a8f94', payload: '#7a4fb0',
     garbage: '#c0399e', condition: '#c0399e', reset: '#cc2b2b', data_mode: '#7a4fb0', mark: '#333',
+    cmux: '#2a9cb8', cmux_state: '#333', cmux_stray: '#c0399e', ppp: '#7a4fb0',
     sev: ['#8a8f94', '#2a9cb8', '#d98e04', '#cc2b2b'], grid: '#eceef0', label: '#6b6f73', sel: '#f5b800',
   };
 
@@ -35,7 +46,7 @@
     live: null,
   };
   // Exposed for tests and the benchmark: what was drawn, and when the first draw happened.
-  const stats = { draws: 0, firstDrawMs: null, drawn: { findings: 0, host: 0, modem: 0, log: 0 }, crashes: 0, buckets: 0, lastError: null };
+  const stats = { draws: 0, firstDrawMs: null, drawn: { findings: 0, host: 0, modem: 0, log: 0, cmux: 0, ppp: 0 }, crashes: 0, buckets: 0, lastError: null };
   window.atscope = { stats, state: S };
 
   const el = (tag, cls, text) => {
@@ -172,6 +183,7 @@
       return;
     }
     S.info = info;
+    setLanes(info);
     $('trace-title').textContent = `${info.name}  ·  ${info.format}${info.slm ? '  ·  SLM ' + info.slm : ''}`;
     fillNames(info.names || []);
     const span = Math.max(info.end_ns - info.start_ns, 1000);
@@ -327,7 +339,7 @@
     ctx.fillStyle = COLORS.label;
     ctx.fillText(dur(span), 4, RULER / 2);
     hits = [];
-    stats.drawn = { findings: 0, host: 0, modem: 0, log: 0 };
+    stats.drawn = { findings: 0, host: 0, modem: 0, log: 0, cmux: 0, ppp: 0 };
     stats.crashes = 0;
     stats.buckets = 0;
     if (!S.win) return;
@@ -446,7 +458,8 @@
         box = [x0 - 4, x0 + 16, y + 1, y + hgt - 1];
         stats.crashes++;
       } else {
-        const tall = it.type === 'urc' || it.type === 'garbage' || it.type === 'condition' || it.type === 'text' || (it.type === 'log' && it.level >= 2);
+        const tall = it.type === 'urc' || it.type === 'garbage' || it.type === 'condition' || it.type === 'text' || (it.type === 'log' && it.level >= 2)
+          || it.type === 'ppp' || it.type === 'cmux_state' || it.type === 'cmux_stray' || (it.type === 'cmux' && it.level >= 2);
         const th = tall ? 30 : 16;
         ctx.strokeStyle = c; ctx.lineWidth = tall ? 2 : 1.5;
         ctx.beginPath(); ctx.moveTo(x0, mid + th / 2); ctx.lineTo(x0, mid - th / 2); ctx.stroke();
@@ -877,6 +890,7 @@
       div.dataset.t = String(r.t);
       div.appendChild(el('span', 'c-t', secs(r.t)));
       div.appendChild(el('span', `c-dir dir-${r.dir || 'none'}`, r.dir || ''));
+      if (r.dlci !== undefined) div.appendChild(el('span', 'c-dlci', `dlci${r.dlci}`));
       div.appendChild(el('span', 'c-tag', r.tag));
       div.appendChild(el('span', 'c-x', r.exchange !== undefined ? `#${r.exchange}` : ''));
       div.appendChild(el('span', 'c-text', r.text));

@@ -103,6 +103,7 @@ async fn main() {
             t_ns: t,
             end_ns: end,
             dir: None,
+            dlci: None,
             meaning: None,
             kind: EventKind::Finding(Finding {
                 id: "bench.synthetic".into(),

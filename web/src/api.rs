@@ -88,6 +88,8 @@ pub struct TraceInfo {
     pub resets: u64,
     /// Findings by severity.
     pub findings: FindingCounts,
+    /// The trace has CMUX frames or PPP (the viewer then shows the `cmux` and `ppp` lanes).
+    pub cmux: bool,
 }
 
 /// What `GET /api/v1/traces` and `POST /api/v1/traces` answer for one trace.
@@ -113,6 +115,7 @@ pub fn trace_info(t: &TraceEntry) -> TraceInfo {
         urcs: s.urcs,
         resets: s.resets,
         findings: FindingCounts { note: s.findings[0], warning: s.findings[1], error: s.findings[2] },
+        cmux: ix.lane_len(Lane::Cmux) + ix.lane_len(Lane::Ppp) > 0,
     }
 }
 
@@ -229,6 +232,9 @@ pub struct RowOut {
     level: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     exchange: Option<u32>,
+    /// The CMUX channel of the event, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dlci: Option<u8>,
 }
 
 /// The row of an event.
@@ -243,6 +249,7 @@ pub fn row_out(e: &Event) -> RowOut {
         text: render::row_text(e),
         level: store::level(e),
         exchange: render::exchange_label(e),
+        dlci: e.dlci,
     }
 }
 

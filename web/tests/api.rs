@@ -395,6 +395,7 @@ fn urc(seq: u64, t: i64) -> Event {
         t_ns: t,
         end_ns: t,
         dir: Some(Dir::Modem),
+        dlci: None,
         meaning: None,
         kind: EventKind::Urc {
             name: "+CEREG".into(),
@@ -481,4 +482,33 @@ fn count_traces(dir: &std::path::Path) -> usize {
         .map(|e| e.path())
         .map(|p| if p.is_dir() { count_traces(&p) } else { usize::from(p.extension().is_some_and(|x| x == "atrace")) })
         .sum()
+}
+
+/// A CMUX trace (issue 16): its control frames and the mux's start in a `cmux` lane, the AT
+/// channel's exchanges in the host lane, rows that carry their DLCI; a plain trace has no CMUX.
+#[tokio::test]
+async fn a_cmux_trace_has_its_own_lanes_and_rows_with_their_channel() {
+    let st = common::state();
+    let (_, v) = get(&st, "/api/v1/traces").await;
+    let traces = v["traces"].as_array().unwrap();
+    let t = traces.iter().find(|t| t["name"] == "cmux-slm-2.6.0/h-cmux-at.atrace").expect("the SLM 2.6.0 CMUX session");
+    assert_eq!(t["cmux"], true);
+    let plain = traces.iter().find(|t| t["id"] == "mqtt-disconnect-reset").unwrap();
+    assert_eq!(plain["cmux"], false);
+    let id = t["id"].as_str().unwrap();
+    let (status, v) = get(&st, &format!("/api/v1/traces/{id}/events?px=800")).await;
+    assert_eq!(status, StatusCode::OK);
+    let cmux = v["lanes"]["cmux"]["items"].as_array().unwrap();
+    let labels: Vec<&str> = cmux.iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["CMUX on", "SABM", "UA", "SABM", "UA", "SABM", "UA"]);
+    assert!(v["lanes"]["ppp"]["items"].as_array().unwrap().is_empty());
+    let host = v["lanes"]["host"]["items"].as_array().unwrap();
+    assert_eq!(host.iter().filter(|i| i["type"] == "exchange").count(), 7, "the AT channel's exchanges");
+    let (_, v) = get(&st, &format!("/api/v1/traces/{id}/rows?limit=200")).await;
+    let rows = v["rows"].as_array().unwrap();
+    let cfun = rows.iter().find(|r| r["text"].as_str().unwrap().starts_with("AT+CFUN=1")).unwrap();
+    assert_eq!((cfun["dir"].as_str(), cfun["dlci"].as_u64()), (Some("host"), Some(1)));
+    let sabm = rows.iter().find(|r| r["tag"] == "CMUX").unwrap();
+    assert_eq!(sabm["dlci"], 0);
+    assert!(rows.iter().filter(|r| r["text"] == "AT#XSLMVER").all(|r| r.get("dlci").is_none()), "plain before the mux");
 }

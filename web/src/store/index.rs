@@ -33,7 +33,7 @@ impl RowFilter {
 #[derive(Debug, Default)]
 pub struct TraceIndex {
     events: Vec<Event>,
-    lanes: [LaneIndex; 4],
+    lanes: [LaneIndex; 6],
     /// Transcript rows: `(row time, index)` sorted by time then seq.
     rows: Vec<(i64, u32)>,
     /// Finding event indices, in time order.
@@ -124,6 +124,11 @@ impl TraceIndex {
     /// Command and URC names with their type and count.
     pub fn names(&self) -> impl Iterator<Item = (&str, &'static str, u64)> {
         self.names.iter().map(|((n, k), c)| (n.as_str(), *k, *c))
+    }
+
+    /// How many items `lane` holds.
+    pub fn lane_len(&self, lane: Lane) -> usize {
+        self.lanes[lane as usize].items.len()
     }
 
     /// Items of `lane` overlapping `[from, to]`, one by one when there are at most `max_items`,

@@ -3,6 +3,7 @@
 
 use atscope_analyzer::chunk::Dir;
 use atscope_analyzer::finding::Severity;
+use atscope_analyzer::timeline::event::CmuxDrop;
 use atscope_analyzer::timeline::{Event, EventKind, ExchangeStatus};
 
 /// The lanes of the timeline, top to bottom.
@@ -16,11 +17,17 @@ pub enum Lane {
     Modem = 2,
     /// The SLM's own log (`NAME.log` beside the capture): one item per line.
     Log = 3,
+    /// A CMUX link's own frames: the control channel (DLCI 0: SABM/UA/DM/DISC, MSC…), frames a
+    /// receiver dropped, bytes outside frames, the mux going up or down, other channels' data.
+    /// (The AT channel's events are in the host and modem lanes.)
+    Cmux = 4,
+    /// The PPP channel of a CMUX link: one item per PPP frame.
+    Ppp = 5,
 }
 
 impl Lane {
     /// All lanes, top to bottom.
-    pub const ALL: [Lane; 4] = [Lane::Findings, Lane::Host, Lane::Modem, Lane::Log];
+    pub const ALL: [Lane; 6] = [Lane::Findings, Lane::Host, Lane::Modem, Lane::Log, Lane::Cmux, Lane::Ppp];
 
     /// The lane's name in the API.
     pub fn as_str(self) -> &'static str {
@@ -29,6 +36,8 @@ impl Lane {
             Lane::Host => "host",
             Lane::Modem => "modem",
             Lane::Log => "log",
+            Lane::Cmux => "cmux",
+            Lane::Ppp => "ppp",
         }
     }
 
@@ -39,6 +48,11 @@ impl Lane {
             EventKind::Exchange { .. } => Some(Lane::Host),
             EventKind::Command { .. } => None,
             EventKind::Log(_) => Some(Lane::Log),
+            EventKind::Ppp(_) => Some(Lane::Ppp),
+            EventKind::Payload { owner, .. } if owner == "PPP channel" => Some(Lane::Ppp),
+            EventKind::Cmux { .. } | EventKind::CmuxStray { .. } | EventKind::CmuxState { .. } => Some(Lane::Cmux),
+            // Data of a channel that is neither the AT nor the PPP one.
+            EventKind::Payload { exchange: None, .. } if e.dlci.is_some() => Some(Lane::Cmux),
             _ if e.dir == Some(Dir::Host) => Some(Lane::Host),
             _ => Some(Lane::Modem),
         }
@@ -63,6 +77,12 @@ pub fn level(e: &Event) -> u8 {
         EventKind::Garbage { .. } | EventKind::Condition { .. } => 2,
         EventKind::Command { invalid: Some(_), .. } | EventKind::Command { overflow: true, .. } => 2,
         EventKind::Mark { .. } => 1,
+        EventKind::Cmux { dropped: Some(CmuxDrop::Fcs), .. } => 3,
+        EventKind::Cmux { dropped: Some(_), .. } | EventKind::CmuxStray { plain_at: true, .. } => 2,
+        EventKind::CmuxState { up: false, .. } => 3,
+        EventKind::Ppp(p) if !p.fcs_ok => 3,
+        // An LCP Terminate-Request.
+        EventKind::Ppp(p) if p.number == atscope_analyzer::ppp::LCP && p.code_number == Some(5) => 2,
         EventKind::Log(l) => match l.level {
             atscope_analyzer::log::Level::Err => 3,
             atscope_analyzer::log::Level::Wrn => 2,

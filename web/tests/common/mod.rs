@@ -39,6 +39,7 @@ fn finding(seq: u64, at: &Event, severity: Severity, id: &str, message: &str, ab
         t_ns: at.t_ns,
         end_ns: at.end_ns,
         dir: None,
+        dlci: None,
         meaning: None,
         kind: EventKind::Finding(Finding {
             id: id.into(),
@@ -125,6 +126,7 @@ pub fn many(n: u64) -> Vec<Event> {
             t_ns: i as i64 * 1_000_000,
             end_ns: i as i64 * 1_000_000,
             dir: Some(Dir::Modem),
+            dlci: None,
             meaning: None,
             kind: EventKind::Urc {
                 name: "+CSCON".into(),
