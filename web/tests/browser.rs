@@ -225,9 +225,30 @@ async fn the_viewer_works_in_a_real_browser() {
     let total = b.js("return window.atscope.state.rows.total", json!([])).await;
     assert_eq!(total, 5000);
 
+    // A CMUX trace (issue 16): the CMUX and PPP lanes appear, the control frames are drawn in
+    // theirs, the AT channel's exchanges in the host lane, the rows carry their DLCI.
+    let cmux = b
+        .js(
+            "return fetch('/api/v1/traces').then(r => r.json())
+               .then(v => v.traces.find(t => t.name === 'cmux-slm-2.6.0/h-cmux-at.atrace').id)",
+            json!([]),
+        )
+        .await;
+    open(&b, &url, cmux.as_str().unwrap()).await;
+    b.wait("window.atscope.stats.drawn.cmux === 7", 10, "the mux's start and three SABM/UA pairs").await;
+    let drawn = b.js("return window.atscope.stats.drawn", json!([])).await;
+    assert_eq!((drawn["ppp"].as_u64(), drawn["host"].as_u64()), (Some(0), Some(7)), "{drawn}");
+    let h = b.js("return document.getElementById('timeline').getBoundingClientRect().height", json!([])).await;
+    assert_eq!(h.as_f64(), Some(290.0), "six lanes");
+    let dlci = b.js("return [...document.querySelectorAll('#rows-body .c-dlci')].map(s => s.textContent)", json!([])).await;
+    let dlci: Vec<&str> = dlci.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(dlci.contains(&"dlci0") && dlci.contains(&"dlci1"), "{dlci:?}");
+
     // The SLM's log: its own lane with a crash marker, rows in the transcript, the crash's
     // finding in the detail of its line.
     open(&b, &url, "with-log").await;
+    let h = b.js("return document.getElementById('timeline').getBoundingClientRect().height", json!([])).await;
+    assert_eq!(h.as_f64(), Some(216.0), "a plain trace has four lanes");
     b.wait("window.atscope.stats.drawn.log === 9", 10, "the log lane's nine lines").await;
     assert_eq!(b.js("return window.atscope.stats.crashes", json!([])).await, 1, "one crash marker");
     let log_rows = b.js("return document.querySelectorAll('#rows-body .c-dir.dir-log').length", json!([])).await;
