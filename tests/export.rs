@@ -129,7 +129,10 @@ fn tshark_reads_the_pcapng_with_the_at_dissector_and_sees_every_line_command_and
         }
         let n_comments = comments.split('\u{1e}').filter(|c| c.starts_with("atscope ")).count();
         assert_eq!(n_comments, findings.len(), "{name}: one comment per finding");
-        assert!(rows.iter().all(|r| ["host", "modem", "findings", "ppp"].contains(&r[0].as_str())), "{name}: interfaces");
+        assert!(
+            rows.iter().all(|r| ["host", "modem", "findings", "ppp"].contains(&r[0].as_str())),
+            "{name}: interfaces"
+        );
         let ppp = events.iter().filter(|e| kind(e) == "ppp").count();
         assert_eq!(rows.iter().filter(|r| r[0] == "ppp").count(), ppp, "{name}: one packet per PPP frame");
     }
@@ -146,7 +149,16 @@ fn tshark_dissects_the_ppp_packets_of_a_cmux_session() {
     export(&trace, &out, &["--terminator", "cr"]);
     let rows = tshark_fields(
         &out,
-        &["frame.interface_name", "frame.protocols", "ppp.code", "dns.qry.name", "dns.a", "tcp.flags.str", "ip.dst", "frame.p2p_dir"],
+        &[
+            "frame.interface_name",
+            "frame.protocols",
+            "ppp.code",
+            "dns.qry.name",
+            "dns.a",
+            "tcp.flags.str",
+            "ip.dst",
+            "frame.p2p_dir",
+        ],
     );
     let ppp: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "ppp").collect();
     let protocols: Vec<&str> = ppp.iter().map(|r| r[1].as_str()).collect();

@@ -240,7 +240,8 @@ async fn the_viewer_works_in_a_real_browser() {
     assert_eq!((drawn["ppp"].as_u64(), drawn["host"].as_u64()), (Some(0), Some(7)), "{drawn}");
     let h = b.js("return document.getElementById('timeline').getBoundingClientRect().height", json!([])).await;
     assert_eq!(h.as_f64(), Some(290.0), "six lanes");
-    let dlci = b.js("return [...document.querySelectorAll('#rows-body .c-dlci')].map(s => s.textContent)", json!([])).await;
+    let dlci =
+        b.js("return [...document.querySelectorAll('#rows-body .c-dlci')].map(s => s.textContent)", json!([])).await;
     let dlci: Vec<&str> = dlci.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert!(dlci.contains(&"dlci0") && dlci.contains(&"dlci1"), "{dlci:?}");
 

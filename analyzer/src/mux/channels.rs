@@ -175,7 +175,12 @@ impl Mux {
                             f.t1,
                             Some(dir),
                             Some(f.dlci),
-                            EventKind::Payload { exchange: None, owner: format!("DLCI {}", f.dlci), len, data: Bytes(f.info) },
+                            EventKind::Payload {
+                                exchange: None,
+                                owner: format!("DLCI {}", f.dlci),
+                                len,
+                                data: Bytes(f.info),
+                            },
                         );
                         return;
                     }
@@ -265,12 +270,16 @@ fn control_words(info: &[u8]) -> Vec<String> {
                         s.push_str(&format!(" DLCI {}", addr >> 2));
                     }
                     if let Some(&v) = m.values.get(1) {
-                        let signals: Vec<&str> = [(0x02, "FC"), (0x04, "RTC"), (0x08, "RTR"), (0x40, "IC"), (0x80, "DV")]
-                            .iter()
-                            .filter(|(bit, _)| v & bit != 0)
-                            .map(|(_, n)| *n)
-                            .collect();
-                        s.push_str(&format!(": {}", if signals.is_empty() { "none".into() } else { signals.join(" ") }));
+                        let signals: Vec<&str> =
+                            [(0x02, "FC"), (0x04, "RTC"), (0x08, "RTR"), (0x40, "IC"), (0x80, "DV")]
+                                .iter()
+                                .filter(|(bit, _)| v & bit != 0)
+                                .map(|(_, n)| *n)
+                                .collect();
+                        s.push_str(&format!(
+                            ": {}",
+                            if signals.is_empty() { "none".into() } else { signals.join(" ") }
+                        ));
                     }
                 }
                 ControlType::Pn => {

@@ -16,7 +16,8 @@
 //! * **probe**: at the capture's start, records are held until the bytes tell: a whole CMUX
 //!   frame with a good FCS (a capture that starts with the mux already up: CMUX); a plain AT
 //!   line (a host command, a modem line after a line end or `Ready`) in a direction that has
-//!   sent no `F9` flag (plain); or more than [`PROBE_BYTES`] bytes (plain).
+//!   sent no `F9` flag (plain); or more than [`PROBE_BYTES`] bytes or [`PROBE_RECORDS`] records
+//!   (plain).
 //!
 //! Every decision is taken at a byte of the stream, never at a chunk boundary or a drain, so
 //! the events are the same for any split of the records and any drain frequency.
@@ -31,6 +32,9 @@ use channels::Mux;
 
 /// Bytes held at the capture's start before it is taken for plain AT.
 pub const PROBE_BYTES: usize = 1024;
+/// Records without bytes (marks, line conditions) held at the capture's start before it is
+/// taken for plain AT.
+pub const PROBE_RECORDS: usize = 256;
 
 /// What the link carries now.
 enum State {
@@ -46,6 +50,8 @@ enum State {
 struct Probe {
     held: Vec<Record>,
     bytes: usize,
+    /// Held records without bytes (marks, line conditions).
+    empty: usize,
     host: ProbeSide,
     modem: ProbeSide,
 }
@@ -91,12 +97,20 @@ enum Verdict {
 
 impl Probe {
     fn new() -> Self {
-        Probe { held: Vec::new(), bytes: 0, host: ProbeSide::new(), modem: ProbeSide::new() }
+        Probe { held: Vec::new(), bytes: 0, empty: 0, host: ProbeSide::new(), modem: ProbeSide::new() }
     }
 
     fn see(&mut self, rec: &Record) -> Verdict {
         self.held.push(rec.clone());
-        let Record::Chunk(Chunk { t_ns, dir, body: Body::Bytes(b) }) = rec else { return Verdict::Wait };
+        let b = match rec {
+            Record::Chunk(Chunk { body: Body::Bytes(b), .. }) if !b.is_empty() => b,
+            // Counted apart from the bytes: cutting a chunk makes more records, not more of these.
+            _ => {
+                self.empty += 1;
+                return if self.empty > PROBE_RECORDS { Verdict::Plain } else { Verdict::Wait };
+            }
+        };
+        let Record::Chunk(Chunk { t_ns, dir, .. }) = rec else { return Verdict::Wait };
         let side = if *dir == Dir::Host { &mut self.host } else { &mut self.modem };
         // Byte by byte, so the verdict falls at the same byte for any split.
         for (i, &x) in b.iter().enumerate() {
@@ -153,6 +167,14 @@ impl Link {
     /// Feeds one record (in time order).
     pub fn push(&mut self, rec: &Record) {
         match &mut self.state {
+            // Nothing held yet: a mark or a line condition goes out at once (nothing to keep it
+            // in order with).
+            State::Probe(p)
+                if p.held.is_empty()
+                    && !matches!(rec, Record::Chunk(Chunk { body: Body::Bytes(b), .. }) if !b.is_empty()) =>
+            {
+                self.builder.push(rec);
+            }
             State::Probe(p) => match p.see(rec) {
                 Verdict::Wait => {}
                 Verdict::Plain => {

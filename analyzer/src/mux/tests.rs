@@ -109,10 +109,7 @@ fn dropped_frames_do_not_reach_the_at_channel() {
             _ => None,
         })
         .collect();
-    assert_eq!(
-        drops,
-        [(CmuxDrop::BeforeOpen, Some(1)), (CmuxDrop::Fcs, Some(1)), (CmuxDrop::UnopenedDlci, Some(3))]
-    );
+    assert_eq!(drops, [(CmuxDrop::BeforeOpen, Some(1)), (CmuxDrop::Fcs, Some(1)), (CmuxDrop::UnopenedDlci, Some(3))]);
     assert!(ev.iter().any(|e| matches!(e.kind, EventKind::CmuxStray { plain_at: true, .. })));
     assert_eq!(commands(&ev), [("AT#XCMUX=1".to_string(), None), ("AT".to_string(), Some(1))]);
 }
@@ -122,13 +119,19 @@ fn a_capture_that_starts_inside_the_mux_is_taken_for_cmux() {
     let mut modem = b"5,1\r\n".to_vec();
     modem.push(0x12); // the cut frame's FCS
     modem.extend(encode(1, false, UIH, b"\r\n+CSCON: 0\r\n"));
-    let recs =
-        vec![(0, Dir::Modem, modem), (5, Dir::Host, encode(1, true, UIH, b"AT\r")), (6, Dir::Modem, encode(1, false, UIH, b"\r\nOK\r\n"))];
+    let recs = vec![
+        (0, Dir::Modem, modem),
+        (5, Dir::Host, encode(1, true, UIH, b"AT\r")),
+        (6, Dir::Modem, encode(1, false, UIH, b"\r\nOK\r\n")),
+    ];
     let ev = run(&recs);
     assert!(ev.iter().any(|e| matches!(&e.kind, EventKind::CmuxState { up: true, why, .. } if why == "capture")));
     assert_eq!(commands(&ev), [("AT".to_string(), Some(1))]);
     assert!(ev.iter().any(|e| matches!(&e.kind, EventKind::Urc { name, .. } if name == "+CSCON") && e.dlci == Some(1)));
-    assert!(!ev.iter().any(|e| matches!(e.kind, EventKind::Cmux { dropped: Some(_), .. })), "every DLCI is taken for open");
+    assert!(
+        !ev.iter().any(|e| matches!(e.kind, EventKind::Cmux { dropped: Some(_), .. })),
+        "every DLCI is taken for open"
+    );
 }
 
 #[test]

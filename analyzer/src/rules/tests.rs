@@ -326,3 +326,65 @@ fn a_command_answered_after_an_idle_the_capture_missed_the_wake_of_is_not_lost()
     let f = findings(&answered);
     assert!(!has(&f, "slm.sleep.input-lost"), "answered, so the SLM was awake: {:?}", ids(&f));
 }
+
+/// A CMUX session up to PPP running on DLCI 2 (`AT#XCMUX=1`, DLCIs 0–2 opened, `AT#XPPP=1`,
+/// `#XPPP: 1,0,0`), then `ppp`: (seconds, side, PPP protocol, control packet) on DLCI 2.
+fn ppp_session(ppp: &[(f64, Dir, u16, Vec<u8>)]) -> Vec<Finding> {
+    use crate::cmux::encode;
+    let uih = |d: Dir, dlci: u8, b: &[u8]| encode(dlci, d == H, 0xEF, b);
+    let mut steps: Vec<(f64, Dir, Vec<u8>)> =
+        vec![(0.0, H, b"AT#XCMUX=1\r\n".to_vec()), (0.1, M, b"\r\nOK\r\n".to_vec())];
+    for (i, dlci) in [0u8, 1, 2].iter().enumerate() {
+        let t = 0.2 + i as f64 * 0.01;
+        steps.push((t, H, encode(*dlci, true, 0x3F, &[])));
+        steps.push((t + 0.005, M, encode(*dlci, true, 0x73, &[])));
+    }
+    steps.push((0.5, H, uih(H, 1, b"AT#XPPP=1\r\n")));
+    steps.push((0.6, M, uih(M, 1, b"\r\nOK\r\n")));
+    steps.push((1.0, M, uih(M, 1, b"\r\n#XPPP: 1,0,0\r\n")));
+    for (t, d, proto, packet) in ppp {
+        steps.push((*t, *d, uih(*d, 2, &crate::ppp::encode(*proto, packet))));
+    }
+    let steps: Vec<(f64, Dir, &[u8])> = steps.iter().map(|(t, d, b)| (*t, *d, b.as_slice())).collect();
+    findings_with(&steps, SlmVersion::parse("2.6.0"))
+}
+
+fn cp(code: u8, id: u8) -> Vec<u8> {
+    vec![code, id, 0, 4]
+}
+
+#[test]
+fn a_ppp_negotiation_that_never_completes() {
+    use crate::ppp::LCP;
+    // Configure-Requests every 3 s, never answered, for 33 s.
+    let unanswered: Vec<_> = (0..12).map(|i| (2.0 + 3.0 * i as f64, H, LCP, cp(1, i + 1))).collect();
+    let f = ppp_session(&unanswered);
+    assert_eq!(ids(&f), ["ppp.negotiation-incomplete"], "{f:#?}");
+    assert!(f[0].message.contains("no LCP Configure-Ack from the host"), "{}", f[0].message);
+    // Near misses: the same for 9 s at the end of the capture (it may still complete), and a
+    // negotiation that completes (LCP and IPCP acked both ways).
+    assert_eq!(ids(&ppp_session(&unanswered[..4])), Vec::<&str>::new());
+    let ok = [
+        (2.0, H, LCP, cp(1, 1)),
+        (2.1, M, LCP, cp(1, 1)),
+        (2.2, M, LCP, cp(2, 1)),
+        (2.3, H, LCP, cp(2, 1)),
+        (2.4, H, crate::ppp::IPCP, cp(1, 1)),
+        (2.5, M, crate::ppp::IPCP, cp(1, 1)),
+        (2.6, M, crate::ppp::IPCP, cp(2, 1)),
+        (2.7, H, crate::ppp::IPCP, cp(2, 1)),
+    ];
+    let mut long = ok.to_vec();
+    long.push((40.0, H, LCP, cp(9, 2))); // an Echo-Request much later
+    assert_eq!(ids(&ppp_session(&long)), Vec::<&str>::new());
+}
+
+#[test]
+fn an_lcp_terminate_from_either_side_before_the_negotiation_ends() {
+    use crate::ppp::LCP;
+    let f = ppp_session(&[(2.0, H, LCP, cp(1, 1)), (2.1, M, LCP, cp(5, 7))]);
+    assert_eq!(ids(&f), ["ppp.negotiation-incomplete", "ppp.terminated"], "{f:#?}");
+    assert!(f[1].message.contains("from the modem"), "{}", f[1].message);
+    // Before any PPP frame of the host, the modem's Terminate alone: no negotiation to miss.
+    assert_eq!(ids(&ppp_session(&[(2.0, M, LCP, cp(5, 1))])), ["ppp.terminated"]);
+}
