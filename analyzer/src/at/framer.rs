@@ -40,6 +40,9 @@ pub enum Terminator {
     Lf,
 }
 
+/// Byte runs with the time each arrived, in order.
+pub type TimedRuns = Vec<(i64, Vec<u8>)>;
+
 /// Bytes with the time each arrived, consumed from the front.
 #[derive(Debug, Default)]
 struct TimedBuf {
@@ -91,7 +94,7 @@ impl TimedBuf {
     }
 
     /// Takes every byte still buffered, as (time, bytes) runs in arrival order.
-    fn take_all(&mut self) -> Vec<(i64, Vec<u8>)> {
+    fn take_all(&mut self) -> TimedRuns {
         let n = self.data.len();
         let mut out = Vec::new();
         for (k, &(i, t)) in self.segs.iter().enumerate() {
@@ -371,7 +374,7 @@ impl ModemFramer {
 
     /// Takes every byte not yet cut into a unit, as (time, bytes) runs: the link stopped
     /// carrying lines (CMUX started after the `OK` before them).
-    pub fn take_rest(&mut self) -> Vec<(i64, Vec<u8>)> {
+    pub fn take_rest(&mut self) -> TimedRuns {
         self.scanned = 0;
         self.mode = ModemMode::Lines;
         self.buf.take_all()

@@ -39,7 +39,7 @@ pub const PROBE_RECORDS: usize = 256;
 /// What the link carries now.
 enum State {
     /// The capture's start, undecided.
-    Probe(Probe),
+    Probe(Box<Probe>),
     /// Plain AT.
     Plain,
     /// CMUX frames.
@@ -146,7 +146,7 @@ pub struct Link {
 impl Link {
     /// A link in front of `builder`.
     pub fn new(builder: TimelineBuilder) -> Self {
-        Link { builder, state: State::Probe(Probe::new()) }
+        Link { builder, state: State::Probe(Box::new(Probe::new())) }
     }
 
     /// The timeline builder (its events, the SLM version).
@@ -231,7 +231,7 @@ impl Link {
     }
 
     /// The mux starts: `known` when the capture shows its start (then no channel is open yet).
-    fn start_mux(&mut self, t_ns: i64, at_channel: u8, known: bool, modem_rest: Vec<(i64, Vec<u8>)>) {
+    fn start_mux(&mut self, t_ns: i64, at_channel: u8, known: bool, modem_rest: crate::at::framer::TimedRuns) {
         let mux = Mux::new(at_channel, known);
         self.builder.set_channel(None);
         self.builder.push_event(

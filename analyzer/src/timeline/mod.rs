@@ -216,7 +216,7 @@ impl TimelineBuilder {
 
     /// `AT#XCMUX` was answered `OK` (taken once): the start, and the modem bytes fed after the
     /// `OK` that are not lines but the first frames, as (time, bytes) runs.
-    pub fn take_mux_start(&mut self) -> Option<(MuxStart, Vec<(i64, Vec<u8>)>)> {
+    pub fn take_mux_start(&mut self) -> Option<(MuxStart, crate::at::framer::TimedRuns)> {
         let start = self.mux_start.take()?;
         Some((start, self.modem.take_rest()))
     }

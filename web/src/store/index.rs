@@ -294,7 +294,7 @@ mod tests {
     use atscope_analyzer::chunk::Dir;
 
     fn ev(seq: u64, t: i64, end: i64, kind: EventKind) -> Event {
-        Event { seq, t_ns: t, end_ns: end, dir: Some(Dir::Modem), meaning: None, kind }
+        Event { seq, t_ns: t, end_ns: end, dir: Some(Dir::Modem), dlci: None, meaning: None, kind }
     }
 
     fn urc(seq: u64, t: i64) -> Event {
