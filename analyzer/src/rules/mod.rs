@@ -53,6 +53,13 @@ struct Draft {
     events: Vec<u64>,
 }
 
+impl Draft {
+    /// A finding about one event, over its span, at the id's default severity.
+    fn about(e: &Event, id: FindingId, message: String, help: impl Into<String>) -> Draft {
+        Draft { id, level: None, t0: e.t_ns, t1: e.end_ns, message, help: help.into(), events: vec![e.seq] }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Cmd {
     seq: u64,

@@ -77,21 +77,18 @@ impl Rules {
                 "Data on a DLCI that is not open is dropped; the modem answers DM when the DLCI is not one it has (the SM has the AT channel and the PPP channel, DLCIs 1 and 2). Check the host's channel configuration against AT#XCMUX? (#XCMUX: <AT channel>,<channel count>) and open the channel with SABM before using it.",
             ),
         };
-        out.push(Draft { id, level: None, t0: e.t_ns, t1: e.end_ns, message, help: help.into(), events: vec![e.seq] });
+        out.push(Draft::about(e, id, message, help));
     }
 
     /// Bytes outside frames on the muxed link.
     pub(super) fn cmux_stray(&mut self, e: &Event, out: &mut Vec<Draft>) {
         let EventKind::CmuxStray { data, plain_at: true } = &e.kind else { return };
-        out.push(Draft {
-            id: FindingId::CmuxPlainAtAfterStart,
-            level: None,
-            t0: e.t_ns,
-            t1: e.end_ns,
-            message: format!("the host sent {} as plain text while CMUX was up", clipped(&data.0)),
-            help: "Once AT#XCMUX has been answered OK every byte on the UART must be in a CMUX frame: the modem skips bytes outside frames, so this command is lost. A part of the host still writes to the raw UART instead of its AT channel (DLCI 1 by default).".into(),
-            events: vec![e.seq],
-        });
+        out.push(Draft::about(
+            e,
+            FindingId::CmuxPlainAtAfterStart,
+            format!("the host sent {} as plain text while CMUX was up", clipped(&data.0)),
+            "Once AT#XCMUX has been answered OK every byte on the UART must be in a CMUX frame: the modem skips bytes outside frames, so this command is lost. A part of the host still writes to the raw UART instead of its AT channel (DLCI 1 by default).",
+        ));
     }
 
     /// The mux went up or down.
@@ -104,15 +101,12 @@ impl Rules {
         self.mux.ppp_requested = false;
         self.mux.ppp_running = false;
         if why == "reset" {
-            out.push(Draft {
-                id: FindingId::CmuxEndedByReset,
-                level: None,
-                t0: e.t_ns,
-                t1: e.end_ns,
-                message: "`Ready` outside frames while CMUX was up: the modem rebooted and the mux is gone".into(),
-                help: "After a reboot the modem's UART speaks plain AT again: every channel (AT and PPP) is gone and the host must send AT#XCMUX and open the channels again. The reset finding says what may have caused the reboot.".into(),
-                events: vec![e.seq],
-            });
+            out.push(Draft::about(
+                e,
+                FindingId::CmuxEndedByReset,
+                "`Ready` outside frames while CMUX was up: the modem rebooted and the mux is gone".into(),
+                "After a reboot the modem's UART speaks plain AT again: every channel (AT and PPP) is gone and the host must send AT#XCMUX and open the channels again. The reset finding says what may have caused the reboot.",
+            ));
         }
     }
 
@@ -141,27 +135,21 @@ impl Rules {
         let from = who(e.dir);
         self.ppp_overdue(e.t_ns, out);
         if !p.fcs_ok {
-            out.push(Draft {
-                id: FindingId::PppFcs,
-                level: None,
-                t0: e.t_ns,
-                t1: e.end_ns,
-                message: format!("{} frame from {from} ({} bytes): its FCS-16 does not check", p.protocol, p.len),
-                help: "The frame's bytes changed between the sender's PPP and this point, or the sender's FCS is wrong. Zephyr's modem_ppp strips the FCS without checking it, so the receiver may still use a damaged packet; look for UART errors or a broken escape (0x7D) handling.".into(),
-                events: vec![e.seq],
-            });
+            out.push(Draft::about(
+                e,
+                FindingId::PppFcs,
+                format!("{} frame from {from} ({} bytes): its FCS-16 does not check", p.protocol, p.len),
+                "The frame's bytes changed between the sender's PPP and this point, or the sender's FCS is wrong. Zephyr's modem_ppp strips the FCS without checking it, so the receiver may still use a damaged packet; look for UART errors or a broken escape (0x7D) handling.",
+            ));
         }
         if e.dir == Some(Dir::Host) && self.mux.ppp_requested && !self.mux.ppp_running && !self.mux.before_pdn_said {
             self.mux.before_pdn_said = true;
-            out.push(Draft {
-                id: FindingId::PppBeforePdn,
-                level: None,
-                t0: e.t_ns,
-                t1: e.end_ns,
-                message: format!("{} from the host before the modem reported PPP running (#XPPP: 1,…)", words_of(p)),
-                help: "The Serial Modem attaches PPP to its channel only when the PDN is up (sm_ppp.c ppp_start() on the PDN activation), then sends #XPPP: 1,0,<cid>. Frames before that are not answered: wait for #XPPP: 1 (or +CGEV: ME PDN ACT) before starting LCP, or expect the first Configure-Requests to time out.".into(),
-                events: vec![e.seq],
-            });
+            out.push(Draft::about(
+                e,
+                FindingId::PppBeforePdn,
+                format!("{} from the host before the modem reported PPP running (#XPPP: 1,…)", words_of(p)),
+                "The Serial Modem attaches PPP to its channel only when the PDN is up (sm_ppp.c ppp_start() on the PDN activation), then sends #XPPP: 1,0,<cid>. Frames before that are not answered: wait for #XPPP: 1 (or +CGEV: ME PDN ACT) before starting LCP, or expect the first Configure-Requests to time out.",
+            ));
         }
         let Some(code) = p.code_number else { return };
         let ncp = matches!(p.number, ppp::IPCP | ppp::IPV6CP);
@@ -172,15 +160,12 @@ impl Rules {
             }
             (ppp::LCP, 5) => {
                 self.ppp_ended(e.t_ns, "LCP Terminate", out);
-                out.push(Draft {
-                    id: FindingId::PppTerminated,
-                    level: None,
-                    t0: e.t_ns,
-                    t1: e.end_ns,
-                    message: format!("LCP Terminate-Request from {from}: PPP is being closed"),
-                    help: "One side closes the PPP link (a host that brings its network interface down, or a modem whose PDN went away). The Serial Modem then stops PPP (#XPPP: 0,…) and does not restart it by itself: AT#XPPP=1 starts it again.".into(),
-                    events: vec![e.seq],
-                });
+                out.push(Draft::about(
+                    e,
+                    FindingId::PppTerminated,
+                    format!("LCP Terminate-Request from {from}: PPP is being closed"),
+                    "One side closes the PPP link (a host that brings its network interface down, or a modem whose PDN went away). The Serial Modem then stops PPP (#XPPP: 0,…) and does not restart it by itself: AT#XPPP=1 starts it again.",
+                ));
             }
             (_, 2) => {
                 if let Some(n) = self.mux.negotiation.as_mut() {
