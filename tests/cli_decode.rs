@@ -121,3 +121,37 @@ fn a_waveform_decoded_at_the_wrong_baud_is_a_baud_mismatch_finding() {
     let right = String::from_utf8(run(&["decode", sr, "--baud", "115200", "--findings"]).stdout).unwrap();
     assert!(!right.contains("uart.baud-mismatch"), "{right}");
 }
+
+/// A CMUX session (issue 16): the text names each event's channel after the speaker, the JSON
+/// carries it as `dlci`, and the PPP frames come out as `ppp` events.
+#[test]
+fn decode_prints_the_channel_of_each_event_of_a_cmux_session() {
+    let out = run(&["decode", "traces/cmux-sm-1.0.1/h-cmux-ppp.atrace", "--terminator", "cr"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = |needle: &str| text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle} in {text}"));
+    assert!(line("AT#XCMUX=1").contains(" host  CMD "), "plain before the mux: {}", line("AT#XCMUX=1"));
+    assert!(line("AT+CFUN=1").contains(" host  dlci1 CMD "), "{}", line("AT+CFUN=1"));
+    assert!(line("MSC command DLCI 2").contains(" dlci0 CMUX "), "{}", line("MSC command DLCI 2"));
+    assert!(line("IPCP Configure-Nak").contains(" modem dlci2 PPP "), "{}", line("IPCP Configure-Nak"));
+    assert!(line("10.64.12.7:49152 → 10.64.0.1:53").contains("IPv4 UDP"));
+
+    let out = run(&["decode", "traces/cmux-sm-1.0.1/h-cmux-ppp.atrace", "--terminator", "cr", "--json"]);
+    let events: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().skip(1).map(|l| serde_json::from_str(l).unwrap()).collect();
+    let cfun = events.iter().find(|e| e["type"] == "command" && e["name"] == "+CFUN").unwrap();
+    assert_eq!(cfun["dlci"], 1);
+    let cmux = events.iter().find(|e| e["type"] == "command" && e["name"] == "#XCMUX").unwrap();
+    assert!(cmux.get("dlci").is_none(), "{cmux}");
+    let nak = events.iter().find(|e| e["type"] == "ppp" && e["code"] == "Configure-Nak").unwrap();
+    assert_eq!(
+        (nak["dlci"].as_u64(), nak["protocol"].as_str(), nak["dir"].as_str()),
+        (Some(2), Some("IPCP"), Some("modem"))
+    );
+    assert_eq!(
+        nak["options"],
+        serde_json::json!(["IP-Address 10.64.12.7", "Primary-DNS 10.64.0.1", "Secondary-DNS 10.64.0.2"])
+    );
+    let dns = events.iter().find(|e| e["type"] == "ppp" && e["ip"]["to"] == "10.64.0.1:53").unwrap();
+    assert_eq!((dns["ip"]["protocol"].as_str(), dns["ip"]["len"].as_u64()), (Some("UDP"), Some(61)));
+}

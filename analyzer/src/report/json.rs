@@ -74,7 +74,7 @@ pub fn write_event<W: Write>(out: &mut W, e: &Event) -> std::io::Result<()> {
 
 /// Writes events as JSON lines, each encoded into one reused buffer and written at once.
 ///
-/// The envelope (`seq`, `t`, `end`, `dir`, `meaning`) is written here, the kind's fields by its
+/// The envelope (`seq`, `t`, `end`, `dir`, `dlci`, `meaning`) is written here, the kind's fields by its
 /// serde derive: the same bytes as serialising the whole [`Event`] (whose kind is flattened into
 /// it), without serde's flattening, which goes through a map serializer field by field.
 #[derive(Debug, Default)]
@@ -104,6 +104,10 @@ fn encode_event(buf: &mut Vec<u8>, e: &Event) -> std::io::Result<()> {
         buf.extend_from_slice(b",\"dir\":\"");
         buf.extend_from_slice(d.as_str().as_bytes());
         buf.push(b'"');
+    }
+    if let Some(d) = e.dlci {
+        buf.extend_from_slice(b",\"dlci\":");
+        push_int(buf, u64::from(d), false);
     }
     if let Some(m) = &e.meaning {
         buf.extend_from_slice(b",\"meaning\":");
@@ -176,17 +180,43 @@ mod tests {
             (7_000, Dir::Host, b"AT#XMQTTCON=0\r\n"),
             (9_000_000, Dir::Modem, b"\xc0\xffReady\r\nstray text\r\n\r\nOK\r\n"),
         ];
-        let recs = recs.iter().map(|&(t, d, b)| Ok::<_, ()>(Record::Chunk(Chunk::bytes(t, d, b.to_vec()))));
+        let mut recs: Vec<(i64, Dir, Vec<u8>)> = recs.iter().map(|&(t, d, b)| (t, d, b.to_vec())).collect();
+        // CMUX (events with a `dlci`, `cmux`, `cmux_state`, `ppp`).
+        use crate::cmux::encode;
+        recs.push((10_000_000, Dir::Host, b"AT#XCMUX=1\r\n".to_vec()));
+        recs.push((10_001_000, Dir::Modem, b"\r\nOK\r\n".to_vec()));
+        for (i, dlci) in [0u8, 1, 2].into_iter().enumerate() {
+            let t = 10_002_000 + i as i64 * 1_000;
+            recs.push((t, Dir::Host, encode(dlci, true, 0x3F, &[])));
+            recs.push((t + 500, Dir::Modem, encode(dlci, true, 0x73, &[])));
+        }
+        recs.push((10_010_000, Dir::Host, encode(1, true, 0xEF, b"AT+CGMR\r\n")));
+        let lcp = crate::ppp::encode(crate::ppp::LCP, &[1, 1, 0, 8, 1, 4, 5, 0]);
+        recs.push((10_011_000, Dir::Modem, encode(2, false, 0xEF, &lcp)));
+        let recs = recs.into_iter().map(|(t, d, b)| Ok::<_, ()>(Record::Chunk(Chunk::bytes(t, d, b))));
         decode_all(recs, Options::default()).unwrap().0
     }
 
     #[test]
     fn events_are_written_as_serde_json_writes_the_whole_event() {
         let events = events();
-        for kind in ["command", "final", "urc", "payload", "data_mode", "reset", "finding", "exchange"] {
+        for kind in [
+            "command",
+            "final",
+            "urc",
+            "payload",
+            "data_mode",
+            "reset",
+            "finding",
+            "exchange",
+            "cmux",
+            "cmux_state",
+            "ppp",
+        ] {
             assert!(events.iter().any(|e| e.kind.type_name() == kind), "no {kind} event in {events:#?}");
         }
         assert!(events.iter().any(|e| e.meaning.is_some()));
+        assert!(events.iter().any(|e| e.dlci.is_some() && e.meaning.is_some()), "a command on a channel");
         assert!(events.iter().any(|e| matches!(e.kind, EventKind::Command { .. }) && e.t_ns < 0));
         let mut w = EventWriter::default();
         for e in &events {
