@@ -106,7 +106,7 @@ impl Analysis {
                 Event { seq: self.seq, t_ns: at, end_ns: at, dir: None, meaning: None, kind: EventKind::Log(entry) };
             self.seq += 1;
             let version = self.builder.version();
-            let findings = self.rules.observe(&e, version, self.builder.version_known());
+            let findings = self.rules.observe(&e, version, self.builder.version_known(), self.builder.host_terminator());
             self.summary.add(&e);
             sink(&e);
             for (t0, t1, f) in findings {
@@ -179,7 +179,7 @@ impl Analysis {
             if self.redact {
                 redact_event(&mut e, version);
             }
-            let findings = self.rules.observe(&e, version, self.builder.version_known());
+            let findings = self.rules.observe(&e, version, self.builder.version_known(), self.builder.host_terminator());
             if let Some(v) = self.rules.take_revised_version() {
                 self.builder.revise_version(v);
             }
