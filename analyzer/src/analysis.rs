@@ -114,8 +114,9 @@ impl Analysis {
                 kind: EventKind::Log(entry),
             };
             self.seq += 1;
-            let version = self.link.builder().version();
-            let findings = self.rules.observe(&e, version, self.link.builder().version_known());
+            let b = self.link.builder();
+            let version = b.version();
+            let findings = self.rules.observe(&e, version, b.version_known(), b.host_terminator());
             self.summary.add(&e);
             sink(&e);
             for (t0, t1, f) in findings {
@@ -188,7 +189,8 @@ impl Analysis {
             if self.redact {
                 redact_event(&mut e, version);
             }
-            let findings = self.rules.observe(&e, version, self.link.builder().version_known());
+            let b = self.link.builder();
+            let findings = self.rules.observe(&e, version, b.version_known(), b.host_terminator());
             if let Some(v) = self.rules.take_revised_version() {
                 self.link.builder_mut().revise_version(v);
                 // The rest of the batch is read with it, as if each event had been drained alone.

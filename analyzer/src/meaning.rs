@@ -33,7 +33,7 @@ pub fn meaning(e: &Event, command: Option<&str>, version: SlmVersion) -> Option<
             if invalid.is_some() {
                 return None;
             }
-            let spec = table::command(name)?;
+            let spec = table::command_in(name, version)?;
             match form {
                 Some(Form::Read) => Some(format!("read: {}", spec.summary)),
                 Some(Form::Test) => Some(format!("test: {} (allowed values)", spec.summary)),
@@ -43,7 +43,9 @@ pub fn meaning(e: &Event, command: Option<&str>, version: SlmVersion) -> Option<
                         if let (Some(s), Some(t)) =
                             (params.get(1).and_then(Param::as_int), params.get(2).and_then(Param::as_int))
                         {
-                            words.push(if version.maps_native_tls_tags() {
+                            words.push(if version.sm {
+                                format!("native-TLS sec_tag {s}: the Serial Modem has no native TLS")
+                            } else if version.maps_native_tls_tags() {
                                 format!("native-TLS sec_tag {s}; v2.1–v2.5 store it as modem sec_tag {}", s * 10 + t)
                             } else {
                                 format!("native-TLS sec_tag {s}, kept in the SLM's settings (not in the modem)")

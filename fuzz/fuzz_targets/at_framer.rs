@@ -8,10 +8,11 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&ctl, data)) = data.split_first() else { return };
-    let term = match ctl % 3 {
+    let term = match ctl % 4 {
         0 => Terminator::CrLf,
         1 => Terminator::Cr,
-        _ => Terminator::Lf,
+        2 => Terminator::Lf,
+        _ => Terminator::Auto,
     };
     let mut host = HostFramer::new(term);
     for (i, &b) in data.iter().enumerate() {

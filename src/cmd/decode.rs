@@ -32,8 +32,9 @@ pub struct AnalysisArgs {
     /// Show credentials and passwords instead of redacting them.
     #[arg(long)]
     pub no_redact: bool,
-    /// What ends a host command line: crlf (SLM default), cr (Serial Modem default) or lf.
-    #[arg(long, value_name = "TERM", default_value = "crlf", value_parser = ["crlf", "cr", "lf"])]
+    /// What ends a host command line: auto (learned from the traffic: a CR ends a line, the LF
+    /// of CR LF is dropped), crlf (SLM default), cr (Serial Modem default) or lf.
+    #[arg(long, value_name = "TERM", default_value = "auto", value_parser = ["auto", "crlf", "cr", "lf"])]
     pub terminator: String,
 }
 
@@ -58,7 +59,8 @@ impl AnalysisArgs {
         let terminator = match self.terminator.as_str() {
             "cr" => Terminator::Cr,
             "lf" => Terminator::Lf,
-            _ => Terminator::CrLf,
+            "crlf" => Terminator::CrLf,
+            _ => Terminator::Auto,
         };
         Ok(Options { decoder: Config { version, terminator }, rules, redact: !self.no_redact, ..Default::default() })
     }
@@ -155,9 +157,9 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     drop(out);
     let tl = analysis.timeline();
     let ver = if tl.version_known() {
-        format!("SLM {}", tl.version())
+        tl.version().product()
     } else {
-        format!("SLM {} assumed (no #XSLMVER seen; --slm-version to change)", tl.version())
+        format!("{} assumed (no #XSLMVER or #XSMVER seen; --slm-version to change)", tl.version().product())
     };
     let summary = analysis.summary();
     eprintln!("{}; {ver}", summary.line());

@@ -1,7 +1,7 @@
 //! Streaming framers, one per direction. Push bytes in; pull framed units out.
 //!
-//! * [`HostFramer`]: command lines. The terminator (CR LF by default, or CR, or LF) counts only
-//!   outside double quotes, and the quote state flips on every `"` (no escapes), so multi-line PEM
+//! * [`HostFramer`]: command lines. The terminator (learned from the traffic by default, or CR LF,
+//!   CR, or LF) counts only outside double quotes, and the quote state flips on every `"` (no escapes), so multi-line PEM
 //!   content inside `"…"` stays one command. Backspace (0x08) and DEL (0x7F) remove the previous
 //!   character. A line longer than [`MAX_HOST_LINE`] is cut and marked as an overflow, as the SLM
 //!   does.
@@ -31,8 +31,13 @@ const READY: &[u8] = b"Ready\r\n";
 /// What ends a host command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Terminator {
-    /// CR then LF (`CONFIG_SLM_CR_LF_TERMINATION`, the SLM default).
+    /// Learned from the traffic: a CR ends a line and an LF right after it is dropped, which is
+    /// what both the SLM's CR LF build and the Serial Modem's CR build do with `AT\r\n` and
+    /// `AT\r`; an LF ends lines only when the first line ended with a bare LF (an LF build).
+    /// An LF inside a line of a CR link stays in the line, as the Serial Modem keeps it.
     #[default]
+    Auto,
+    /// CR then LF (`CONFIG_SLM_CR_LF_TERMINATION`, the SLM default).
     CrLf,
     /// CR alone (the Serial Modem successor's default).
     Cr,
@@ -147,6 +152,18 @@ pub struct HostLine {
     pub overflow: bool,
 }
 
+/// How the host's lines have ended so far (for [`Terminator::Auto`]: what was learned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TerminatorSeen {
+    /// The terminator in effect: the configured one, or the one learned from the first line
+    /// (`None` until a line ended in `Auto` mode).
+    pub effective: Option<Terminator>,
+    /// Lines ended by a CR that had an LF right after it (CR LF on a link that ends at CR).
+    pub cr_then_lf: u32,
+    /// Lines ended by a CR alone.
+    pub cr_alone: u32,
+}
+
 /// Cuts the host's byte stream into command lines.
 #[derive(Debug, Default)]
 pub struct HostFramer {
@@ -155,12 +172,40 @@ pub struct HostFramer {
     t0: Option<i64>,
     in_quotes: bool,
     prev_cr: bool,
+    seen: TerminatorSeen,
+    /// The last line ended at a CR and no byte has come since (an LF now completes CR LF).
+    after_cr_end: bool,
 }
 
 impl HostFramer {
     /// A framer for the given terminator.
     pub fn new(term: Terminator) -> Self {
-        HostFramer { term, ..Default::default() }
+        let effective = (term != Terminator::Auto).then_some(term);
+        HostFramer { term, seen: TerminatorSeen { effective, ..Default::default() }, ..Default::default() }
+    }
+
+    /// How lines have ended so far.
+    pub fn terminator_seen(&self) -> TerminatorSeen {
+        self.seen
+    }
+
+    /// Whether `b` ends the line now (outside quotes).
+    fn ends_line(&mut self, b: u8) -> bool {
+        match self.seen.effective {
+            Some(Terminator::CrLf) => b == b'\n' && self.prev_cr,
+            Some(Terminator::Lf) => b == b'\n',
+            Some(_) => b == b'\r',
+            // Auto, nothing learned yet: the first CR, or an LF ending a non-empty line.
+            None => {
+                let learned = match b {
+                    b'\r' => Terminator::Cr,
+                    b'\n' if !self.line.is_empty() => Terminator::Lf,
+                    _ => return false,
+                };
+                self.seen.effective = Some(learned);
+                true
+            }
+        }
     }
 
     /// Bytes waiting for their terminator.
@@ -178,6 +223,7 @@ impl HostFramer {
         let t0 = self.t0.take()?;
         self.in_quotes = false;
         self.prev_cr = false;
+        self.after_cr_end = false;
         Some(HostLine { t0, t1: t0, text: std::mem::take(&mut self.line), overflow: false })
     }
 
@@ -194,6 +240,7 @@ impl HostFramer {
                 self.t0.get_or_insert(t);
                 self.line.extend_from_slice(&bytes[i..i + run]);
                 self.prev_cr = false;
+                self.after_cr_end = false;
                 i += run;
                 continue;
             }
@@ -208,17 +255,33 @@ impl HostFramer {
 
     /// Feeds one byte at time `t`; returns a line when it completes.
     pub fn push_byte(&mut self, t: i64, b: u8) -> Option<HostLine> {
+        if std::mem::take(&mut self.after_cr_end) && b == b'\n' {
+            // The LF of CR LF on a link whose lines end at the CR: nothing was buffered, dropped.
+            self.seen.cr_then_lf += 1;
+            self.seen.cr_alone -= 1;
+            self.prev_cr = false;
+            return None;
+        }
+        if b == b'\n'
+            && self.t0.is_none()
+            && self.term == Terminator::Auto
+            && self.seen.effective != Some(Terminator::Lf)
+        {
+            return None; // an LF with nothing buffered ends nothing on a CR link
+        }
         let t0 = *self.t0.get_or_insert(t);
-        let is_term = !self.in_quotes
-            && match self.term {
-                Terminator::CrLf => b == b'\n' && self.prev_cr,
-                Terminator::Cr => b == b'\r',
-                Terminator::Lf => b == b'\n',
-            };
+        let is_term = !self.in_quotes && self.ends_line(b);
         self.prev_cr = b == b'\r';
         if is_term {
-            if self.term == Terminator::CrLf {
-                self.line.pop(); // the CR stored before the LF
+            match self.seen.effective {
+                Some(Terminator::CrLf) => {
+                    self.line.pop(); // the CR stored before the LF
+                }
+                Some(Terminator::Cr) if self.term == Terminator::Auto => {
+                    self.seen.cr_alone += 1;
+                    self.after_cr_end = true;
+                }
+                _ => {}
             }
             self.t0 = None;
             self.in_quotes = false;

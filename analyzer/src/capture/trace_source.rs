@@ -57,7 +57,12 @@ impl ChannelSource for TraceSource {
         Some(self.meta())
     }
     fn declared_slm(&self) -> Option<String> {
-        self.meta().get("firmware")?.get("slm")?.as_str().map(str::to_string)
+        let firmware = self.meta().get("firmware")?;
+        match firmware.get("slm").and_then(|v| v.as_str()) {
+            Some(slm) => Some(slm.to_string()),
+            // A Serial Modem build (its own version numbers): `SM 1.0.1`, as SlmVersion parses it.
+            None => firmware.get("sm")?.as_str().map(|sm| format!("SM {sm}")),
+        }
     }
     fn take_warnings(&mut self) -> Vec<String> {
         let p = self.path.display().to_string();

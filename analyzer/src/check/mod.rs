@@ -54,7 +54,7 @@ pub fn transcribe(
     a.finish(&mut sink);
     let tl = a.timeline();
     let version =
-        if tl.version_known() { format!("SLM {}", tl.version()) } else { format!("SLM {} (assumed)", tl.version()) };
+        if tl.version_known() { tl.version().product() } else { format!("{} (assumed)", tl.version().product()) };
     line(&format!("# {}; {version}", a.summary().line()));
     for w in records.source_mut().take_warnings() {
         line(&format!("# warning: {}", w.replace(&file.display().to_string(), "<file>")));

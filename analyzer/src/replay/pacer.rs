@@ -60,6 +60,8 @@ pub struct Pacer {
     notes: Vec<String>,
     quiet_ns: i64,
     last_activity: i64,
+    /// The firmware the live traffic announced (command timeouts depend on it).
+    version: crate::slm::SlmVersion,
 }
 
 /// The least quiet time on the line before the first step, ns.
@@ -86,6 +88,7 @@ impl Pacer {
             notes: Vec::new(),
             quiet_ns: MIN_QUIET.max((plan.lead_ns.max(0) as f64 / opts.speed.max(f64::MIN_POSITIVE)) as i64),
             last_activity: 0,
+            version: crate::slm::SlmVersion::DEFAULT,
         }
     }
 
@@ -93,6 +96,11 @@ impl Pacer {
     pub fn observe(&mut self, now: i64, e: &Event) {
         if e.dir != Some(crate::chunk::Dir::Host) {
             self.last_activity = now;
+        }
+        if let crate::timeline::EventKind::Info { name: Some(name), params, .. }
+        | crate::timeline::EventKind::Urc { name, params, .. } = &e.kind
+        {
+            self.version = crate::slm::SlmVersion::announced(name, params).unwrap_or(self.version);
         }
         if self.live.add(e) {
             self.last_progress = now;
@@ -117,7 +125,7 @@ impl Pacer {
     fn limit(&self, got: &Counts, want: &Counts, prev_cmd: Option<&[u8]>, gap_ns: i64) -> i64 {
         let mut ms: u64 = 0;
         if got.ended < want.ended {
-            let t = prev_cmd.and_then(|l| parse_command(l).ok()).map(|c| timeout_ms(&c.name, &c.params));
+            let t = prev_cmd.and_then(|l| parse_command(l).ok()).map(|c| timeout_ms(&c.name, &c.params, self.version));
             ms = ms.max(match t {
                 Some(Some(t)) => t,
                 Some(None) => UNBOUNDED_WAIT_MS,

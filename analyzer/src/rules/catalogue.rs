@@ -93,6 +93,15 @@ catalogue! {
     /// A command this version does not have.
     CommandUnsupported = "slm.command.unsupported", Warning,
         "a command the SLM version in force does not have (added later or removed)";
+    /// The link runs the Serial Modem, not the SLM.
+    SmDialect = "sm.dialect", Note,
+        "the Serial Modem (the SLM's successor) was detected: an `#XSMVER` answer or the recording's header; says how commands end (CR alone, the SM default, or CR LF)";
+    /// An SLM command sent to the Serial Modem.
+    SmSlmCommand = "sm.slm-command", Warning,
+        "a command of the SLM that the Serial Modem does not have (`#XSLMVER`, native-TLS `#XCMNG`, `#XTCPCLI`, `#XGPS`, …), with its SM successor; also said afterwards when the SM is detected later";
+    /// An LF the CR link kept inside a command line.
+    SmTerminatorMismatch = "sm.terminator-mismatch", Warning,
+        "a command line holds a bare LF on a link whose commands end at CR (the Serial Modem's default): the LF did not send the command, which was glued to the next line";
     /// The modem core crashed.
     ModemFault = "modem.fault", Error,
         "`#XMODEM: FAULT,…`, or the modem library's `Modem error: …, PC: …` in the SLM's log: the modem firmware crashed (the application lives on; sockets and registration are gone)";

@@ -3,6 +3,7 @@
 //! why) and its end without one.
 
 use super::datamode::AFTER_EXIT_WINDOW_NS;
+use super::dialect;
 use super::*;
 
 impl Rules {
@@ -11,7 +12,7 @@ impl Rules {
         let EventKind::Command { exchange, name, form, params, line, invalid, pending, .. } = &e.kind else {
             return;
         };
-        let timeout = table::timeout_ms(name, params);
+        let timeout = table::timeout_ms(name, params, version);
         let cmd = Arc::new(Cmd {
             seq: e.seq,
             name: name.clone(),
@@ -22,6 +23,9 @@ impl Rules {
             t1: e.end_ns,
             deadline: timeout.map(|ms| e.end_ns.saturating_add(table::ms_to_ns(ms))),
         });
+        if invalid.is_none() || name.is_empty() {
+            self.dialect_command(&cmd, version, self.terminator, out);
+        }
         let asleep = match self.expect_reset {
             Some((ExpectReset::Idle, since)) => Some(("idle after AT#XSLEEP=2", since)),
             Some((ExpectReset::Sleep, since)) => Some(("asleep after AT#XSLEEP=1", since)),
@@ -259,7 +263,8 @@ impl Rules {
         let cfun = self.cfun.map(|(m, _)| m);
         let active = cfun.is_some_and(|m| matches!(m, 1 | 2 | 21));
         // 518 means "not allowed in active state" only for the commands that document it.
-        let documents_518 = table::command(&c.name).is_some_and(|spec| table::lookup(spec.cme, 518).is_some());
+        let documents_518 =
+            table::command_in(&c.name, version).is_some_and(|spec| table::lookup(spec.cme, 518).is_some());
         if let (FinalResult::CmeError(518), true) = (result, documents_518) {
             if let Some(m) = cfun {
                 cause.push(format!("the modem was in AT+CFUN={m} (set earlier in this capture)"));
@@ -269,10 +274,18 @@ impl Rules {
             let why = c.line.escaped();
             let why = why.trim();
             cause.push(if why.is_empty() {
-                format!("an empty line fails the SLM {version} grammar check")
+                format!("an empty line fails the {} grammar check", version.product())
+            } else if dialect::has_bare_lf(&c.line.0) {
+                "an LF inside the line glued two commands together (see sm.terminator-mismatch)".into()
             } else {
                 "the line fails the SLM grammar check: it must start with AT and then +, % or # and a name (v2.1.x also rejects bytes before AT)".into()
             });
+        }
+        if version.sm && table::slm_only(&c.name).is_some() {
+            cause.push(format!(
+                "the Serial Modem has no {} (see sm.slm-command): it passes the line to the modem, which rejects it",
+                c.name
+            ));
         }
         if matches!(result, FinalResult::Error) {
             let ctx = slm::causes::Context { params: &c.params, version, modem_active: active };
@@ -283,9 +296,18 @@ impl Rules {
             message.push_str(&format!(" ({m})"));
         }
         let help = if cause.is_empty() {
-            match table::command(&c.name) {
-                Some(spec) => format!("{} refused the command. Check its parameters against the {} documentation for SLM {version}.", if c.name.starts_with('#') { "The SLM" } else { "The modem" }, spec.summary),
-                None => format!("The command is not in atscope's table for SLM {version}; the SLM may not support it in this build."),
+            match table::command_in(&c.name, version) {
+                Some(spec) => format!(
+                    "{} refused the command. Check its parameters against the {} documentation for {}.",
+                    if c.name.starts_with('#') { format!("The {}", version.firmware()) } else { "The modem".into() },
+                    spec.summary,
+                    version.product()
+                ),
+                None => format!(
+                    "The command is not in atscope's table for {}; the {} may not support it in this build.",
+                    version.product(),
+                    version.firmware()
+                ),
             }
         } else {
             format!("Likely cause: {}.", cause.join("; "))

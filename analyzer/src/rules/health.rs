@@ -131,15 +131,16 @@ impl Rules {
                 out,
             );
         }
-        if let Some(spec) = table::command(&c.name).filter(|s| !s.exists_in(version)) {
-            if self.version_known {
+        if let Some(spec) = table::command_in(&c.name, version).filter(|s| !s.exists_in(version)) {
+            // On the Serial Modem an SLM command is `sm.slm-command`, said when it was sent.
+            if self.version_known && !(version.sm && table::slm_only(&c.name).is_some()) {
                 out.push(Draft {
                     id: FindingId::CommandUnsupported,
                     level: None,
                     t0: c.t0,
                     t1: e.end_ns,
-                    message: format!("{} failed: {result}; SLM {version} has no {} ({})", c.line, c.name, spec.lifetime()),
-                    help: format!("The host uses a command this firmware does not have, so the SLM rejects it. Use the command set of SLM {version}, or update the firmware to one that has {}.", c.name),
+                    message: format!("{} failed: {result}; {} has no {} ({})", c.line, version.product(), c.name, spec.lifetime()),
+                    help: format!("The host uses a command this firmware does not have, so the {} rejects it. Use the command set of {}, or update the firmware to one that has {}.", version.firmware(), version.product(), c.name),
                     events: vec![c.seq, e.seq],
                 });
             }
@@ -158,7 +159,7 @@ impl Rules {
     /// A command the version in force does not have was answered OK.
     pub(super) fn succeeded(&mut self, e: &Event, c: &Cmd, out: &mut Vec<Draft>) {
         let version = self.version.unwrap_or(SlmVersion::DEFAULT);
-        let Some(spec) = table::command(&c.name).filter(|s| !s.exists_in(version)) else { return };
+        let Some(spec) = table::command_in(&c.name, version).filter(|s| !s.exists_in(version)) else { return };
         let (Some((maj, min)), None) = (spec.since, spec.removed) else { return };
         if (maj, min) == crate::slm::version::SERIAL_MODEM {
             return; // a Serial Modem answer: the timeline takes the dialect from it

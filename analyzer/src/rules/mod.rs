@@ -18,6 +18,7 @@ use std::sync::Arc;
 pub mod catalogue;
 mod config;
 mod datamode;
+mod dialect;
 mod exchange;
 mod health;
 mod log;
@@ -141,6 +142,10 @@ pub struct Rules {
     log: log::LogState,
     /// CMUX and PPP (`mux.rs`).
     mux: mux::MuxState,
+    /// The Serial Modem dialect (`dialect.rs`).
+    dialect: dialect::Dialect,
+    /// How the host's command lines end (from the decoder).
+    terminator: crate::at::framer::TerminatorSeen,
 }
 
 fn ints(p: &[Param]) -> Vec<i64> {
@@ -193,10 +198,19 @@ impl Rules {
     }
 
     /// Observes one event (with its final `seq`); returns findings as (start, end, finding).
-    pub fn observe(&mut self, e: &Event, version: SlmVersion, known: bool) -> Vec<(i64, i64, Finding)> {
+    /// `terminator` is how the host's lines have ended so far.
+    pub fn observe(
+        &mut self,
+        e: &Event,
+        version: SlmVersion,
+        known: bool,
+        terminator: crate::at::framer::TerminatorSeen,
+    ) -> Vec<(i64, i64, Finding)> {
         self.version = Some(version);
         self.version_known = known;
+        self.terminator = terminator;
         let mut out = Vec::new();
+        self.dialect(e, version, terminator, &mut out);
         self.clock = self.clock.max(e.t_ns);
         self.ppp_overdue(self.clock, &mut out);
         match &e.kind {

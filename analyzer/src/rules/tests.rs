@@ -388,3 +388,73 @@ fn an_lcp_terminate_from_either_side_before_the_negotiation_ends() {
     // Before any PPP frame of the host, the modem's Terminate alone: no negotiation to miss.
     assert_eq!(ids(&ppp_session(&[(2.0, M, LCP, cp(5, 1))])), ["ppp.terminated"]);
 }
+
+const SMVER: (f64, Dir, &[u8]) = (2.0, M, b"\r\n#XSMVER: \"v1.0.1\",\"3.2.4\"\r\n\r\nOK\r\n");
+
+#[test]
+fn sm_dialect_is_said_once_with_how_commands_end() {
+    let f = findings(&[BOOT, (1.99, H, b"AT#XSMVER\r"), SMVER, (3.0, H, b"AT\r"), (3.01, M, b"\r\nOK\r\n")]);
+    assert_eq!(f.iter().filter(|x| x.id == "sm.dialect").count(), 1, "{:?}", ids(&f));
+    let d = get(&f, "sm.dialect");
+    assert!(d.message.contains("CR alone"), "{}", d.message);
+    assert!(d.message.contains("1.0.1"), "{}", d.message);
+    // Near miss: an SLM answering #XSLMVER is no Serial Modem.
+    let f = findings(&[BOOT, (1.99, H, b"AT#XSLMVER\r\n"), (2.0, M, b"\r\n#XSLMVER: \"2.6.0\"\r\n\r\nOK\r\n")]);
+    assert!(!has(&f, "sm.dialect"), "{:?}", ids(&f));
+}
+
+#[test]
+fn an_slm_command_sent_before_the_serial_modem_shows_itself_is_said_then() {
+    let f = findings(&[
+        BOOT,
+        (1.0, H, b"AT#XSLMVER\r"),
+        (1.01, M, b"\r\nERROR\r\n"),
+        (1.99, H, b"AT#XSMVER\r"),
+        SMVER,
+        (3.0, H, b"AT#XGPS=1,0,0,0\r"),
+        (3.01, M, b"\r\nERROR\r\n"),
+    ]);
+    let said: Vec<_> = f.iter().filter(|x| x.id == "sm.slm-command").collect();
+    assert_eq!(said.len(), 2, "{:?}", ids(&f));
+    assert!(said.iter().any(|x| x.message.contains("AT#XSMVER")), "the successor is named");
+    assert!(said.iter().any(|x| x.message.contains("AT#XGNSS")), "the successor is named");
+    assert!(!has(&f, "slm.command.unsupported"), "said once, as sm.slm-command: {:?}", ids(&f));
+    // Near miss: the same command on an SLM, and a Serial Modem command of the same name.
+    let f = findings(&[BOOT, (1.0, H, b"AT#XSLMVER\r\n"), (1.01, M, b"\r\n#XSLMVER: \"2.6.0\"\r\n\r\nOK\r\n")]);
+    assert!(!has(&f, "sm.slm-command"), "{:?}", ids(&f));
+    let f = findings(&[
+        BOOT,
+        (1.99, H, b"AT#XSMVER\r"),
+        SMVER,
+        (3.0, H, b"AT#XSOCKET=1,1,0\r"),
+        (3.02, M, b"\r\n#XSOCKET: 0,1,6\r\n\r\nOK\r\n"),
+    ]);
+    assert!(!has(&f, "sm.slm-command"), "{:?}", ids(&f));
+}
+
+#[test]
+fn an_lf_ended_command_on_a_cr_link_is_a_terminator_mismatch() {
+    let f = findings(&[
+        BOOT,
+        (1.99, H, b"AT#XSMVER\r"),
+        SMVER,
+        (3.0, H, b"AT+CFUN?\n"),
+        (5.0, H, b"AT+CEREG?\r"),
+        (5.01, M, b"\r\nERROR\r\n"),
+    ]);
+    let m = get(&f, "sm.terminator-mismatch");
+    assert!(m.message.contains("did not send AT+CFUN?"), "{}", m.message);
+    assert!(!has(&f, "at.final.missing"), "the ERROR ends the glued line: {:?}", ids(&f));
+    // Near miss: CR LF on the CR link (the LF is dropped), and an LF inside a quoted parameter.
+    let f = findings(&[
+        BOOT,
+        (1.99, H, b"AT#XSMVER\r\n"),
+        SMVER,
+        (3.0, H, b"AT+CFUN?\r\n"),
+        (3.01, M, b"\r\n+CFUN: 1\r\n\r\nOK\r\n"),
+    ]);
+    assert!(!has(&f, "sm.terminator-mismatch"), "{:?}", ids(&f));
+    assert!(get(&f, "sm.dialect").message.contains("CR LF"));
+    let f = findings(&[BOOT, (1.0, H, b"AT%CMNG=0,1,0,\"a\nb\"\r"), (1.01, M, b"\r\nOK\r\n")]);
+    assert!(!has(&f, "sm.terminator-mismatch"), "{:?}", ids(&f));
+}

@@ -4,6 +4,7 @@
 //! functions at its end.
 
 use super::fields::{f, fv, Field, Values, ONOFF};
+use super::version::SERIAL_MODEM as SM;
 
 /// A command the SLM or the modem understands.
 #[derive(Debug, Clone, Copy)]
@@ -24,6 +25,11 @@ pub struct CommandSpec {
     pub removed: Option<(u16, u16)>,
     /// `+CME ERROR` codes with their meaning for this command.
     pub cme: Values,
+}
+
+/// A row only the Serial Modem has (new, or redesigned from the SLM's row of that name).
+const fn sm(c: CommandSpec) -> CommandSpec {
+    CommandSpec { since: Some(SM), ..c }
 }
 
 const fn cmd(name: &'static str, summary: &'static str, params: &'static [Field], timeout_ms: u64) -> CommandSpec {
@@ -55,6 +61,9 @@ pub const DEFAULT_MODEM_TIMEOUT_MS: u64 = 5_000;
 pub const DEFAULT_SLM_TIMEOUT_MS: u64 = 10_000;
 
 const SOCK_OP: Values = &[(0, "close"), (1, "open IPv4"), (2, "open IPv6")];
+const SM_FAMILY: Values = &[(1, "IPv4"), (2, "IPv6"), (3, "packet (raw)")];
+const SM_SEND_MODE: Values = &[(0, "string"), (1, "hex string"), (2, "data mode")];
+const SM_RECV_MODE: Values = &[(0, "binary"), (1, "hex string")];
 const PROXY_OP: Values = &[(0, "stop/disconnect"), (1, "IPv4"), (2, "IPv6")];
 const SOCK_TYPE: Values = &[(1, "TCP (stream)"), (2, "UDP (datagram)"), (3, "raw")];
 const SSOCK_TYPE: Values = &[(1, "TLS 1.2"), (2, "DTLS 1.2")];
@@ -149,7 +158,7 @@ pub const CME_GENERAL: Values = &[
 /// Every command atscope knows.
 pub static COMMANDS: &[CommandSpec] = &[
     // ---- SLM generic (§4.1)
-    cmd("#XSLMVER", "SLM version", &[], 2_000),
+    CommandSpec { removed: Some(SM), ..cmd("#XSLMVER", "SLM version", &[], 2_000) },
     // ncs-serial-modem renamed #XSLMVER to #XSMVER (add-on v0.2.0); no SLM release has it.
     CommandSpec {
         since: Some(crate::slm::version::SERIAL_MODEM),
@@ -166,49 +175,131 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("#XDATACTRL", "data-mode send time limit", &[f("time_limit")], 2_000),
     CommandSpec { since: Some((2, 3)), ..cmd("#XSHUTDOWN", "System OFF with no wake-up", &[], 3_000) },
     CommandSpec { since: Some((2, 5)), ..cmd("#XMODEMRESET", "reset the modem (rebootless modem FOTA)", &[], 30_000) },
-    cmd(
-        "#XCMNG",
-        "native-TLS credentials",
-        &[fv("op", CMNG_OP), f("sec_tag"), fv("type", XCMNG_TYPE), f("content")],
-        10_000,
-    ),
+    CommandSpec {
+        removed: Some(SM),
+        ..cmd(
+            "#XCMNG",
+            "native-TLS credentials",
+            &[fv("op", CMNG_OP), f("sec_tag"), fv("type", XCMNG_TYPE), f("content")],
+            10_000,
+        )
+    },
     // ---- sockets (§4.2)
-    cmd(
-        "#XSOCKET",
-        "open/close a socket",
-        &[fv("op", SOCK_OP), fv("type", SOCK_TYPE), fv("role", ROLE), f("cid")],
-        10_000,
-    ),
-    cmd(
-        "#XSSOCKET",
-        "open a TLS/DTLS socket",
-        &[fv("op", SOCK_OP), fv("type", SSOCK_TYPE), fv("role", ROLE), f("sec_tag"), f("peer_verify"), f("cid")],
-        10_000,
-    ),
-    cmd("#XSOCKETSELECT", "select the active socket", &[f("handle")], 2_000),
+    CommandSpec {
+        removed: Some(SM),
+        ..cmd(
+            "#XSOCKET",
+            "open/close a socket",
+            &[fv("op", SOCK_OP), fv("type", SOCK_TYPE), fv("role", ROLE), f("cid")],
+            10_000,
+        )
+    },
+    CommandSpec {
+        removed: Some(SM),
+        ..cmd(
+            "#XSSOCKET",
+            "open a TLS/DTLS socket",
+            &[fv("op", SOCK_OP), fv("type", SSOCK_TYPE), fv("role", ROLE), f("sec_tag"), f("peer_verify"), f("cid")],
+            10_000,
+        )
+    },
+    CommandSpec { removed: Some(SM), ..cmd("#XSOCKETSELECT", "select the active socket", &[f("handle")], 2_000) },
     cmd("#XSOCKETOPT", "socket option", &[fv("op", &[(0, "get"), (1, "set")]), f("name"), f("value")], 5_000),
     cmd("#XSSOCKETOPT", "TLS socket option", &[fv("op", &[(0, "get"), (1, "set")]), f("name"), f("value")], 5_000),
-    cmd("#XBIND", "bind the socket", &[f("port")], 5_000),
-    cmd("#XCONNECT", "connect the socket", &[f("url"), f("port")], 60_000),
-    cmd("#XLISTEN", "listen", &[], 5_000),
-    CommandSpec { user_timeout: Some((0, 1000)), ..cmd("#XACCEPT", "accept a connection", &[f("timeout")], 0) },
-    cmd("#XSEND", "send", &[f("data"), f("flags")], 30_000),
-    CommandSpec { user_timeout: Some((0, 1000)), ..cmd("#XRECV", "receive", &[f("timeout"), f("flags")], 0) },
-    cmd("#XSENDTO", "send to", &[f("url"), f("port"), f("data")], 30_000),
-    CommandSpec { user_timeout: Some((0, 1000)), ..cmd("#XRECVFROM", "receive from", &[f("timeout"), f("flags")], 0) },
+    CommandSpec { removed: Some(SM), ..cmd("#XBIND", "bind the socket", &[f("port")], 5_000) },
+    CommandSpec { removed: Some(SM), ..cmd("#XCONNECT", "connect the socket", &[f("url"), f("port")], 60_000) },
+    CommandSpec { removed: Some(SM), ..cmd("#XLISTEN", "listen", &[], 5_000) },
+    CommandSpec {
+        user_timeout: Some((0, 1000)),
+        removed: Some(SM),
+        ..cmd("#XACCEPT", "accept a connection", &[f("timeout")], 0)
+    },
+    CommandSpec { removed: Some(SM), ..cmd("#XSEND", "send", &[f("data"), f("flags")], 30_000) },
+    CommandSpec {
+        user_timeout: Some((0, 1000)),
+        removed: Some(SM),
+        ..cmd("#XRECV", "receive", &[f("timeout"), f("flags")], 0)
+    },
+    CommandSpec { removed: Some(SM), ..cmd("#XSENDTO", "send to", &[f("url"), f("port"), f("data")], 30_000) },
+    CommandSpec {
+        user_timeout: Some((0, 1000)),
+        removed: Some(SM),
+        ..cmd("#XRECVFROM", "receive from", &[f("timeout"), f("flags")], 0)
+    },
     // 0 makes poll() return at once (not "forever"); no deadline is kept for it either way.
-    CommandSpec { user_timeout: Some((0, 1)), ..cmd("#XPOLL", "poll sockets", &[f("timeout"), f("handle")], 0) },
+    CommandSpec {
+        user_timeout: Some((0, 1)),
+        removed: Some(SM),
+        ..cmd("#XPOLL", "poll sockets", &[f("timeout"), f("handle")], 0)
+    },
     // v3.1.0 (release notes, "Added: the AT#XAPOLL command"); in no tag from v2.0 to v2.9.
     CommandSpec { since: Some((3, 1)), ..cmd("#XAPOLL", "asynchronous poll", &[f("op"), f("events")], 5_000) },
     cmd("#XGETADDRINFO", "DNS lookup", &[f("hostname")], 60_000),
+    // ---- Serial Modem sockets: handle-based (ncs-serial-modem v1.0.1 doc/app/at_socket.rst,
+    // doc/migration_notes.rst "Socket AT command changes"; sm_at_socket.c)
+    sm(cmd(
+        "#XSOCKET",
+        "open a socket",
+        &[fv("family", SM_FAMILY), fv("type", SOCK_TYPE), fv("role", ROLE), f("cid")],
+        10_000,
+    )),
+    sm(cmd(
+        "#XSSOCKET",
+        "open a TLS/DTLS socket",
+        &[fv("family", SM_FAMILY), fv("type", SSOCK_TYPE), fv("role", ROLE), f("sec_tag"), f("peer_verify"), f("cid")],
+        10_000,
+    )),
+    sm(cmd("#XCLOSE", "close a socket (all without a handle)", &[f("handle")], 10_000)),
+    sm(cmd("#XBIND", "bind the socket", &[f("handle"), f("port")], 5_000)),
+    sm(cmd("#XCONNECT", "connect the socket", &[f("handle"), f("url"), f("port")], 60_000)),
+    sm(cmd("#XSEND", "send", &[f("handle"), fv("mode", SM_SEND_MODE), f("flags"), f("data")], 30_000)),
+    CommandSpec {
+        user_timeout: Some((3, 1000)),
+        ..sm(cmd(
+            "#XRECV",
+            "receive",
+            &[f("handle"), fv("mode", SM_RECV_MODE), f("flags"), f("timeout"), f("data_len")],
+            0,
+        ))
+    },
+    sm(cmd(
+        "#XSENDTO",
+        "send to",
+        &[f("handle"), fv("mode", SM_SEND_MODE), f("flags"), f("url"), f("port"), f("data")],
+        30_000,
+    )),
+    CommandSpec {
+        user_timeout: Some((3, 1000)),
+        ..sm(cmd(
+            "#XRECVFROM",
+            "receive from",
+            &[f("handle"), fv("mode", SM_RECV_MODE), f("flags"), f("timeout"), f("data_len")],
+            0,
+        ))
+    },
+    sm(cmd(
+        "#XRECVCFG",
+        "automatic reception",
+        &[f("handle"), f("auto_reception_flags"), fv("hex_format", ONOFF)],
+        2_000,
+    )),
     // ---- proxies (§4.3)
-    cmd("#XTCPSVR", "TCP server", &[fv("op", PROXY_OP), f("port"), f("sec_tag")], 11_000),
-    cmd("#XTCPCLI", "TCP client", &[fv("op", PROXY_OP), f("url"), f("port"), f("sec_tag")], 60_000),
-    cmd("#XTCPSEND", "TCP proxy send", &[f("data")], 30_000),
-    cmd("#XTCPHANGUP", "drop a TCP server client", &[f("handle")], 20_000),
-    cmd("#XUDPSVR", "UDP server", &[fv("op", PROXY_OP), f("port")], 11_000),
-    cmd("#XUDPCLI", "UDP client", &[fv("op", PROXY_OP), f("url"), f("port"), f("sec_tag")], 60_000),
-    cmd("#XUDPSEND", "UDP proxy send", &[f("data")], 30_000),
+    CommandSpec {
+        removed: Some(SM),
+        ..cmd("#XTCPSVR", "TCP server", &[fv("op", PROXY_OP), f("port"), f("sec_tag")], 11_000)
+    },
+    CommandSpec {
+        removed: Some(SM),
+        ..cmd("#XTCPCLI", "TCP client", &[fv("op", PROXY_OP), f("url"), f("port"), f("sec_tag")], 60_000)
+    },
+    CommandSpec { removed: Some(SM), ..cmd("#XTCPSEND", "TCP proxy send", &[f("data")], 30_000) },
+    CommandSpec { removed: Some(SM), ..cmd("#XTCPHANGUP", "drop a TCP server client", &[f("handle")], 20_000) },
+    CommandSpec { removed: Some(SM), ..cmd("#XUDPSVR", "UDP server", &[fv("op", PROXY_OP), f("port")], 11_000) },
+    CommandSpec {
+        removed: Some(SM),
+        ..cmd("#XUDPCLI", "UDP client", &[fv("op", PROXY_OP), f("url"), f("port"), f("sec_tag")], 60_000)
+    },
+    CommandSpec { removed: Some(SM), ..cmd("#XUDPSEND", "UDP proxy send", &[f("data")], 30_000) },
     // ---- MQTT (§4.5)
     cmd(
         "#XMQTTCON",
@@ -224,15 +315,21 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("#XMQTTUNSUB", "MQTT unsubscribe", &[f("topic")], 10_000),
     cmd("#XMQTTPUB", "MQTT publish", &[f("topic"), f("msg"), fv("qos", QOS), fv("retain", ONOFF)], 10_000),
     // ---- HTTP (§4.6)
-    cmd("#XHTTPCCON", "HTTP client connect", &[fv("op", PROXY_OP), f("host"), f("port"), f("sec_tag")], 60_000),
-    cmd(
-        "#XHTTPCREQ",
-        "HTTP request",
-        &[f("method"), f("resource"), f("headers"), f("content_type"), f("content_length"), f("chunked")],
-        0,
-    ),
+    CommandSpec {
+        removed: Some(SM),
+        ..cmd("#XHTTPCCON", "HTTP client connect", &[fv("op", PROXY_OP), f("host"), f("port"), f("sec_tag")], 60_000)
+    },
+    CommandSpec {
+        removed: Some(SM),
+        ..cmd(
+            "#XHTTPCREQ",
+            "HTTP request",
+            &[f("method"), f("resource"), f("headers"), f("content_type"), f("content_length"), f("chunked")],
+            0,
+        )
+    },
     // ---- GNSS and nRF Cloud (§4.7)
-    cmd("#XGPS", "GNSS", &[fv("op", GPS_OP), f("interval"), f("timeout")], 10_000),
+    CommandSpec { removed: Some(SM), ..cmd("#XGPS", "GNSS", &[fv("op", GPS_OP), f("interval"), f("timeout")], 10_000) },
     CommandSpec { removed: Some((2, 5)), ..cmd("#XAGPS", "A-GPS", &[fv("op", GPS_OP)], 10_000) },
     CommandSpec { removed: Some((2, 5)), ..cmd("#XPGPS", "P-GPS", &[fv("op", GPS_OP)], 10_000) },
     CommandSpec {
@@ -244,7 +341,9 @@ pub static COMMANDS: &[CommandSpec] = &[
             10_000,
         )
     },
-    cmd("#XGPSDEL", "delete GNSS data", &[f("mask")], 5_000),
+    CommandSpec { removed: Some(SM), ..cmd("#XGPSDEL", "delete GNSS data", &[f("mask")], 5_000) },
+    sm(cmd("#XGNSS", "GNSS", &[fv("op", GPS_OP), fv("cloud_assistance", ONOFF), f("interval"), f("timeout")], 10_000)),
+    sm(cmd("#XGNSSDEL", "delete GNSS data", &[f("mask")], 5_000)),
     cmd("#XNRFCLOUD", "nRF Cloud", &[fv("op", CLOUD_OP), f("signify")], 15_000),
     CommandSpec {
         since: Some((2, 5)),
@@ -254,17 +353,23 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("#XFOTA", "firmware over the air", &[fv("op", FOTA_OP), f("url"), f("sec_tag"), f("pdn_id")], 30_000),
     cmd("#XPING", "ping", &[f("url"), f("length"), f("timeout"), f("count"), f("interval"), f("cid")], 60_000),
     cmd("#XSMS", "SMS", &[fv("op", &[(0, "stop"), (1, "start"), (2, "send")]), f("number"), f("text")], 30_000),
-    cmd("#XFTP", "FTP client", &[f("cmd")], 60_000),
-    cmd("#XGPIOCFG", "GPIO configuration", &[f("op"), f("pin")], 2_000),
-    cmd("#XGPIO", "GPIO", &[fv("op", &[(0, "write"), (1, "read"), (2, "toggle")]), f("pin"), f("value")], 2_000),
-    cmd("#XTWILS", "TWI list", &[], 2_000),
-    cmd("#XTWIW", "TWI write", &[f("index"), f("addr"), f("data")], 2_000),
-    cmd("#XTWIR", "TWI read", &[f("index"), f("addr"), f("num_read")], 2_000),
-    cmd("#XTWIWR", "TWI write then read", &[f("index"), f("addr"), f("data"), f("num_read")], 2_000),
+    CommandSpec { removed: Some(SM), ..cmd("#XFTP", "FTP client", &[f("cmd")], 60_000) },
+    CommandSpec { removed: Some(SM), ..cmd("#XGPIOCFG", "GPIO configuration", &[f("op"), f("pin")], 2_000) },
+    CommandSpec {
+        removed: Some(SM),
+        ..cmd("#XGPIO", "GPIO", &[fv("op", &[(0, "write"), (1, "read"), (2, "toggle")]), f("pin"), f("value")], 2_000)
+    },
+    CommandSpec { removed: Some(SM), ..cmd("#XTWILS", "TWI list", &[], 2_000) },
+    CommandSpec { removed: Some(SM), ..cmd("#XTWIW", "TWI write", &[f("index"), f("addr"), f("data")], 2_000) },
+    CommandSpec { removed: Some(SM), ..cmd("#XTWIR", "TWI read", &[f("index"), f("addr"), f("num_read")], 2_000) },
+    CommandSpec {
+        removed: Some(SM),
+        ..cmd("#XTWIWR", "TWI write then read", &[f("index"), f("addr"), f("data"), f("num_read")], 2_000)
+    },
     CommandSpec { since: Some((2, 6)), ..cmd("#XPPP", "PPP", &[f("op")], 10_000) },
     CommandSpec { since: Some((2, 6)), ..cmd("#XCMUX", "CMUX", &[f("AT_channel")], 5_000) },
     // A file transfer over the network: no bound in the source.
-    CommandSpec { since: Some((2, 3)), ..cmd("#XTFTP", "TFTP client", &[f("op"), f("url")], 0) },
+    CommandSpec { since: Some((2, 3)), removed: Some(SM), ..cmd("#XTFTP", "TFTP client", &[f("op"), f("url")], 0) },
     CommandSpec { since: Some((2, 3)), ..cmd("#XCARRIER", "LwM2M carrier library", &[f("cmd")], 10_000) },
     CommandSpec { since: Some((2, 6)), ..cmd("#XCARRIERCFG", "LwM2M carrier configuration", &[f("cmd")], 10_000) },
     CommandSpec {
@@ -360,20 +465,40 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 /// The spec of a command, by name (case-insensitive).
 pub fn command(name: &str) -> Option<&'static CommandSpec> {
-    static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static CommandSpec>> =
-        std::sync::OnceLock::new();
-    let map = BY_NAME.get_or_init(|| COMMANDS.iter().map(|c| (c.name, c)).collect());
+    rows(name).first().copied()
+}
+
+/// The row of `name` that SLM (or Serial Modem) `v` has; the first row when none has it (for a
+/// message that says so). A command the Serial Modem redesigned has a row of its own.
+pub fn command_in(name: &str, v: crate::slm::SlmVersion) -> Option<&'static CommandSpec> {
+    let rows = rows(name);
+    rows.iter().find(|c| c.exists_in(v)).or(rows.first()).copied()
+}
+
+/// Every row of `name` (one per redesign), in table order.
+fn rows(name: &str) -> &'static [&'static CommandSpec] {
+    type ByName = std::collections::HashMap<&'static str, Vec<&'static CommandSpec>>;
+    static BY_NAME: std::sync::OnceLock<ByName> = std::sync::OnceLock::new();
+    let map = BY_NAME.get_or_init(|| {
+        let mut m = ByName::new();
+        for c in COMMANDS {
+            m.entry(c.name).or_default().push(c);
+        }
+        m
+    });
     // The grammar upper-cases names; other callers may not.
     match map.get(name) {
-        Some(c) => Some(c),
-        None if name.bytes().any(|b| b.is_ascii_lowercase()) => map.get(&*name.to_ascii_uppercase()).copied(),
-        None => None,
+        Some(c) => c,
+        None if name.bytes().any(|b| b.is_ascii_lowercase()) => {
+            map.get(&*name.to_ascii_uppercase()).map(Vec::as_slice).unwrap_or(&[])
+        }
+        None => &[],
     }
 }
 
 /// The longest a command may take before its final result, ms; `None` when unbounded.
-pub fn timeout_ms(name: &str, params: &[crate::at::grammar::Param]) -> Option<u64> {
-    match command(name) {
+pub fn timeout_ms(name: &str, params: &[crate::at::grammar::Param], v: crate::slm::SlmVersion) -> Option<u64> {
+    match command_in(name, v) {
         Some(spec) => {
             if let Some((i, unit)) = spec.user_timeout {
                 let v = params.get(i).and_then(crate::at::grammar::Param::as_int)?;
@@ -392,6 +517,35 @@ pub fn timeout_ms(name: &str, params: &[crate::at::grammar::Param]) -> Option<u6
 /// Milliseconds as nanoseconds, saturating (user timeouts can be any number).
 pub fn ms_to_ns(ms: u64) -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX).saturating_mul(1_000_000)
+}
+
+/// What the Serial Modem has instead of an SLM command it dropped (doc/migration_notes.rst at
+/// ncs-serial-modem v1.0.1, and its command list: `SM_AT_CMD_CUSTOM` in app/src).
+pub static SM_SUCCESSORS: &[(&str, &str)] = &[
+    ("#XSLMVER", "AT#XSMVER (renamed)"),
+    ("#XGPS", "AT#XGNSS (renamed; <op>,<cloud_assistance>,<interval>[,<timeout>])"),
+    ("#XGPSDEL", "AT#XGNSSDEL (renamed)"),
+    (
+        "#XCMNG",
+        "AT%CMNG: the Serial Modem has no native TLS; credentials go to the modem and sockets take a modem sec_tag",
+    ),
+    ("#XSOCKETSELECT", "the socket handle that every Serial Modem socket command takes"),
+    ("#XTCPCLI", "AT#XSOCKET then AT#XCONNECT=<handle>,… (no TCP proxy)"),
+    ("#XUDPCLI", "AT#XSOCKET then AT#XCONNECT=<handle>,… (no UDP proxy)"),
+    ("#XTCPSEND", "AT#XSEND=<handle>,<mode>,<flags>,…"),
+    ("#XUDPSEND", "AT#XSEND=<handle>,<mode>,<flags>,… or AT#XSENDTO"),
+    ("#XPOLL", "AT#XAPOLL"),
+];
+
+/// The row of `name` when it is an SLM command that the Serial Modem does not have.
+pub fn slm_only(name: &str) -> Option<&'static CommandSpec> {
+    let sm = crate::slm::SlmVersion { sm: true, ..crate::slm::SlmVersion::DEFAULT };
+    command_in(name, sm).filter(|c| !c.exists_in(sm))
+}
+
+/// The Serial Modem's replacement for SLM command `name`, if it has one.
+pub fn sm_successor(name: &str) -> Option<&'static str> {
+    SM_SUCCESSORS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
 }
 
 /// Commands answered by lines of another name: (command, the answer's prefix). v2.1.2's `#XCMNG`

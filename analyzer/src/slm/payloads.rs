@@ -5,7 +5,7 @@
 //!
 //! Teaching atscope a release's payloads is editing [`ANNOUNCERS`].
 
-use super::version::{in_releases, Release};
+use super::version::{in_releases, Release, SERIAL_MODEM};
 use super::SlmVersion;
 
 /// Where an announced payload is on the wire relative to its line.
@@ -26,6 +26,9 @@ pub struct Part {
     pub owner: &'static str,
     /// A CR LF may follow the part's bytes.
     pub crlf_after: bool,
+    /// `(parameter, value)`: when that parameter has that value, the payload is hex text and
+    /// holds two characters per counted byte (the Serial Modem's hex mode).
+    pub hex_when: Option<(usize, i64)>,
 }
 
 /// A line that announces a payload.
@@ -56,16 +59,27 @@ impl Announcer {
     /// The byte count of each part, from the announcing line's parameters; `None` when one is
     /// missing, negative or above `max` (then nothing is announced).
     pub fn sizes(&self, params: &[crate::at::grammar::Param], max: usize) -> Option<Vec<usize>> {
+        let int = |i: usize| params.get(i).and_then(|p| p.as_int());
         self.parts
             .iter()
-            .map(|p| params.get(p.count)?.as_int().and_then(|n| usize::try_from(n).ok()).filter(|&n| n <= max))
+            .map(|p| {
+                let n = usize::try_from(int(p.count)?).ok()?;
+                let hex = p.hex_when.is_some_and(|(i, v)| int(i) == Some(v));
+                Some(if hex { n.checked_mul(2)? } else { n }).filter(|&n| n <= max)
+            })
             .collect()
     }
 }
 
 /// A payload of one counted part, the first parameter.
 const fn counted(owner: &'static str) -> Part {
-    Part { count: 0, owner, crlf_after: false }
+    Part { count: 0, owner, crlf_after: false, hex_when: None }
+}
+
+/// The Serial Modem's socket payload: `<handle>,<mode>,<size>`, hex text in mode 1
+/// (`AT_SOCKET_MODE_HEX`), and a CR LF after it when it came by automatic reception.
+const fn sm_socket(owner: &'static str) -> Part {
+    Part { count: 2, owner, crlf_after: true, hex_when: Some((1, 1)) }
 }
 
 /// Every payload announcer, per release.
@@ -76,8 +90,17 @@ pub static ANNOUNCERS: &[Announcer] = &[
         parts: &[counted("#XRECV")],
         answer_only: true,
         since: None,
-        removed: None,
+        removed: Some(SERIAL_MODEM),
         source: "slm_at_socket.c do_recv(): `#XRECV: <size>` then the bytes",
+    },
+    Announcer {
+        name: "#XRECV",
+        place: Place::After,
+        parts: &[sm_socket("#XRECV")],
+        answer_only: false,
+        since: Some(SERIAL_MODEM),
+        removed: None,
+        source: "ncs-serial-modem v1.0.1 sm_at_socket.c do_recv(): `#XRECV: <handle>,<mode>,<size>` then the bytes (2×size hex characters in mode 1); auto_reception() sends it unasked and adds CR LF",
     },
     Announcer {
         name: "#XRECVFROM",
@@ -85,8 +108,17 @@ pub static ANNOUNCERS: &[Announcer] = &[
         parts: &[counted("#XRECVFROM")],
         answer_only: true,
         since: None,
-        removed: None,
+        removed: Some(SERIAL_MODEM),
         source: "slm_at_socket.c do_recvfrom(): `#XRECVFROM: <size>,\"<ip>\",<port>` then the bytes",
+    },
+    Announcer {
+        name: "#XRECVFROM",
+        place: Place::After,
+        parts: &[sm_socket("#XRECVFROM")],
+        answer_only: false,
+        since: Some(SERIAL_MODEM),
+        removed: None,
+        source: "ncs-serial-modem v1.0.1 sm_at_socket.c do_recvfrom(): `#XRECVFROM: <handle>,<mode>,<size>,\"<ip>\",<port>` then the bytes (hex in mode 1)",
     },
     Announcer {
         name: "#XTCPDATA",
@@ -128,8 +160,8 @@ pub static ANNOUNCERS: &[Announcer] = &[
         name: "#XMQTTMSG",
         place: Place::After,
         parts: &[
-            Part { count: 0, owner: "#XMQTTMSG topic", crlf_after: true },
-            Part { count: 1, owner: "#XMQTTMSG", crlf_after: true },
+            Part { count: 0, owner: "#XMQTTMSG topic", crlf_after: true, hex_when: None },
+            Part { count: 1, owner: "#XMQTTMSG", crlf_after: true, hex_when: None },
         ],
         answer_only: false,
         since: None,
@@ -164,8 +196,11 @@ mod tests {
 
     #[test]
     fn each_release_has_one_way_per_line() {
-        for v in [(2, 1), (2, 2), (2, 3), (2, 5), (2, 6), (2, 9)] {
-            let v = SlmVersion::new(v.0, v.1, 0);
+        for v in [(2, 1), (2, 2), (2, 3), (2, 5), (2, 6), (2, 9)]
+            .map(|(a, b)| SlmVersion::new(a, b, 0))
+            .into_iter()
+            .chain([SlmVersion { sm: true, ..SlmVersion::new(1, 0, 1) }])
+        {
             for a in ANNOUNCERS {
                 let ways = ANNOUNCERS.iter().filter(|b| b.name == a.name && b.applies_in(v)).count();
                 assert!(ways <= 1, "{} has {ways} ways in {v}", a.name);
@@ -180,5 +215,16 @@ mod tests {
         assert!(!proxy_data_trails(SlmVersion::new(2, 3, 0)));
         assert!(!proxy_data_trails(SlmVersion { sm: true, ..SlmVersion::new(1, 0, 0) }));
         assert_eq!(announcer("#XHTTPCRSP", SlmVersion::new(2, 9, 0)).map(|a| a.place), Some(Place::Before));
+    }
+
+    #[test]
+    fn the_serial_modem_counts_its_socket_payload_from_the_third_field_and_doubles_hex() {
+        use crate::at::grammar::split_params;
+        let sm = SlmVersion { sm: true, ..SlmVersion::new(1, 0, 1) };
+        let a = announcer("#XRECV", sm).expect("SM #XRECV");
+        assert_eq!(a.sizes(&split_params("0,0,8"), 1 << 20), Some(vec![8]));
+        assert_eq!(a.sizes(&split_params("0,1,6"), 1 << 20), Some(vec![12]));
+        let slm = announcer("#XRECV", SlmVersion::new(2, 9, 0)).expect("SLM #XRECV");
+        assert_eq!(slm.sizes(&split_params("8"), 1 << 20), Some(vec![8]));
     }
 }

@@ -25,9 +25,13 @@ impl SlmVersion {
         SlmVersion { major, minor, patch, sm: false }
     }
 
-    /// Parses `2.1.2`, `v2.5.0`, `2.6.99-dev`.
+    /// Parses `2.1.2`, `v2.5.0`, `2.6.99-dev`, and a Serial Modem's `SM 1.0.1`.
     pub fn parse(s: &str) -> Option<SlmVersion> {
-        let s = s.trim().trim_matches('"').trim_start_matches(['v', 'V']);
+        let s = s.trim().trim_matches('"');
+        if let Some(rest) = s.strip_prefix("SM ").or_else(|| s.strip_prefix("sm ")) {
+            return SlmVersion::parse(rest).map(|v| SlmVersion { sm: true, ..v });
+        }
+        let s = s.trim_start_matches(['v', 'V']);
         let mut it = s.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty());
         let major = it.next()?.parse().ok()?;
         let minor = it.next().and_then(|p| p.parse().ok()).unwrap_or(0);
@@ -38,6 +42,30 @@ impl SlmVersion {
     /// From the parameters of an `#XSLMVER:`/`#XSMVER:` line (the first names the version).
     pub fn from_params(params: &[crate::at::grammar::Param]) -> Option<SlmVersion> {
         SlmVersion::parse(params.first()?.as_text()?)
+    }
+
+    /// `SLM` or `Serial Modem`, for messages.
+    pub fn firmware(self) -> &'static str {
+        if self.sm {
+            "Serial Modem"
+        } else {
+            "SLM"
+        }
+    }
+
+    /// `SLM 2.1.2` or `Serial Modem 1.0.1`, for messages.
+    pub fn product(self) -> String {
+        format!("{} {}.{}.{}", self.firmware(), self.major, self.minor, self.patch)
+    }
+
+    /// The version an `#XSLMVER:` or `#XSMVER:` line announces (the latter a Serial Modem's).
+    pub fn announced(name: &str, params: &[crate::at::grammar::Param]) -> Option<SlmVersion> {
+        let sm = match name {
+            "#XSLMVER" => false,
+            "#XSMVER" => true,
+            _ => return None,
+        };
+        SlmVersion::from_params(params).map(|v| SlmVersion { sm, ..v })
     }
 
     /// v2.1.x and v2.2.x: RX off while a command runs, TCP/UDP data before its trailer.
@@ -108,6 +136,10 @@ mod tests {
         assert_eq!(SlmVersion::from_params(&split_params("\"2.1.2\"-CUSTOMIZED")), Some(SlmVersion::new(2, 1, 2)));
         assert_eq!(SlmVersion::from_params(&split_params("\"2.3.0\",\"2.3.0\"")), Some(SlmVersion::new(2, 3, 0)));
         assert!(SlmVersion::new(2, 1, 2).is_legacy());
+        let sm = SlmVersion::parse("SM 1.0.1").expect("a Serial Modem version");
+        assert!(sm.sm && (sm.major, sm.minor, sm.patch) == (1, 0, 1));
+        assert_eq!(sm.product(), "Serial Modem 1.0.1");
+        assert_eq!(SlmVersion::parse(&sm.to_string()), Some(sm), "Display round-trips");
         assert!(!SlmVersion::new(2, 5, 0).is_legacy());
         assert!(SlmVersion::new(2, 5, 0).allows_pipelining());
     }

@@ -61,7 +61,7 @@ impl TimelineBuilder {
             Ok(c) => (c.name.clone(), Some(c.form), c.params.clone(), None, Some(c)),
             Err(why) => (String::new(), None, Vec::new(), Some(why), None),
         };
-        let enters_data_mode = cmd.as_ref().is_some_and(enters_data_mode);
+        let enters_data_mode = cmd.as_ref().is_some_and(|c| enters_data_mode(c, self.version));
         if let Some(c) = &cmd {
             if c.is("#XHTTPCREQ") {
                 self.http_active = true;
@@ -87,7 +87,7 @@ impl TimelineBuilder {
         self.last_command = Some(id);
         let deadline = cmd
             .as_ref()
-            .map(|c| crate::slm::table::timeout_ms(&c.name, &c.params))
+            .map(|c| crate::slm::table::timeout_ms(&c.name, &c.params, self.version))
             .unwrap_or(Some(crate::slm::table::DEFAULT_SLM_TIMEOUT_MS))
             .map(|ms| l.t1.saturating_add(crate::slm::table::ms_to_ns(ms)));
         self.pending.push_back(Open {

@@ -249,6 +249,11 @@ impl TimelineBuilder {
         }
     }
 
+    /// How the host's command lines have ended so far (the terminator learned or configured).
+    pub fn host_terminator(&self) -> crate::at::framer::TerminatorSeen {
+        self.host.terminator_seen()
+    }
+
     /// Whether the version came from the trace or the user (not the default).
     pub fn version_known(&self) -> bool {
         self.version_known
@@ -350,8 +355,8 @@ fn answers_command(c: &Command, name: &str) -> bool {
 
 /// Whether `OK` to this command puts the SLM into data mode (§4.4; rows in
 /// [`crate::slm::table::DATA_MODE`]).
-pub fn enters_data_mode(c: &Command) -> bool {
-    crate::slm::table::enters_data_mode(&c.name, c.form, &c.params)
+pub fn enters_data_mode(c: &Command, v: SlmVersion) -> bool {
+    crate::slm::table::enters_data_mode(&c.name, c.form, &c.params, v)
 }
 
 /// Printable UTF-8. CR and LF inside a line are quoted content (a PEM read back by `%CMNG=2`).

@@ -284,18 +284,9 @@ impl TimelineBuilder {
     }
 
     pub(super) fn prefixed(&mut self, t0: i64, t1: i64, name: String, params: Vec<Param>, line: Vec<u8>) {
-        if name == "#XSLMVER" && self.cfg.version.is_none() {
-            if let Some(v) = SlmVersion::from_params(&params) {
-                self.version = v;
-                self.version_known = true;
-            }
-        }
-        if name == "#XSMVER" && self.cfg.version.is_none() {
-            if let Some(mut v) = SlmVersion::from_params(&params) {
-                v.sm = true;
-                self.version = v;
-                self.version_known = true;
-            }
+        if let Some(v) = SlmVersion::announced(&name, &params).filter(|_| self.cfg.version.is_none()) {
+            self.version = v;
+            self.version_known = true;
         }
         let answers = self.pending.front().is_some_and(|o| {
             o.cmd.as_ref().is_some_and(|c| {

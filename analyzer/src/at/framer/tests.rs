@@ -12,7 +12,7 @@ fn bulk_feeding_cuts_the_same_lines_as_byte_by_byte() {
     let mut input = b"AT+CFUN=1\r\nAT%CMNG=0,1,0,\"a\r\nb\"\r\nATX\x08\x7f+X?\r\n".to_vec();
     input.extend(std::iter::repeat_n(b'A', MAX_HOST_LINE + 7));
     input.extend_from_slice(b"\r\nAT\r");
-    for term in [Terminator::CrLf, Terminator::Cr, Terminator::Lf] {
+    for term in [Terminator::Auto, Terminator::CrLf, Terminator::Cr, Terminator::Lf] {
         let one = host_lines(term, &input);
         let mut f = HostFramer::new(term);
         let mut bulk = Vec::new();
@@ -39,6 +39,33 @@ fn host_terminators_inside_quotes_do_not_end_the_command() {
 fn a_lone_cr_or_lf_is_part_of_the_command_in_crlf_mode() {
     assert_eq!(host_lines(Terminator::CrLf, b"AT\rX\nY\r\n"), vec![b"AT\rX\nY".to_vec()]);
     assert_eq!(host_lines(Terminator::Cr, b"AT\rAT+CFUN?\r"), vec![b"AT".to_vec(), b"AT+CFUN?".to_vec()]);
+}
+
+#[test]
+fn auto_ends_lines_at_cr_and_drops_the_lf_of_cr_lf() {
+    let mut f = HostFramer::new(Terminator::Auto);
+    let lines: Vec<_> =
+        b"AT#XSMVER\rAT+CFUN?\r\nAT\r".iter().filter_map(|&b| f.push_byte(0, b)).map(|l| l.text).collect();
+    assert_eq!(lines, vec![b"AT#XSMVER".to_vec(), b"AT+CFUN?".to_vec(), b"AT".to_vec()]);
+    let seen = f.terminator_seen();
+    assert_eq!((seen.effective, seen.cr_alone, seen.cr_then_lf), (Some(Terminator::Cr), 2, 1));
+}
+
+#[test]
+fn auto_keeps_a_bare_lf_inside_the_line_of_a_cr_link() {
+    // The Serial Modem's CR build stores the LF and sends the glued line at the next CR.
+    assert_eq!(
+        host_lines(Terminator::Auto, b"AT\rAT+CFUN?\nAT+CEREG?\r"),
+        vec![b"AT".to_vec(), b"AT+CFUN?\nAT+CEREG?".to_vec()]
+    );
+}
+
+#[test]
+fn auto_learns_an_lf_link_from_its_first_line() {
+    let mut f = HostFramer::new(Terminator::Auto);
+    let lines: Vec<_> = b"\nAT\nAT+CFUN?\n".iter().filter_map(|&b| f.push_byte(0, b)).map(|l| l.text).collect();
+    assert_eq!(lines, vec![b"AT".to_vec(), b"AT+CFUN?".to_vec()]);
+    assert_eq!(f.terminator_seen().effective, Some(Terminator::Lf));
 }
 
 #[test]
