@@ -23,7 +23,7 @@ use crate::mux::Link;
 use crate::redact::redact_event;
 use crate::report::Summary;
 use crate::rules::{RuleConfig, Rules};
-use crate::timeline::{Config, Event, EventKind, TimelineBuilder};
+use crate::timeline::{Config, Event, EventKind, Stamp, TimelineBuilder};
 
 /// How to analyse.
 #[derive(Debug, Clone)]
@@ -55,6 +55,11 @@ pub struct Analysis {
     seq: u64,
     summary: Summary,
     pending: Vec<Event>,
+    /// What the decoder knew when it emitted each of `pending`.
+    stamps: Vec<Stamp>,
+    /// A newer version the rules proved (assumed versions only), for the events the decoder
+    /// emitted before it learnt it.
+    revised: Option<crate::slm::SlmVersion>,
     /// The SLM's own log, when one was given ([`Analysis::attach_log`]).
     log: Option<log::LogFeed>,
     /// The latest UART time seen (log lines go out up to it).
@@ -72,6 +77,8 @@ impl Analysis {
             seq: 0,
             summary: Summary::default(),
             pending: Vec::new(),
+            stamps: Vec::new(),
+            revised: None,
             log: None,
             log_clock: i64::MIN,
         }
@@ -161,18 +168,25 @@ impl Analysis {
         }
     }
 
-    /// Hands the events that are ready to `sink`.
+    /// Hands the events that are ready to `sink`. Each is read with what the decoder knew when
+    /// it emitted it (its [`Stamp`]), so the events are the same whenever they are taken.
     pub fn drain(&mut self, sink: &mut dyn FnMut(&Event)) {
-        self.link.builder_mut().take_ready(&mut self.pending);
-        let mut version = self.link.builder().version();
+        self.link.builder_mut().take_ready_stamped(&mut self.pending, &mut self.stamps);
         let mut batch = std::mem::take(&mut self.pending);
-        for mut e in batch.drain(..) {
+        let mut stamps = std::mem::take(&mut self.stamps);
+        for (mut e, stamp) in batch.drain(..).zip(stamps.drain(..)) {
             if let Some(feed) = self.log.as_mut() {
                 // Log lines placed before this event go out first; a Ready places its boot.
                 feed.see(&e);
                 self.log_clock = self.log_clock.max(e.t_ns);
                 self.drain_log(Some(self.log_clock), sink);
             }
+            // A version the rules proved applies from then on, as it would had the events been
+            // taken one by one.
+            let version = match self.revised {
+                Some(v) if !stamp.version_known && v > stamp.version => v,
+                _ => stamp.version,
+            };
             e.seq = self.seq;
             self.seq += 1;
             if self.meanings {
@@ -189,12 +203,10 @@ impl Analysis {
             if self.redact {
                 redact_event(&mut e, version);
             }
-            let b = self.link.builder();
-            let findings = self.rules.observe(&e, version, b.version_known(), b.host_terminator());
+            let findings = self.rules.observe(&e, version, stamp.version_known, stamp.terminator);
             if let Some(v) = self.rules.take_revised_version() {
                 self.link.builder_mut().revise_version(v);
-                // The rest of the batch is read with it, as if each event had been drained alone.
-                version = self.link.builder().version();
+                self.revised = Some(self.revised.map_or(v, |r| r.max(v)));
             }
             self.summary.add(&e);
             sink(&e);
@@ -202,8 +214,9 @@ impl Analysis {
                 self.emit_finding(t0, t1, f, sink);
             }
         }
-        // Keep the buffer's capacity for the next record.
+        // Keep the buffers' capacity for the next record.
         self.pending = batch;
+        self.stamps = stamps;
     }
 
     fn emit_finding(&mut self, t0: i64, t1: i64, f: Finding, sink: &mut dyn FnMut(&Event)) {

@@ -7,8 +7,7 @@
 //! time and finding must be identical.
 //!
 //! The CMUX sessions (`traces/cmux-*`) go through the mux: their AT channel, control frames and
-//! PPP packets are held to the same invariance (a Serial Modem trace is decoded with its CR
-//! terminator).
+//! PPP packets are held to the same invariance.
 //!
 //! A trace with the SLM's log (`NAME.log` beside it, and one inline log on the MQTT-disconnect
 //! reset) is decoded with its log too, the log's bytes cut at the same points.
@@ -16,7 +15,6 @@
 use std::path::PathBuf;
 
 use atscope_analyzer::analysis::{Analysis, Options};
-use atscope_analyzer::at::framer::Terminator;
 use atscope_analyzer::chunk::{Body, Chunk, Record};
 use atscope_analyzer::log::segment::Parser;
 use atscope_analyzer::slm::SlmVersion;
@@ -26,7 +24,6 @@ use proptest::prelude::*;
 
 struct Trace {
     version: Option<SlmVersion>,
-    terminator: Terminator,
     records: Vec<Record>,
     log: Option<Vec<u8>>,
 }
@@ -65,22 +62,12 @@ fn traces() -> Vec<Trace> {
                     .and_then(|f| f.get("slm"))
                     .and_then(|v| v.as_str())
                     .and_then(SlmVersion::parse);
-                // The Serial Modem's default terminator is CR alone (its CMUX sessions; the other
-                // SM sessions wait for the detected terminator).
-                let sm = reader.meta().get("firmware").and_then(|f| f.get("sm")).is_some()
-                    && p.to_string_lossy().contains("cmux-");
-                let terminator = if sm { Terminator::Cr } else { Terminator::CrLf };
                 let records: Vec<Record> = reader.map(|r| r.unwrap()).collect();
                 let log = std::fs::read(p.with_extension("log")).ok();
                 if p.ends_with("slm-2.1.2/mqtt-disconnect-reset.atrace") {
-                    out.push(Trace {
-                        version,
-                        terminator,
-                        records: records.clone(),
-                        log: Some(INLINE_LOG.as_bytes().to_vec()),
-                    });
+                    out.push(Trace { version, records: records.clone(), log: Some(INLINE_LOG.as_bytes().to_vec()) });
                 }
-                out.push(Trace { version, terminator, records, log });
+                out.push(Trace { version, records, log });
             }
         }
     }
@@ -112,7 +99,7 @@ fn decode(t: &Trace, recs: &[Record], drain_every: usize) -> Vec<Event> {
 }
 
 fn decode_with(t: &Trace, recs: &[Record], drain_every: usize, log_cuts: &[usize]) -> Vec<Event> {
-    let opts = Options { decoder: Config { version: t.version, terminator: t.terminator }, ..Default::default() };
+    let opts = Options { decoder: Config { version: t.version, ..Default::default() }, ..Default::default() };
     let mut a = Analysis::new(opts);
     if let Some(log) = &t.log {
         a.attach_log(Box::new(log_items(log, log_cuts).into_iter()), None);

@@ -157,11 +157,26 @@ pub struct TimelineBuilder {
     http_claimed: usize,
     http_in_body: bool,
     out: Vec<Event>,
+    /// What the decoder knew when it emitted each event of `out`.
+    stamps: Vec<Stamp>,
     seq: u64,
     /// The CMUX channel the bytes being fed came on (tags the events), `None` on a plain UART.
     channel: Option<u8>,
     /// `AT#XCMUX` got its `OK`: the modem's next bytes are frames (taken by the caller).
     mux_start: Option<MuxStart>,
+}
+
+/// What the decoder knew when it emitted an event (the SLM version in force, whether it was
+/// declared, how the host's lines ended): the rules read each event with what was known then,
+/// so the events come out the same whenever they are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// The SLM version in force.
+    pub version: SlmVersion,
+    /// It came from the trace, the traffic or the user (not the default).
+    pub version_known: bool,
+    /// How the host's command lines had ended.
+    pub terminator: crate::at::framer::TerminatorSeen,
 }
 
 /// `AT#XCMUX` was answered `OK`: from the end of that line on, the link carries CMUX frames
@@ -203,6 +218,7 @@ impl TimelineBuilder {
             http_claimed: 0,
             http_in_body: false,
             out: Vec::new(),
+            stamps: Vec::new(),
             seq: 0,
             channel: None,
             mux_start: None,
@@ -227,6 +243,7 @@ impl TimelineBuilder {
         let seq = self.seq;
         self.seq += 1;
         self.out.push(Event { seq, t_ns, end_ns, dir, dlci, meaning: None, kind });
+        self.stamps.push(self.stamp());
     }
 
     /// The SLM version the rules currently apply.
@@ -261,12 +278,30 @@ impl TimelineBuilder {
 
     /// Takes the events that are ready.
     pub fn drain(&mut self) -> std::vec::Drain<'_, Event> {
+        self.stamps.clear();
         self.out.drain(..)
+    }
+
+    /// What the decoder knows now.
+    pub fn stamp(&self) -> Stamp {
+        Stamp { version: self.version, version_known: self.version_known, terminator: self.host_terminator() }
     }
 
     /// Appends the events that are ready to `into` (into an empty one by swapping the buffers,
     /// without moving an event).
     pub fn take_ready(&mut self, into: &mut Vec<Event>) {
+        self.stamps.clear();
+        if into.is_empty() {
+            std::mem::swap(&mut self.out, into);
+        } else {
+            into.append(&mut self.out);
+        }
+    }
+
+    /// [`TimelineBuilder::take_ready`], with what the decoder knew when it emitted each event
+    /// appended to `stamps` (one per event).
+    pub fn take_ready_stamped(&mut self, into: &mut Vec<Event>, stamps: &mut Vec<Stamp>) {
+        stamps.append(&mut self.stamps);
         if into.is_empty() {
             std::mem::swap(&mut self.out, into);
         } else {
@@ -327,6 +362,7 @@ impl TimelineBuilder {
         let seq = self.seq;
         self.seq += 1;
         self.out.push(Event { seq, t_ns, end_ns, dir, dlci: self.channel, meaning: None, kind });
+        self.stamps.push(self.stamp());
     }
 }
 
