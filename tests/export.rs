@@ -57,7 +57,7 @@ const WIRE: &[&str] = &["command", "info", "final", "urc", "text", "payload", "g
 
 /// The name Wireshark's `at` dissector gives a command line: atscope's name, `AT` for a bare
 /// `AT`; for a line the SLM rejects (`+++AT+CEREG?`, junk before `AT`) the dissector, more
-/// lenient, names the command it finds after the first `AT`.
+/// lenient, names the command it finds after the first `AT`, up to a line end.
 fn wireshark_name(e: &Value) -> String {
     let name = e["name"].as_str().unwrap();
     if e.get("invalid").is_none() {
@@ -65,6 +65,9 @@ fn wireshark_name(e: &Value) -> String {
     }
     let line = e["line"]["text"].as_str().unwrap_or("");
     let at = line.to_ascii_uppercase().find("AT").map(|i| &line[i..]).unwrap_or(line);
+    // Two commands glued by an LF (`AT+CFUN?\nAT+CEREG?`, a Serial Modem's CR link): the
+    // dissector names the first.
+    let at = at.split(['\r', '\n']).next().unwrap_or(at);
     match atscope_analyzer::at::grammar::parse_command(at.as_bytes()) {
         Ok(c) if !c.name.is_empty() => c.name,
         _ => "AT".into(),
