@@ -361,7 +361,7 @@ pub enum EventKind {
         /// The DLCI of the PPP channel.
         ppp_channel: u8,
         /// Why: `command` (`AT#XCMUX`), `capture` (frames from the capture's start), `reset`
-        /// (a `Ready` outside frames: the modem rebooted), `end` (the capture ended).
+        /// (a `Ready` outside frames: the modem rebooted).
         why: String,
     },
     /// A PPP frame (RFC 1662) on the PPP channel.

@@ -291,17 +291,17 @@ impl TimelineBuilder {
     /// without moving an event).
     pub fn take_ready(&mut self, into: &mut Vec<Event>) {
         self.stamps.clear();
-        if into.is_empty() {
-            std::mem::swap(&mut self.out, into);
-        } else {
-            into.append(&mut self.out);
-        }
+        self.move_out(into);
     }
 
     /// [`TimelineBuilder::take_ready`], with what the decoder knew when it emitted each event
     /// appended to `stamps` (one per event).
     pub fn take_ready_stamped(&mut self, into: &mut Vec<Event>, stamps: &mut Vec<Stamp>) {
         stamps.append(&mut self.stamps);
+        self.move_out(into);
+    }
+
+    fn move_out(&mut self, into: &mut Vec<Event>) {
         if into.is_empty() {
             std::mem::swap(&mut self.out, into);
         } else {
