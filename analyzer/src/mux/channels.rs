@@ -156,10 +156,24 @@ impl Mux {
                     } else if f.dlci == self.at {
                         b.set_channel(Some(self.at));
                         b.push(&Record::Chunk(Chunk::bytes(f.t0, dir, f.info)));
-                        // `AT#XCMUX` again on the AT channel: the mux goes on.
-                        if let Some((_, rest)) = b.take_mux_start() {
+                        // `AT#XCMUX=<AT_channel>` again on the AT channel: the mux goes on, and
+                        // the AT channel moves after the `OK` (`handle_at_cmux()`:
+                        // `requested_at_channel`), PPP taking the other DLCI.
+                        if let Some((start, rest)) = b.take_mux_start() {
                             for (t, x) in rest {
                                 b.push(&Record::Chunk(Chunk::bytes(t, Dir::Modem, x)));
+                            }
+                            b.set_channel(None);
+                            if start.at_channel != self.at {
+                                self.at = start.at_channel;
+                                self.ppp = ppp_channel(self.at);
+                                let kind = EventKind::CmuxState {
+                                    up: true,
+                                    at_channel: self.at,
+                                    ppp_channel: self.ppp,
+                                    why: "at-channel".into(),
+                                };
+                                b.push_event(start.t_ns, start.t_ns, None, None, kind);
                             }
                         }
                         b.set_channel(None);

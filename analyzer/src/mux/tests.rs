@@ -164,3 +164,28 @@ fn ppp_on_its_channel_becomes_ppp_events() {
         )]
     );
 }
+
+#[test]
+fn at_xcmux_on_the_running_mux_moves_the_at_channel_after_its_ok() {
+    let mut recs = vec![(0, Dir::Host, b"AT#XCMUX=1\r".to_vec()), (1, Dir::Modem, b"\r\nOK\r\n".to_vec())];
+    recs.extend(open_0_and_1(10));
+    recs.push((20, Dir::Host, encode(2, true, SABM, &[])));
+    recs.push((21, Dir::Modem, encode(2, true, UA, &[])));
+    recs.push((30, Dir::Host, encode(1, true, UIH, b"AT#XCMUX=2\r")));
+    recs.push((31, Dir::Modem, encode(1, false, UIH, b"\r\nOK\r\n")));
+    recs.push((40, Dir::Host, encode(2, true, UIH, b"AT+CFUN?\r")));
+    recs.push((41, Dir::Modem, encode(2, false, UIH, b"\r\n+CFUN: 1\r\n\r\nOK\r\n")));
+    let ev = run(&recs);
+    let moved = ev.iter().find_map(|e| match &e.kind {
+        EventKind::CmuxState { why, at_channel, ppp_channel, .. } if why == "at-channel" => {
+            Some((*at_channel, *ppp_channel))
+        }
+        _ => None,
+    });
+    assert_eq!(moved, Some((2, 1)));
+    assert_eq!(
+        commands(&ev),
+        [("AT#XCMUX=1".to_string(), None), ("AT#XCMUX=2".to_string(), Some(1)), ("AT+CFUN?".to_string(), Some(2))]
+    );
+    assert!(!ev.iter().any(|e| matches!(e.kind, EventKind::Ppp(_))), "DLCI 2 is AT now, not PPP");
+}

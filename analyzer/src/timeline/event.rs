@@ -360,8 +360,9 @@ pub enum EventKind {
         at_channel: u8,
         /// The DLCI of the PPP channel.
         ppp_channel: u8,
-        /// Why: `command` (`AT#XCMUX`), `capture` (frames from the capture's start), `reset`
-        /// (a `Ready` outside frames: the modem rebooted).
+        /// Why: `command` (`AT#XCMUX`), `capture` (frames from the capture's start),
+        /// `at-channel` (`AT#XCMUX=<n>` on the running mux moved the AT channel), `reset` (a
+        /// `Ready` outside frames: the modem rebooted).
         why: String,
     },
     /// A PPP frame (RFC 1662) on the PPP channel.
