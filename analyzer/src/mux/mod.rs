@@ -7,7 +7,7 @@
 //! * **plain**: records go to the builder as they are. When the builder pairs an `OK` with
 //!   `AT#XCMUX[=<AT_channel>]` (the SM sends it before `cmux_start()`; the SLM starts the mux
 //!   50 ms after it), the modem bytes after that `OK` and every byte after it are frames;
-//! * **muxed** ([`channels`]): both directions go through the CMUX deframer; the AT channel's
+//! * **muxed** (`mux/channels.rs`): both directions go through the CMUX deframer; the AT channel's
 //!   data goes to the same builder as the plain UART did (the modem has one AT parser, so the
 //!   conversation and its exchange numbers go on), its events tagged with the DLCI; the PPP
 //!   channel's data goes through the PPP deframer; control frames and frames a receiver drops
