@@ -221,17 +221,20 @@ impl Mux {
 
     fn ppp_units(&mut self, b: &mut TimelineBuilder, dir: Dir) {
         let dlci = Some(self.ppp);
-        while let Some(u) = self.side(dir).ppp.next_unit() {
-            match u {
-                ppp::Unit::Frame(f) => {
-                    b.push_event(f.t0, f.t1, Some(dir), dlci, EventKind::Ppp(ppp_frame(&f)));
-                }
-                ppp::Unit::Stray(s) => {
-                    let len = s.data.len();
-                    let kind =
-                        EventKind::Payload { exchange: None, owner: "PPP channel".into(), len, data: Bytes(s.data) };
-                    b.push_event(s.t0, s.t1, Some(dir), dlci, kind);
-                }
+        ppp_events(b, dir, dlci, &mut self.side(dir).ppp);
+    }
+}
+
+/// The units a PPP deframer has cut, as events: frames as `ppp`, bytes outside frames as the
+/// PPP link's payload.
+pub(super) fn ppp_events(b: &mut TimelineBuilder, dir: Dir, dlci: Option<u8>, d: &mut ppp::Deframer) {
+    while let Some(u) = d.next_unit() {
+        match u {
+            ppp::Unit::Frame(f) => b.push_event(f.t0, f.t1, Some(dir), dlci, EventKind::Ppp(ppp_frame(&f))),
+            ppp::Unit::Stray(s) => {
+                let len = s.data.len();
+                let kind = EventKind::Payload { exchange: None, owner: "PPP channel".into(), len, data: Bytes(s.data) };
+                b.push_event(s.t0, s.t1, Some(dir), dlci, kind);
             }
         }
     }

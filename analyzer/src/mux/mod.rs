@@ -13,8 +13,12 @@
 //!   channel's data goes through the PPP deframer; control frames and frames a receiver drops
 //!   are events of their own. A `Ready` outside frames ends the mux (the modem rebooted, its
 //!   UART is plain AT again) and goes to the builder as a plain line;
+//! * **PPP alone**: the Serial Modem without CMUX gives PPP a UART of its own (`sm_ppp.c`,
+//!   the `ncs,sm-ppp-uart` chosen node); a capture of that UART is PPP frames from the start, both
+//!   directions through the PPP deframer;
 //! * **probe**: at the capture's start, records are held until the bytes tell: a whole CMUX
-//!   frame with a good FCS (a capture that starts with the mux already up: CMUX); a plain AT
+//!   frame with a good FCS (a capture that starts with the mux already up: CMUX); a PPP frame
+//!   with a good FCS-16 and a known protocol in a direction that sent no `F9` (PPP alone); a plain AT
 //!   line (a host command, a modem line after a line end or `Ready`) in a direction that has
 //!   sent no `F9` flag (plain); or more than [`PROBE_BYTES`] bytes or [`PROBE_RECORDS`] records
 //!   (plain).
@@ -26,6 +30,7 @@ mod channels;
 
 use crate::chunk::{Body, Chunk, Dir, Record};
 use crate::cmux;
+use crate::ppp;
 use crate::timeline::{EventKind, TimelineBuilder};
 
 use channels::Mux;
@@ -44,6 +49,8 @@ enum State {
     Plain,
     /// CMUX frames.
     Muxed(Box<Mux>),
+    /// PPP alone (its own UART): the host's and the modem's PPP deframers.
+    Ppp(Box<[ppp::Deframer; 2]>),
 }
 
 /// Records held at the capture's start, and deframers that look for a frame in them.
@@ -59,6 +66,7 @@ struct Probe {
 /// What the probe saw of one direction.
 struct ProbeSide {
     cmux: cmux::Deframer,
+    ppp: ppp::Deframer,
     /// An `F9` flag came in this direction.
     flag_seen: bool,
     /// The line since the last line end (its first [`PROBE_LINE`] bytes).
@@ -72,7 +80,13 @@ const PROBE_LINE: usize = 64;
 
 impl ProbeSide {
     fn new() -> Self {
-        ProbeSide { cmux: cmux::Deframer::new(), flag_seen: false, line: Vec::new(), after_eol: false }
+        ProbeSide {
+            cmux: cmux::Deframer::new(),
+            ppp: ppp::Deframer::new(),
+            flag_seen: false,
+            line: Vec::new(),
+            after_eol: false,
+        }
     }
 
     /// Whether the line just ended is plain AT: a host line that starts with `AT`, a modem line
@@ -93,6 +107,7 @@ enum Verdict {
     Wait,
     Plain,
     Muxed,
+    Ppp,
 }
 
 impl Probe {
@@ -115,10 +130,17 @@ impl Probe {
         // Byte by byte, so the verdict falls at the same byte for any split.
         for (i, &x) in b.iter().enumerate() {
             side.cmux.push(*t_ns, &b[i..i + 1]);
+            side.ppp.push(*t_ns, &b[i..i + 1]);
             self.bytes += 1;
             side.flag_seen |= x == cmux::FLAG;
             if side.cmux.in_step() {
                 return Verdict::Muxed;
+            }
+            while let Some(u) = side.ppp.next_unit() {
+                let known = |f: &ppp::Frame| f.protocol().is_some_and(|(p, _)| ppp::protocol_name(p) != "?");
+                if matches!(&u, ppp::Unit::Frame(f) if f.fcs_ok && known(f)) && !side.flag_seen {
+                    return Verdict::Ppp;
+                }
             }
             if matches!(x, b'\r' | b'\n') {
                 if side.plain_line(*dir) {
@@ -183,6 +205,13 @@ impl Link {
                         self.push(r);
                     }
                 }
+                Verdict::Ppp => {
+                    let State::Probe(p) = std::mem::replace(&mut self.state, State::Plain) else { unreachable!() };
+                    self.state = State::Ppp(Box::new([ppp::Deframer::new(), ppp::Deframer::new()]));
+                    for r in &p.held {
+                        self.push(r);
+                    }
+                }
                 Verdict::Muxed => {
                     let State::Probe(p) = std::mem::replace(&mut self.state, State::Plain) else { unreachable!() };
                     let t0 = p.held.first().map_or(0, Record::t_ns);
@@ -213,6 +242,14 @@ impl Link {
                     self.builder.push(rec);
                 }
             },
+            State::Ppp(d) => match rec {
+                Record::Chunk(Chunk { t_ns, dir, body: Body::Bytes(b) }) => {
+                    let side = &mut d[usize::from(*dir == Dir::Modem)];
+                    side.push(*t_ns, b);
+                    channels::ppp_events(&mut self.builder, *dir, None, side);
+                }
+                _ => self.builder.push(rec),
+            },
         }
     }
 
@@ -223,8 +260,15 @@ impl Link {
                 self.push(r);
             }
         }
-        if let State::Muxed(m) = &mut self.state {
-            m.finish(&mut self.builder);
+        match &mut self.state {
+            State::Muxed(m) => m.finish(&mut self.builder),
+            State::Ppp(d) => {
+                for (side, dir) in d.iter_mut().zip([Dir::Host, Dir::Modem]) {
+                    side.finish();
+                    channels::ppp_events(&mut self.builder, dir, None, side);
+                }
+            }
+            _ => {}
         }
         self.builder.set_channel(None);
         self.builder.finish();

@@ -189,3 +189,30 @@ fn at_xcmux_on_the_running_mux_moves_the_at_channel_after_its_ok() {
     );
     assert!(!ev.iter().any(|e| matches!(e.kind, EventKind::Ppp(_))), "DLCI 2 is AT now, not PPP");
 }
+
+#[test]
+fn a_capture_of_the_serial_modems_own_ppp_uart_is_ppp_from_the_start() {
+    use crate::ppp::{encode as ppp, IPCP, LCP};
+    let recs = vec![
+        (0, Dir::Host, ppp(LCP, &[1, 1, 0, 4])),
+        (1, Dir::Modem, ppp(LCP, &[1, 1, 0, 8, 1, 4, 0x05, 0x00])),
+        (2, Dir::Modem, ppp(LCP, &[2, 1, 0, 4])),
+        (3, Dir::Host, ppp(IPCP, &[1, 1, 0, 10, 3, 6, 0, 0, 0, 0])),
+    ];
+    let ev = run(&recs);
+    let ppp: Vec<_> = ev
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Ppp(p) => Some((e.dir, e.dlci, p.protocol.clone(), p.code.clone().unwrap_or_default())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ppp.len(), 4, "{ev:#?}");
+    assert_eq!(ppp[1], (Some(Dir::Modem), None, "LCP".to_string(), "Configure-Request".to_string()));
+    assert_eq!(ppp[3].2, "IPCP");
+    assert!(!ev.iter().any(|e| matches!(e.kind, EventKind::CmuxState { .. } | EventKind::Garbage { .. })), "{ev:#?}");
+    // Near miss: a tilde in plain AT text is no PPP frame.
+    let ev = run(&[(0, Dir::Host, b"AT+CGDCONT=0,\"IP\",\"a~b\"\r".to_vec()), (1, Dir::Modem, b"\r\nOK\r\n".to_vec())]);
+    assert_eq!(commands(&ev).len(), 1);
+    assert!(!ev.iter().any(|e| matches!(e.kind, EventKind::Ppp(_))));
+}
