@@ -65,6 +65,8 @@ fn wireshark_name(e: &Value) -> String {
     }
     let line = e["line"]["text"].as_str().unwrap_or("");
     let at = line.to_ascii_uppercase().find("AT").map(|i| &line[i..]).unwrap_or(line);
+    // It reads a line glued by a bare LF (a Serial Modem's CR link) as two, the first named.
+    let at = at.split(['\r', '\n']).next().unwrap_or(at);
     match atscope_analyzer::at::grammar::parse_command(at.as_bytes()) {
         Ok(c) if !c.name.is_empty() => c.name,
         _ => "AT".into(),

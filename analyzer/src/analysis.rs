@@ -22,7 +22,7 @@ use crate::finding::Finding;
 use crate::redact::redact_event;
 use crate::report::Summary;
 use crate::rules::{RuleConfig, Rules};
-use crate::timeline::{Config, Event, EventKind, TimelineBuilder};
+use crate::timeline::{Config, DecoderState, Event, EventKind, TimelineBuilder};
 
 /// How to analyse.
 #[derive(Debug, Clone)]
@@ -53,6 +53,10 @@ pub struct Analysis {
     seq: u64,
     summary: Summary,
     pending: Vec<Event>,
+    /// The decoder state of `pending`'s events, where it changes.
+    states: Vec<(usize, DecoderState)>,
+    /// The decoder state of the last event handed out.
+    state: DecoderState,
     /// The SLM's own log, when one was given ([`Analysis::attach_log`]).
     log: Option<log::LogFeed>,
     /// The latest UART time seen (log lines go out up to it).
@@ -62,8 +66,11 @@ pub struct Analysis {
 impl Analysis {
     /// A session with the given options.
     pub fn new(opts: Options) -> Self {
+        let builder = TimelineBuilder::new(opts.decoder);
         Analysis {
-            builder: TimelineBuilder::new(opts.decoder),
+            state: builder.state(),
+            states: Vec::new(),
+            builder,
             rules: Rules::new(opts.rules),
             redact: opts.redact,
             meanings: opts.meanings,
@@ -105,8 +112,7 @@ impl Analysis {
             let e =
                 Event { seq: self.seq, t_ns: at, end_ns: at, dir: None, meaning: None, kind: EventKind::Log(entry) };
             self.seq += 1;
-            let version = self.builder.version();
-            let findings = self.rules.observe(&e, version, self.builder.version_known(), self.builder.host_terminator());
+            let findings = self.rules.observe(&e, &self.state);
             self.summary.add(&e);
             sink(&e);
             for (t0, t1, f) in findings {
@@ -153,10 +159,15 @@ impl Analysis {
 
     /// Hands the events that are ready to `sink`.
     pub fn drain(&mut self, sink: &mut dyn FnMut(&Event)) {
-        self.builder.take_ready(&mut self.pending);
-        let version = self.builder.version();
+        self.builder.take_ready(&mut self.pending, &mut self.states);
         let mut batch = std::mem::take(&mut self.pending);
-        for mut e in batch.drain(..) {
+        let mut marks = std::mem::take(&mut self.states);
+        let mut next_mark = marks.iter().peekable();
+        for (i, mut e) in batch.drain(..).enumerate() {
+            while let Some((_, s)) = next_mark.next_if(|(at, _)| *at <= i) {
+                self.state = *s;
+            }
+            let version = self.state.version;
             if let Some(feed) = self.log.as_mut() {
                 // Log lines placed before this event go out first; a Ready places its boot.
                 feed.see(&e);
@@ -179,7 +190,7 @@ impl Analysis {
             if self.redact {
                 redact_event(&mut e, version);
             }
-            let findings = self.rules.observe(&e, version, self.builder.version_known(), self.builder.host_terminator());
+            let findings = self.rules.observe(&e, &self.state);
             if let Some(v) = self.rules.take_revised_version() {
                 self.builder.revise_version(v);
             }
@@ -189,8 +200,10 @@ impl Analysis {
                 self.emit_finding(t0, t1, f, sink);
             }
         }
-        // Keep the buffer's capacity for the next record.
+        // Keep the buffers' capacity for the next record.
         self.pending = batch;
+        marks.clear();
+        self.states = marks;
     }
 
     fn emit_finding(&mut self, t0: i64, t1: i64, f: Finding, sink: &mut dyn FnMut(&Event)) {

@@ -1,7 +1,7 @@
 //! The Serial Modem dialect (issue 16): saying that the link runs the Serial Modem and how its
 //! commands end, SLM commands sent to it, and an LF that a CR link keeps inside a command.
 
-use crate::at::framer::{Terminator, TerminatorSeen};
+use crate::at::framer::Terminator;
 
 use super::*;
 
@@ -20,7 +20,9 @@ impl Rules {
     /// Says once that the link runs the Serial Modem, and then the SLM commands sent before:
     /// at its `#XSMVER` answer, or (a version declared up front) when the first exchange ends,
     /// so that the note can tell how commands end.
-    pub(super) fn dialect(&mut self, e: &Event, version: SlmVersion, term: TerminatorSeen, out: &mut Vec<Draft>) {
+    pub(super) fn dialect(&mut self, e: &Event, out: &mut Vec<Draft>) {
+        let st = self.state;
+        let version = st.version;
         if !version.sm || self.dialect.noted {
             return;
         }
@@ -32,17 +34,17 @@ impl Rules {
             _ => return,
         };
         self.dialect.noted = true;
-        let ends = match (term.effective, term.cr_alone, term.cr_then_lf) {
-            (Some(Terminator::Cr), _, 0) => {
-                "its commands end with CR alone (CONFIG_SM_CR_TERMINATION, the Serial Modem's default)".to_string()
+        let ends = match (st.terminator, st.cr_alone, st.cr_then_lf) {
+            (Some(Terminator::Cr), _, false) => {
+                "its commands end with CR alone (CONFIG_SM_CR_TERMINATION, the Serial Modem's default)"
             }
-            (Some(Terminator::Cr), 0, _) => "the host ends commands with CR LF: the CR sends each one and the Serial Modem drops the LF, as its default CR build does".to_string(),
-            (Some(Terminator::Cr), alone, both) => {
-                format!("the host ends {alone} command(s) with CR alone and {both} with CR LF; both work on a CR build")
+            (Some(Terminator::Cr), false, true) => "the host ends commands with CR LF: the CR sends each one and the Serial Modem drops the LF, as its default CR build does",
+            (Some(Terminator::Cr), true, true) => {
+                "the host ends some commands with CR alone and some with CR LF; both work on a CR build"
             }
-            (Some(Terminator::Lf), ..) => "its commands end with LF (CONFIG_SM_LF_TERMINATION)".to_string(),
-            (Some(Terminator::CrLf), ..) => "commands are decoded as ending with CR LF (--terminator crlf)".to_string(),
-            _ => "no command has ended yet".to_string(),
+            (Some(Terminator::Lf), ..) => "its commands end with LF (CONFIG_SM_LF_TERMINATION)",
+            (Some(Terminator::CrLf), ..) => "commands are decoded as ending with CR LF (--terminator crlf)",
+            _ => "no command has ended yet",
         };
         out.push(Draft {
             id: FindingId::SmDialect,
@@ -59,7 +61,8 @@ impl Rules {
     }
 
     /// A command line: an SLM command sent to the Serial Modem, or a bare LF inside it on a CR link.
-    pub(super) fn dialect_command(&mut self, c: &Arc<Cmd>, version: SlmVersion, term: TerminatorSeen, out: &mut Vec<Draft>) {
+    pub(super) fn dialect_command(&mut self, c: &Arc<Cmd>, out: &mut Vec<Draft>) {
+        let version = self.state.version;
         if let Some(spec) = table::slm_only(&c.name) {
             if version.sm {
                 out.push(slm_command(c, spec, version));
@@ -67,7 +70,7 @@ impl Rules {
                 self.dialect.before.push((c.clone(), spec));
             }
         }
-        if term.effective == Some(Terminator::Cr) && has_bare_lf(c.line.0.as_slice()) {
+        if self.state.terminator == Some(Terminator::Cr) && has_bare_lf(c.line.0.as_slice()) {
             let first = c.line.0.split(|&b| b == b'\n').next().unwrap_or_default();
             out.push(Draft {
                 id: FindingId::SmTerminatorMismatch,

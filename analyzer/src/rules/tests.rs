@@ -377,3 +377,11 @@ fn an_lf_ended_command_on_a_cr_link_is_a_terminator_mismatch() {
     let f = findings(&[BOOT, (1.0, H, b"AT%CMNG=0,1,0,\"a\nb\"\r"), (1.01, M, b"\r\nOK\r\n")]);
     assert!(!has(&f, "sm.terminator-mismatch"), "{:?}", ids(&f));
 }
+
+#[test]
+fn a_serial_modem_is_not_an_old_slm() {
+    // +CME ERROR from an #X command came with SLM v2.7; the Serial Modem (v1.0) has it too.
+    let f = findings(&[BOOT, (1.99, H, b"AT#XSMVER\r"), SMVER, (3.0, H, b"AT#XMQTTCON=1\r"), (3.01, M, b"\r\n+CME ERROR: 22\r\n")]);
+    assert!(!has(&f, "slm.version.contradicted"), "{:?}", ids(&f));
+    assert!(has(&f, "at.error"), "{:?}", ids(&f));
+}

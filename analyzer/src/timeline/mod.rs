@@ -33,6 +33,7 @@ use std::collections::VecDeque;
 
 pub use event::{Bytes, Event, EventKind, ExchangeStatus, ResetInfo};
 
+
 use crate::at::framer::{HostFramer, HostLine, ModemFramer, ModemUnit, Terminator};
 use crate::at::grammar::{self, Command, FinalResult, Form, ModemLine, Param};
 use crate::chunk::{Body, Chunk, Dir, Record};
@@ -129,6 +130,41 @@ struct Held {
     raw: Vec<u8>,
 }
 
+/// What the decoder knew when it emitted an event: the rules and meanings read each event with
+/// the state of its own moment, however often the caller drains (a version learned from a later
+/// line does not reach back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecoderState {
+    /// The SLM (or Serial Modem) version in force.
+    pub version: SlmVersion,
+    /// It came from the trace, an answer or the user (not assumed).
+    pub version_known: bool,
+    /// The host's terminator in force (`None`: not learned yet).
+    pub terminator: Option<Terminator>,
+    /// Some line ended with a CR alone (on a link whose lines end at CR).
+    pub cr_alone: bool,
+    /// Some line ended with CR LF on a link whose lines end at CR (the LF dropped).
+    pub cr_then_lf: bool,
+}
+
+impl Default for DecoderState {
+    fn default() -> Self {
+        DecoderState::of(SlmVersion::DEFAULT, false, Default::default())
+    }
+}
+
+impl DecoderState {
+    fn of(version: SlmVersion, version_known: bool, t: crate::at::framer::TerminatorSeen) -> Self {
+        DecoderState {
+            version,
+            version_known,
+            terminator: t.effective,
+            cr_alone: t.cr_alone > 0,
+            cr_then_lf: t.cr_then_lf > 0,
+        }
+    }
+}
+
 /// Builds the timeline from a chunk stream.
 pub struct TimelineBuilder {
     cfg: Config,
@@ -157,6 +193,10 @@ pub struct TimelineBuilder {
     http_claimed: usize,
     http_in_body: bool,
     out: Vec<Event>,
+    /// Where in `out` the decoder state changed, and to what.
+    marks: Vec<(usize, DecoderState)>,
+    /// The state last marked.
+    marked: DecoderState,
     seq: u64,
 }
 
@@ -164,10 +204,14 @@ impl TimelineBuilder {
     /// A builder with the given configuration.
     pub fn new(cfg: Config) -> Self {
         let version = cfg.version.unwrap_or(SlmVersion::DEFAULT);
+        let host = HostFramer::new(cfg.terminator);
+        let marked = DecoderState::of(version, cfg.version.is_some(), host.terminator_seen());
         TimelineBuilder {
             version,
             version_known: cfg.version.is_some(),
-            host: HostFramer::new(cfg.terminator),
+            host,
+            marks: Vec::new(),
+            marked,
             cfg,
             modem: ModemFramer::default(),
             pending: VecDeque::new(),
@@ -210,9 +254,9 @@ impl TimelineBuilder {
         }
     }
 
-    /// How the host's command lines have ended so far (the terminator learned or configured).
-    pub fn host_terminator(&self) -> crate::at::framer::TerminatorSeen {
-        self.host.terminator_seen()
+    /// The decoder state of the events to come (and of those drained, when nothing changed).
+    pub fn state(&self) -> DecoderState {
+        self.marked
     }
 
     /// Whether the version came from the trace or the user (not the default).
@@ -227,7 +271,11 @@ impl TimelineBuilder {
 
     /// Appends the events that are ready to `into` (into an empty one by swapping the buffers,
     /// without moving an event).
-    pub fn take_ready(&mut self, into: &mut Vec<Event>) {
+    /// `states` gets the decoder state of every event whose state differs from the one before,
+    /// by its index in `into`.
+    pub fn take_ready(&mut self, into: &mut Vec<Event>, states: &mut Vec<(usize, DecoderState)>) {
+        let base = into.len();
+        states.extend(self.marks.drain(..).map(|(i, s)| (base + i, s)));
         if into.is_empty() {
             std::mem::swap(&mut self.out, into);
         } else {
@@ -285,6 +333,11 @@ impl TimelineBuilder {
     }
 
     fn emit(&mut self, t_ns: i64, end_ns: i64, dir: Option<Dir>, kind: EventKind) {
+        let state = DecoderState::of(self.version, self.version_known, self.host.terminator_seen());
+        if state != self.marked {
+            self.marks.push((self.out.len(), state));
+            self.marked = state;
+        }
         let seq = self.seq;
         self.seq += 1;
         self.out.push(Event { seq, t_ns, end_ns, dir, meaning: None, kind });
