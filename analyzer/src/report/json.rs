@@ -50,7 +50,8 @@ use std::io::Write;
 use base64::Engine as _;
 
 use crate::at::grammar::{FinalResult, Param};
-use crate::timeline::{Bytes, Event, EventKind, ExchangeStatus};
+use crate::finding::Finding;
+use crate::timeline::{Bytes, Event, EventKind, ExchangeStatus, ResetInfo};
 
 /// The schema's name in the first line.
 pub const SCHEMA: &str = "atscope-timeline";
@@ -150,14 +151,7 @@ fn encode_kind(buf: &mut Vec<u8>, kind: &EventKind) -> bool {
             }
             if !pending.is_empty() {
                 push_key(buf, "pending");
-                buf.push(b'[');
-                for (i, id) in pending.iter().enumerate() {
-                    if i > 0 {
-                        buf.push(b',');
-                    }
-                    push_int(buf, u64::from(*id), false);
-                }
-                buf.push(b']');
+                push_ids(buf, pending.iter().map(|&id| u64::from(id)));
             }
         }
         EventKind::Info { exchange, name, params, line } => {
@@ -237,11 +231,32 @@ fn encode_kind(buf: &mut Vec<u8>, kind: &EventKind) -> bool {
             push_key(buf, "info_lines");
             push_int(buf, u64::from(*info_lines), false);
         }
-        EventKind::Reset(_)
-        | EventKind::Condition { .. }
-        | EventKind::Mark { .. }
-        | EventKind::Finding(_)
-        | EventKind::Log(_) => return false,
+        EventKind::Reset(ResetInfo { garbage, aborted, last_command }) => {
+            push_type(buf, kind);
+            push_key(buf, "garbage");
+            push_bytes(buf, garbage);
+            push_key(buf, "aborted");
+            push_ids(buf, aborted.iter().map(|&id| u64::from(id)));
+            push_key(buf, "last_command");
+            match last_command {
+                Some(id) => push_int(buf, u64::from(*id), false),
+                None => buf.extend_from_slice(b"null"),
+            }
+        }
+        EventKind::Finding(Finding { id, severity, message, help, events }) => {
+            push_type(buf, kind);
+            push_key(buf, "id");
+            push_str(buf, id);
+            push_key(buf, "severity");
+            push_quoted_plain(buf, severity.as_str());
+            push_key(buf, "message");
+            push_str(buf, message);
+            push_key(buf, "help");
+            push_str(buf, help);
+            push_key(buf, "events");
+            push_ids(buf, events.iter().copied());
+        }
+        EventKind::Condition { .. } | EventKind::Mark { .. } | EventKind::Log(_) => return false,
     }
     true
 }
@@ -293,6 +308,18 @@ fn push_opt_i64(buf: &mut Vec<u8>, key: &str, v: Option<i64>) {
         push_key(buf, key);
         push_i64(buf, v);
     }
+}
+
+/// `[1,2,3]`.
+fn push_ids(buf: &mut Vec<u8>, ids: impl Iterator<Item = u64>) {
+    buf.push(b'[');
+    for (i, id) in ids.enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        push_int(buf, id, false);
+    }
+    buf.push(b']');
 }
 
 /// A final result: `{"code":"ok"}`, `{"code":"cme_error","n":518}`.
@@ -347,10 +374,12 @@ fn push_params(buf: &mut Vec<u8>, params: &[Param]) {
 
 /// Bytes: `{"text":"…"}` when valid UTF-8, else `{"b64":"…"}` (as [`Bytes`] serialises).
 fn push_bytes(buf: &mut Vec<u8>, b: &Bytes) {
-    match std::str::from_utf8(&b.0) {
-        Ok(t) => {
+    // ASCII (almost every AT line) is valid UTF-8 and quicker to tell.
+    let text = if b.0.is_ascii() { Ok(()) } else { std::str::from_utf8(&b.0).map(|_| ()) };
+    match text {
+        Ok(()) => {
             buf.extend_from_slice(b"{\"text\":");
-            push_str(buf, t);
+            push_escaped(buf, &b.0);
         }
         Err(_) => {
             buf.extend_from_slice(b"{\"b64\":\"");
@@ -374,27 +403,50 @@ fn push_int(buf: &mut Vec<u8>, n: u64, negative: bool) {
     buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-/// Whether JSON needs `b` escaped: `"`, `\` and the control characters below 0x20 (serde_json
+/// Whether JSON needs `b` escaped: `"`, `\\` and the control characters below 0x20 (serde_json
 /// leaves DEL and everything above ASCII as it is).
 fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
-/// Appends `s` as a JSON string, escaped as serde_json escapes: `\"`, `\\`, `\b` `\f` `\n` `\r`
-/// `\t`, other control characters as `\u00XX` (lower-case hex). Runs that need no escape (all
-/// of most strings) are copied whole.
+/// Whether any of the 8 bytes in `w` needs an escape (the classic "has a byte less than n" and
+/// "has a zero byte" word tricks: exact as a yes/no answer).
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+    let has_below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
+    has_below_space || has_zero(w ^ (ONES * u64::from(b'"'))) || has_zero(w ^ (ONES * u64::from(b'\\')))
+}
+
+/// Appends `s` as a JSON string (see [`push_escaped`]).
 fn push_str(buf: &mut Vec<u8>, s: &str) {
+    push_escaped(buf, s.as_bytes());
+}
+
+/// Appends UTF-8 `bytes` as a JSON string, escaped as serde_json escapes: `\"`, `\\`, `\b` `\f`
+/// `\n` `\r` `\t`, other control characters as `\u00XX` (lower-case hex). Eight bytes at a time
+/// while none needs an escape (all of most strings); runs are copied whole.
+fn push_escaped(buf: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let bytes = s.as_bytes();
     buf.reserve(bytes.len() + 2);
     buf.push(b'"');
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(w) = bytes.get(i..i + 8) {
+            if !word_needs_escape(u64::from_ne_bytes(w.try_into().expect("8 bytes"))) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        i += 1;
         if !needs_escape(b) {
             continue;
         }
-        buf.extend_from_slice(&bytes[start..i]);
-        start = i + 1;
+        buf.extend_from_slice(&bytes[start..i - 1]);
+        start = i;
         match b {
             b'"' => buf.extend_from_slice(b"\\\""),
             b'\\' => buf.extend_from_slice(b"\\\\"),
@@ -422,6 +474,11 @@ mod tests {
             let mut buf = Vec::new();
             push_str(&mut buf, &s);
             proptest::prop_assert_eq!(String::from_utf8(buf).unwrap(), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn a_word_needs_an_escape_when_one_of_its_bytes_does(w in proptest::prelude::any::<[u8; 8]>()) {
+            proptest::prop_assert_eq!(word_needs_escape(u64::from_ne_bytes(w)), w.iter().any(|&b| needs_escape(b)));
         }
 
         #[test]
