@@ -360,7 +360,7 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 /// The spec of a command, by name (case-insensitive).
 pub fn command(name: &str) -> Option<&'static CommandSpec> {
-    static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static CommandSpec>> =
+    static BY_NAME: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, &'static CommandSpec>> =
         std::sync::OnceLock::new();
     let map = BY_NAME.get_or_init(|| COMMANDS.iter().map(|c| (c.name, c)).collect());
     // The grammar upper-cases names; other callers may not.
