@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
+use crate::at::grammar::FinalResult;
 use crate::timeline::event::{escape, hex};
 use crate::timeline::{Event, EventKind, ExchangeStatus};
 
@@ -26,19 +27,33 @@ pub fn shown_time(e: &Event) -> i64 {
 /// `  [sent while #3 pending]` (empty for other events).
 pub fn command_notes(e: &Event) -> String {
     let mut b = String::new();
+    push_command_notes(&mut b, e);
+    b
+}
+
+/// [`command_notes`], appended to `b`.
+fn push_command_notes(b: &mut String, e: &Event) {
     if let EventKind::Command { invalid, overflow, pending, .. } = &e.kind {
         if let Some(w) = invalid {
-            b.push_str(&format!("  [invalid: {w}]"));
+            b.push_str("  [invalid: ");
+            b.push_str(w);
+            b.push(']');
         }
         if *overflow {
             b.push_str("  [overflow]");
         }
         if !pending.is_empty() {
-            let p: Vec<String> = pending.iter().map(|p| format!("#{p}")).collect();
-            b.push_str(&format!("  [sent while {} pending]", p.join(", ")));
+            b.push_str("  [sent while ");
+            for (i, p) in pending.iter().enumerate() {
+                if i > 0 {
+                    b.push_str(", ");
+                }
+                b.push('#');
+                push_u64(b, u64::from(*p));
+            }
+            b.push_str(" pending]");
         }
     }
-    b
 }
 
 /// Prints events as text lines.
@@ -119,6 +134,19 @@ fn push_padded(out: &mut String, s: &str, width: usize) {
     out.push_str(s);
     for _ in s.len()..width {
         out.push(' ');
+    }
+}
+
+/// Appends a final result as its `Display` writes it (`OK`, `+CME ERROR: 518`), without the
+/// formatter (one per exchange).
+fn push_result(out: &mut String, r: &FinalResult) {
+    match r {
+        FinalResult::Ok => out.push_str("OK"),
+        FinalResult::Error => out.push_str("ERROR"),
+        FinalResult::CmeError(n) | FinalResult::CmsError(n) => {
+            out.push_str(if matches!(r, FinalResult::CmeError(_)) { "+CME ERROR: " } else { "+CMS ERROR: " });
+            out.push_str(itoa::Buffer::new().format(*n));
+        }
     }
 }
 
@@ -208,13 +236,14 @@ fn push_words(s: &mut String, e: &Event) {
     match &e.kind {
         EventKind::Command { line, .. } => {
             push_clipped(s, &line.0);
-            s.push_str(&command_notes(e));
+            push_command_notes(s, e);
         }
         EventKind::Info { line, .. } | EventKind::Urc { line, .. } | EventKind::Text { line } => {
             push_clipped(s, &line.0);
         }
         EventKind::Final { exchange: Some(_), result, latency_ns } => {
-            let _ = write!(s, "{result}  (");
+            push_result(s, result);
+            s.push_str("  (");
             push_ms(s, latency_ns.unwrap_or(0));
             s.push_str(" ms)");
         }
@@ -329,6 +358,15 @@ impl TextPrinter {
 mod tests {
     use super::*;
     use proptest::strategy::Strategy as _;
+
+    #[test]
+    fn results_are_written_as_their_display_writes_them() {
+        for r in [FinalResult::Ok, FinalResult::Error, FinalResult::CmeError(518), FinalResult::CmsError(-3)] {
+            let mut s = String::new();
+            push_result(&mut s, &r);
+            assert_eq!(s, r.to_string());
+        }
+    }
 
     proptest::proptest! {
         #[test]
