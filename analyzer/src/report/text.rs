@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use crate::at::grammar::FinalResult;
-use crate::timeline::event::{escape, hex};
+use crate::timeline::event::{escape_into, hex};
 use crate::timeline::{Event, EventKind, ExchangeStatus};
 
 /// The time an event is shown at: its start, except for exchange summaries and findings, which
@@ -71,7 +71,7 @@ fn push_clipped(out: &mut String, bytes: &[u8]) {
     // Escaping never shortens, so a short line needs no counting.
     let head = &bytes[..bytes.len().min(MAX_SHOWN * 4)];
     let start = out.len();
-    crate::timeline::event::escape_into(out, head);
+    escape_into(out, head);
     let shown = &out[start..];
     if bytes.len() <= MAX_SHOWN && shown.len() <= MAX_SHOWN {
         return;
@@ -251,11 +251,21 @@ fn push_words(s: &mut String, e: &Event) {
             let _ = write!(s, "{result}  [no command pending]");
         }
         EventKind::Payload { owner, len, data, .. } => {
-            // Only the start is shown: escape no more of a (possibly 64 KiB) payload than that.
-            let head = escape(&data.0[..data.0.len().min(120)]);
-            let preview: String = head.chars().take(120).collect();
-            let more = if data.0.len() > 120 || head.chars().count() > 120 { "…" } else { "" };
-            let _ = write!(s, "{owner}, {len} bytes: {preview}{more}");
+            s.push_str(owner);
+            s.push_str(", ");
+            push_u64(s, *len as u64);
+            s.push_str(" bytes: ");
+            // Only the start is shown: escape no more of a (possibly 64 KiB) payload than that,
+            // and keep its first 120 characters.
+            let start = s.len();
+            escape_into(s, &data.0[..data.0.len().min(120)]);
+            let cut = s[start..].char_indices().nth(120).map(|(i, _)| start + i);
+            if let Some(cut) = cut {
+                s.truncate(cut);
+            }
+            if data.0.len() > 120 || cut.is_some() {
+                s.push('…');
+            }
         }
         EventKind::Garbage { data, why } => {
             let shown = hex(&data.0[..data.0.len().min(32)]);
