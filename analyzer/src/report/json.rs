@@ -51,6 +51,7 @@ use base64::Engine as _;
 
 use crate::at::grammar::{FinalResult, Param};
 use crate::finding::Finding;
+use crate::json_str::push_escaped;
 use crate::timeline::{Bytes, Event, EventKind, ExchangeStatus, ResetInfo};
 
 /// The schema's name in the first line.
@@ -310,6 +311,11 @@ fn push_opt_i64(buf: &mut Vec<u8>, key: &str, v: Option<i64>) {
     }
 }
 
+/// Appends `s` as a JSON string.
+fn push_str(buf: &mut Vec<u8>, s: &str) {
+    push_escaped(buf, s.as_bytes());
+}
+
 /// `[1,2,3]`.
 fn push_ids(buf: &mut Vec<u8>, ids: impl Iterator<Item = u64>) {
     buf.push(b'[');
@@ -403,65 +409,6 @@ fn push_int(buf: &mut Vec<u8>, n: u64, negative: bool) {
     buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-/// Whether JSON needs `b` escaped: `"`, `\\` and the control characters below 0x20 (serde_json
-/// leaves DEL and everything above ASCII as it is).
-fn needs_escape(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
-}
-
-/// Whether any of the 8 bytes in `w` needs an escape (the classic "has a byte less than n" and
-/// "has a zero byte" word tricks: exact as a yes/no answer).
-fn word_needs_escape(w: u64) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
-    let has_below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
-    has_below_space || has_zero(w ^ (ONES * u64::from(b'"'))) || has_zero(w ^ (ONES * u64::from(b'\\')))
-}
-
-/// Appends `s` as a JSON string (see [`push_escaped`]).
-fn push_str(buf: &mut Vec<u8>, s: &str) {
-    push_escaped(buf, s.as_bytes());
-}
-
-/// Appends UTF-8 `bytes` as a JSON string, escaped as serde_json escapes: `\"`, `\\`, `\b` `\f`
-/// `\n` `\r` `\t`, other control characters as `\u00XX` (lower-case hex). Eight bytes at a time
-/// while none needs an escape (all of most strings); runs are copied whole.
-fn push_escaped(buf: &mut Vec<u8>, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    buf.reserve(bytes.len() + 2);
-    buf.push(b'"');
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(w) = bytes.get(i..i + 8) {
-            if !word_needs_escape(u64::from_ne_bytes(w.try_into().expect("8 bytes"))) {
-                i += 8;
-                continue;
-            }
-        }
-        let b = bytes[i];
-        i += 1;
-        if !needs_escape(b) {
-            continue;
-        }
-        buf.extend_from_slice(&bytes[start..i - 1]);
-        start = i;
-        match b {
-            b'"' => buf.extend_from_slice(b"\\\""),
-            b'\\' => buf.extend_from_slice(b"\\\\"),
-            b'\n' => buf.extend_from_slice(b"\\n"),
-            b'\r' => buf.extend_from_slice(b"\\r"),
-            b'\t' => buf.extend_from_slice(b"\\t"),
-            0x08 => buf.extend_from_slice(b"\\b"),
-            0x0c => buf.extend_from_slice(b"\\f"),
-            b => buf.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]),
-        }
-    }
-    buf.extend_from_slice(&bytes[start..]);
-    buf.push(b'"');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,18 +416,6 @@ mod tests {
     use crate::chunk::{Chunk, Dir, Record};
 
     proptest::proptest! {
-        #[test]
-        fn strings_are_written_as_serde_json_writes_them(s in "\\PC*|[ -~\"\\\\\u{0}-\u{1f}\u{7f}é€😀]{0,40}") {
-            let mut buf = Vec::new();
-            push_str(&mut buf, &s);
-            proptest::prop_assert_eq!(String::from_utf8(buf).unwrap(), serde_json::to_string(&s).unwrap());
-        }
-
-        #[test]
-        fn a_word_needs_an_escape_when_one_of_its_bytes_does(w in proptest::prelude::any::<[u8; 8]>()) {
-            proptest::prop_assert_eq!(word_needs_escape(u64::from_ne_bytes(w)), w.iter().any(|&b| needs_escape(b)));
-        }
-
         #[test]
         fn integers_are_written_as_serde_json_writes_them(n in proptest::num::i64::ANY) {
             let mut buf = Vec::new();

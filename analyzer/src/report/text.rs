@@ -97,9 +97,12 @@ fn push_secs(out: &mut String, ns: i64) {
 
 /// Appends `n` zero-padded to `width` digits (what `{n:0width$}` gives).
 fn push_zero_padded(out: &mut String, n: u64, width: usize) {
+    const ZEROS: &str = "00000000000000000000";
     let mut b = itoa::Buffer::new();
     let digits = b.format(n);
-    for _ in digits.len()..width {
+    let pad = width.saturating_sub(digits.len());
+    out.push_str(&ZEROS[..pad.min(ZEROS.len())]);
+    for _ in ZEROS.len()..pad {
         out.push('0');
     }
     out.push_str(digits);
