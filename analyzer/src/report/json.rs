@@ -52,7 +52,7 @@ use base64::Engine as _;
 use crate::at::grammar::{FinalResult, Param};
 use crate::finding::Finding;
 use crate::json_str::push_escaped;
-use crate::timeline::{Bytes, Event, EventKind, ExchangeStatus, ResetInfo};
+use crate::timeline::{Bytes, Event, EventKind, ResetInfo};
 
 /// The schema's name in the first line.
 pub const SCHEMA: &str = "atscope-timeline";
@@ -223,7 +223,7 @@ fn encode_kind(buf: &mut Vec<u8>, kind: &EventKind) -> bool {
             push_key(buf, "line");
             push_bytes(buf, line);
             push_key(buf, "status");
-            push_quoted_plain(buf, status_name(*status));
+            push_quoted_plain(buf, status.as_str());
             if let Some(r) = result {
                 push_key(buf, "result");
                 push_result(buf, r);
@@ -260,18 +260,6 @@ fn encode_kind(buf: &mut Vec<u8>, kind: &EventKind) -> bool {
         EventKind::Condition { .. } | EventKind::Mark { .. } | EventKind::Log(_) => return false,
     }
     true
-}
-
-/// The status's name, as its serde derive writes it.
-fn status_name(s: ExchangeStatus) -> &'static str {
-    match s {
-        ExchangeStatus::Ok => "ok",
-        ExchangeStatus::Error => "error",
-        ExchangeStatus::Aborted => "aborted",
-        ExchangeStatus::Open => "open",
-        ExchangeStatus::TimedOut => "timeout",
-        ExchangeStatus::Lost => "lost",
-    }
 }
 
 fn push_type(buf: &mut Vec<u8>, kind: &EventKind) {
@@ -414,6 +402,7 @@ mod tests {
     use super::*;
     use crate::analysis::{decode_all, Options};
     use crate::chunk::{Chunk, Dir, Record};
+    use crate::timeline::ExchangeStatus;
 
     proptest::proptest! {
         #[test]
