@@ -73,11 +73,11 @@ pub fn write_event<W: Write>(out: &mut W, e: &Event) -> std::io::Result<()> {
 
 /// Writes events as JSON lines, each encoded into one reused buffer and written at once.
 ///
-/// The envelope (`seq`, `t`, `end`, `dir`, `meaning`) and the fields of the kinds a busy trace is
-/// made of (commands, their lines and results, URCs, payloads, data mode, exchanges) are written
-/// here by hand; the rare kinds (findings, resets, log lines, conditions, marks) go through their
-/// serde derive. The bytes are the same as serde_json's for the whole [`Event`] (whose kind is
-/// flattened into it): a test compares them for every kind.
+/// The envelope (`seq`, `t`, `end`, `dir`, `meaning`) and the fields of every kind a trace is
+/// mostly made of (commands, their lines and results, URCs, text, payloads, garbage, data mode,
+/// exchanges, resets, findings) are written here by hand; the rare rest (conditions, marks, log
+/// lines) goes through its serde derive. The bytes are the same as serde_json's for the whole
+/// [`Event`] (whose kind is flattened into it): a test compares them for every kind.
 #[derive(Debug, Default)]
 pub struct EventWriter {
     buf: Vec<u8>,
