@@ -57,6 +57,8 @@ pub struct Analysis {
     states: Vec<(usize, DecoderState)>,
     /// The decoder state of the last event handed out.
     state: DecoderState,
+    /// The buffer the next event's meaning is written into (the last one's, once handed out).
+    spare_meaning: String,
     /// The SLM's own log, when one was given ([`Analysis::attach_log`]).
     log: Option<log::LogFeed>,
     /// The latest UART time seen (log lines go out up to it).
@@ -77,6 +79,7 @@ impl Analysis {
             seq: 0,
             summary: Summary::default(),
             pending: Vec::new(),
+            spare_meaning: String::new(),
             log: None,
             log_clock: i64::MIN,
         }
@@ -183,7 +186,14 @@ impl Analysis {
                     }
                     _ => None,
                 };
-                e.meaning = crate::meaning::meaning(&e, command, version);
+                // Into the buffer of the last meaning given out: no allocation per event.
+                let mut m = std::mem::take(&mut self.spare_meaning);
+                m.clear();
+                if crate::meaning::meaning_into(&mut m, &e, command, version) {
+                    e.meaning = Some(m);
+                } else {
+                    self.spare_meaning = m;
+                }
             }
             // Redacted before the rules see it, so that no finding's message quotes a secret
             // (no rule needs a secret's content).
@@ -196,6 +206,9 @@ impl Analysis {
             }
             self.summary.add(&e);
             sink(&e);
+            if let Some(m) = e.meaning.take() {
+                self.spare_meaning = m;
+            }
             for (t0, t1, f) in findings {
                 self.emit_finding(t0, t1, f, sink);
             }

@@ -99,7 +99,7 @@ pub struct Rules {
     cfg: RuleConfig,
     clock: i64,
     any_traffic: bool,
-    cmds: HashMap<u32, Arc<Cmd>>,
+    cmds: rustc_hash::FxHashMap<u32, Arc<Cmd>>,
     /// Pipelined commands on an assumed pre-2.5 version, until their exchanges end.
     pipelined_doubt: HashMap<u32, Vec<Draft>>,
     /// Exchanges sent while the SLM slept or idled, with the finding their end confirms.

@@ -433,10 +433,10 @@ pub fn command_in(name: &str, v: crate::slm::SlmVersion) -> Option<&'static Comm
 
 /// Every row of `name` (one per redesign), in table order.
 fn rows(name: &str) -> &'static [&'static CommandSpec] {
-    type ByName = std::collections::HashMap<&'static str, Vec<&'static CommandSpec>>;
+    type ByName = rustc_hash::FxHashMap<&'static str, Vec<&'static CommandSpec>>;
     static BY_NAME: std::sync::OnceLock<ByName> = std::sync::OnceLock::new();
     let map = BY_NAME.get_or_init(|| {
-        let mut m = ByName::new();
+        let mut m = ByName::default();
         for c in COMMANDS {
             m.entry(c.name).or_default().push(c);
         }

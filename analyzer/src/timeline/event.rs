@@ -121,6 +121,20 @@ pub enum ExchangeStatus {
     Lost,
 }
 
+impl ExchangeStatus {
+    /// The status's name in every output (`timeout` for [`ExchangeStatus::TimedOut`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExchangeStatus::Ok => "ok",
+            ExchangeStatus::Error => "error",
+            ExchangeStatus::Aborted => "aborted",
+            ExchangeStatus::Open => "open",
+            ExchangeStatus::TimedOut => "timeout",
+            ExchangeStatus::Lost => "lost",
+        }
+    }
+}
+
 /// Why a reset is believed to have happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResetInfo {
