@@ -63,6 +63,19 @@ impl Rules {
     /// A command line: an SLM command sent to the Serial Modem, or a bare LF inside it on a CR link.
     pub(super) fn dialect_command(&mut self, c: &Arc<Cmd>, out: &mut Vec<Draft>) {
         let version = self.state.version;
+        if let Some(sm_form) = table::sm_form_for_slm_line(&c.name, &c.params).filter(|_| c.form == Some(Form::Set)) {
+            if version.sm {
+                out.push(Draft {
+                    id: FindingId::SmSlmCommand,
+                    level: None,
+                    t0: c.t0,
+                    t1: c.t1,
+                    message: format!("{} has the SLM's form of {}; Serial Modem {} takes {sm_form}", c.line, c.name, version_number(version)),
+                    help: SLM_COMMAND_HELP.into(),
+                    events: vec![c.seq],
+                });
+            }
+        }
         if let Some(spec) = table::slm_only(&c.name) {
             if version.sm {
                 out.push(slm_command(c, spec, version));
@@ -89,6 +102,8 @@ impl Rules {
     }
 }
 
+const SLM_COMMAND_HELP: &str = "The host's driver was written for the SLM. The Serial Modem does not have this command or this form of it and answers ERROR (it passes unknown commands to the modem). Port the driver with the Serial Modem's migration notes (doc/migration_notes.rst): renamed commands, handle-based sockets, credentials in the modem.";
+
 /// `sm.slm-command` for `c`.
 fn slm_command(c: &Cmd, spec: &table::CommandSpec, version: SlmVersion) -> Draft {
     let instead = table::sm_successor(&c.name)
@@ -100,7 +115,7 @@ fn slm_command(c: &Cmd, spec: &table::CommandSpec, version: SlmVersion) -> Draft
         t0: c.t0,
         t1: c.t1,
         message: format!("{} is an SLM command ({}) sent to Serial Modem {}{instead}", c.line, spec.summary, version_number(version)),
-        help: "The host's driver was written for the SLM. The Serial Modem does not have this command and answers ERROR (it passes unknown commands to the modem). Port the driver with the Serial Modem's migration notes (doc/migration_notes.rst): renamed commands, handle-based sockets, credentials in the modem.".into(),
+        help: SLM_COMMAND_HELP.into(),
         events: vec![c.seq],
     }
 }

@@ -362,6 +362,11 @@ fn an_slm_command_sent_before_the_serial_modem_shows_itself_is_said_then() {
     assert!(!has(&f, "sm.slm-command"), "{:?}", ids(&f));
     let f = findings(&[BOOT, (1.99, H, b"AT#XSMVER\r"), SMVER, (3.0, H, b"AT#XSOCKET=1,1,0\r"), (3.02, M, b"\r\n#XSOCKET: 0,1,6\r\n\r\nOK\r\n")]);
     assert!(!has(&f, "sm.slm-command"), "{:?}", ids(&f));
+    // A command the Serial Modem kept by name, sent in the SLM's form.
+    let f = findings(&[BOOT, (1.99, H, b"AT#XSMVER\r"), SMVER, (3.0, H, b"AT#XSEND=\"hello\"\r"), (3.02, M, b"\r\nERROR\r\n")]);
+    assert!(get(&f, "sm.slm-command").message.contains("AT#XSEND=<handle>,<mode>,<flags>"), "{:?}", ids(&f));
+    let f = findings(&[BOOT, (1.99, H, b"AT#XSMVER\r"), SMVER, (3.0, H, b"AT#XSOCKET=0\r"), (3.02, M, b"\r\nERROR\r\n")]);
+    assert!(get(&f, "sm.slm-command").message.contains("AT#XCLOSE"), "{:?}", ids(&f));
 }
 
 #[test]
