@@ -65,15 +65,8 @@ impl Rules {
         let version = self.state.version;
         if let Some(sm_form) = table::sm_form_for_slm_line(&c.name, &c.params).filter(|_| c.form == Some(Form::Set)) {
             if version.sm {
-                out.push(Draft {
-                    id: FindingId::SmSlmCommand,
-                    level: None,
-                    t0: c.t0,
-                    t1: c.t1,
-                    message: format!("{} has the SLM's form of {}; Serial Modem {} takes {sm_form}", c.line, c.name, version_number(version)),
-                    help: SLM_COMMAND_HELP.into(),
-                    events: vec![c.seq],
-                });
+                let what = format!("{} has the SLM's form of {}; Serial Modem {} takes {sm_form}", c.line, c.name, version_number(version));
+                out.push(on_command(FindingId::SmSlmCommand, c, what, SLM_COMMAND_HELP));
             }
         }
         if let Some(spec) = table::slm_only(&c.name) {
@@ -85,19 +78,12 @@ impl Rules {
         }
         if self.state.terminator == Some(Terminator::Cr) && has_bare_lf(c.line.0.as_slice()) {
             let first = c.line.0.split(|&b| b == b'\n').next().unwrap_or_default();
-            out.push(Draft {
-                id: FindingId::SmTerminatorMismatch,
-                level: None,
-                t0: c.t0,
-                t1: c.t1,
-                message: format!(
-                    "{} holds an LF: commands on this link end with CR, so the LF did not send {}; it stayed in the command buffer and the line went out whole at the next CR",
-                    c.line,
-                    Bytes(first.to_vec())
-                ),
-                help: "The Serial Modem's default build (CONFIG_SM_CR_TERMINATION) sends a command at CR and keeps an LF as command text, so a command ended with LF alone waits and is glued to the next one, which then fails. End every command with CR (or CR LF), or build the Serial Modem with the terminator the host uses (CONFIG_SM_LF_TERMINATION).".into(),
-                events: vec![c.seq],
-            });
+            let what = format!(
+                "{} holds an LF: commands on this link end with CR, so the LF did not send {}; it stayed in the command buffer and the line went out whole at the next CR",
+                c.line,
+                Bytes(first.to_vec())
+            );
+            out.push(on_command(FindingId::SmTerminatorMismatch, c, what, "The Serial Modem's default build (CONFIG_SM_CR_TERMINATION) sends a command at CR and keeps an LF as command text, so a command ended with LF alone waits and is glued to the next one, which then fails. End every command with CR (or CR LF), or build the Serial Modem with the terminator the host uses (CONFIG_SM_LF_TERMINATION)."));
         }
     }
 }
@@ -109,15 +95,13 @@ fn slm_command(c: &Cmd, spec: &table::CommandSpec, version: SlmVersion) -> Draft
     let instead = table::sm_successor(&c.name)
         .map(|s| format!("; the Serial Modem has {s}"))
         .unwrap_or_else(|| "; the Serial Modem has no such command".into());
-    Draft {
-        id: FindingId::SmSlmCommand,
-        level: None,
-        t0: c.t0,
-        t1: c.t1,
-        message: format!("{} is an SLM command ({}) sent to Serial Modem {}{instead}", c.line, spec.summary, version_number(version)),
-        help: SLM_COMMAND_HELP.into(),
-        events: vec![c.seq],
-    }
+    let what = format!("{} is an SLM command ({}) sent to Serial Modem {}{instead}", c.line, spec.summary, version_number(version));
+    on_command(FindingId::SmSlmCommand, c, what, SLM_COMMAND_HELP)
+}
+
+/// A finding about command `c` as it was sent.
+fn on_command(id: FindingId, c: &Cmd, message: String, help: &str) -> Draft {
+    Draft { id, level: None, t0: c.t0, t1: c.t1, message, help: help.into(), events: vec![c.seq] }
 }
 
 /// `1.0.1` of a Serial Modem version (its Display says `SM 1.0.1`).
