@@ -23,7 +23,7 @@ use crate::mux::Link;
 use crate::redact::redact_event;
 use crate::report::Summary;
 use crate::rules::{RuleConfig, Rules};
-use crate::timeline::{Config, Event, EventKind, Stamp, TimelineBuilder};
+use crate::timeline::{Config, DecoderState, Event, EventKind, TimelineBuilder};
 
 /// How to analyse.
 #[derive(Debug, Clone)]
@@ -55,11 +55,12 @@ pub struct Analysis {
     seq: u64,
     summary: Summary,
     pending: Vec<Event>,
-    /// What the decoder knew when it emitted each of `pending`.
-    stamps: Vec<Stamp>,
-    /// A newer version the rules proved (assumed versions only), for the events the decoder
-    /// emitted before it learnt it.
-    revised: Option<crate::slm::SlmVersion>,
+    /// The decoder state of `pending`'s events, where it changes.
+    states: Vec<(usize, DecoderState)>,
+    /// The decoder state of the last event handed out.
+    state: DecoderState,
+    /// The buffer the next event's meaning is written into (the last one's, once handed out).
+    spare_meaning: String,
     /// The SLM's own log, when one was given ([`Analysis::attach_log`]).
     log: Option<log::LogFeed>,
     /// The latest UART time seen (log lines go out up to it).
@@ -69,16 +70,18 @@ pub struct Analysis {
 impl Analysis {
     /// A session with the given options.
     pub fn new(opts: Options) -> Self {
+        let builder = TimelineBuilder::new(opts.decoder);
         Analysis {
-            link: Link::new(TimelineBuilder::new(opts.decoder)),
+            state: builder.state(),
+            states: Vec::new(),
+            link: Link::new(builder),
             rules: Rules::new(opts.rules),
             redact: opts.redact,
             meanings: opts.meanings,
             seq: 0,
             summary: Summary::default(),
             pending: Vec::new(),
-            stamps: Vec::new(),
-            revised: None,
+            spare_meaning: String::new(),
             log: None,
             log_clock: i64::MIN,
         }
@@ -121,9 +124,7 @@ impl Analysis {
                 kind: EventKind::Log(entry),
             };
             self.seq += 1;
-            let b = self.link.builder();
-            let version = b.version();
-            let findings = self.rules.observe(&e, version, b.version_known(), b.host_terminator());
+            let findings = self.rules.observe(&e, &self.state);
             self.summary.add(&e);
             sink(&e);
             for (t0, t1, f) in findings {
@@ -168,25 +169,23 @@ impl Analysis {
         }
     }
 
-    /// Hands the events that are ready to `sink`. Each is read with what the decoder knew when
-    /// it emitted it (its [`Stamp`]), so the events are the same whenever they are taken.
+    /// Hands the events that are ready to `sink`.
     pub fn drain(&mut self, sink: &mut dyn FnMut(&Event)) {
-        self.link.builder_mut().take_ready_stamped(&mut self.pending, &mut self.stamps);
+        self.link.builder_mut().take_ready(&mut self.pending, &mut self.states);
         let mut batch = std::mem::take(&mut self.pending);
-        let mut stamps = std::mem::take(&mut self.stamps);
-        for (mut e, stamp) in batch.drain(..).zip(stamps.drain(..)) {
+        let mut marks = std::mem::take(&mut self.states);
+        let mut next_mark = marks.iter().peekable();
+        for (i, mut e) in batch.drain(..).enumerate() {
+            while let Some((_, s)) = next_mark.next_if(|(at, _)| *at <= i) {
+                self.state = *s;
+            }
+            let version = self.state.version;
             if let Some(feed) = self.log.as_mut() {
                 // Log lines placed before this event go out first; a Ready places its boot.
                 feed.see(&e);
                 self.log_clock = self.log_clock.max(e.t_ns);
                 self.drain_log(Some(self.log_clock), sink);
             }
-            // A version the rules proved applies from then on, as it would had the events been
-            // taken one by one.
-            let version = match self.revised {
-                Some(v) if !stamp.version_known && v > stamp.version => v,
-                _ => stamp.version,
-            };
             e.seq = self.seq;
             self.seq += 1;
             if self.meanings {
@@ -196,27 +195,37 @@ impl Analysis {
                     }
                     _ => None,
                 };
-                e.meaning = crate::meaning::meaning(&e, command, version);
+                // Into the buffer of the last meaning given out: no allocation per event.
+                let mut m = std::mem::take(&mut self.spare_meaning);
+                m.clear();
+                if crate::meaning::meaning_into(&mut m, &e, command, version) {
+                    e.meaning = Some(m);
+                } else {
+                    self.spare_meaning = m;
+                }
             }
             // Redacted before the rules see it, so that no finding's message quotes a secret
             // (no rule needs a secret's content).
             if self.redact {
                 redact_event(&mut e, version);
             }
-            let findings = self.rules.observe(&e, version, stamp.version_known, stamp.terminator);
+            let findings = self.rules.observe(&e, &self.state);
             if let Some(v) = self.rules.take_revised_version() {
                 self.link.builder_mut().revise_version(v);
-                self.revised = Some(self.revised.map_or(v, |r| r.max(v)));
             }
             self.summary.add(&e);
             sink(&e);
+            if let Some(m) = e.meaning.take() {
+                self.spare_meaning = m;
+            }
             for (t0, t1, f) in findings {
                 self.emit_finding(t0, t1, f, sink);
             }
         }
         // Keep the buffers' capacity for the next record.
         self.pending = batch;
-        self.stamps = stamps;
+        marks.clear();
+        self.states = marks;
     }
 
     fn emit_finding(&mut self, t0: i64, t1: i64, f: Finding, sink: &mut dyn FnMut(&Event)) {

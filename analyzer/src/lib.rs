@@ -33,6 +33,7 @@ pub mod cmux;
 pub mod diff;
 pub mod export;
 pub mod finding;
+mod json_str;
 pub mod lines;
 pub mod log;
 pub mod meaning;

@@ -6,28 +6,56 @@ use crate::slm::table::{self, lookup};
 use crate::slm::{cme_meaning, result_word, SlmVersion};
 use crate::timeline::{Event, EventKind};
 
-fn ints(params: &[Param]) -> Vec<Option<i64>> {
-    params.iter().map(Param::as_int).collect()
+use std::fmt::Write as _;
+
+/// Appends the separator of word `*n` (`first` before the first, `, ` after) and counts it.
+fn next_word<'a>(out: &'a mut String, n: &mut usize, first: &str) -> &'a mut String {
+    out.push_str(if *n == 0 { first } else { ", " });
+    *n += 1;
+    out
 }
 
-fn field_words(fields: &[table::Field], params: &[Param]) -> Vec<String> {
-    let mut out = Vec::new();
+/// Appends the words of the parameters that have named values (`first` before the first word,
+/// `, ` between them); `*n` counts the words written.
+fn push_field_words(out: &mut String, n: &mut usize, first: &str, fields: &[table::Field], params: &[Param]) {
     for (spec, p) in fields.iter().zip(params) {
         if let (Some(v), false) = (p.as_int(), spec.values.is_empty()) {
+            let out = next_word(out, n, first);
             match lookup(spec.values, v) {
                 // A bare on/off says nothing without the parameter's name.
-                Some(m @ ("on" | "off")) => out.push(format!("{} {m}", spec.name)),
-                Some(m) => out.push(m.to_string()),
-                None => out.push(format!("{} {v} (unknown)", spec.name)),
+                Some(m @ ("on" | "off")) => {
+                    out.push_str(spec.name);
+                    out.push(' ');
+                    out.push_str(m);
+                }
+                Some(m) => out.push_str(m),
+                None => {
+                    let _ = write!(out, "{} {v} (unknown)", spec.name);
+                }
             }
         }
     }
-    out
 }
 
 /// The meaning of an event's raw values in SLM `version`, if atscope knows one. `command` is the
 /// name of the command an information line or final result answers.
 pub fn meaning(e: &Event, command: Option<&str>, version: SlmVersion) -> Option<String> {
+    let mut s = String::new();
+    meaning_into(&mut s, e, command, version).then_some(s)
+}
+
+/// [`meaning`], appended to `out` (a caller with many events reuses one buffer); false, with
+/// `out` as it was, when there is none.
+pub fn meaning_into(out: &mut String, e: &Event, command: Option<&str>, version: SlmVersion) -> bool {
+    let start = out.len();
+    let found = write_meaning(out, e, command, version).is_some();
+    if !found {
+        out.truncate(start);
+    }
+    found
+}
+
+fn write_meaning(out: &mut String, e: &Event, command: Option<&str>, version: SlmVersion) -> Option<()> {
     match &e.kind {
         EventKind::Command { name, form, params, invalid, .. } => {
             if invalid.is_some() {
@@ -35,157 +63,190 @@ pub fn meaning(e: &Event, command: Option<&str>, version: SlmVersion) -> Option<
             }
             let spec = table::command_in(name, version)?;
             match form {
-                Some(Form::Read) => Some(format!("read: {}", spec.summary)),
-                Some(Form::Test) => Some(format!("test: {} (allowed values)", spec.summary)),
+                Some(Form::Read) => {
+                    out.push_str("read: ");
+                    out.push_str(spec.summary);
+                }
+                Some(Form::Test) => {
+                    out.push_str("test: ");
+                    out.push_str(spec.summary);
+                    out.push_str(" (allowed values)");
+                }
                 Some(Form::Set) => {
-                    let mut words = field_words(spec.params, params);
+                    out.push_str(spec.summary);
+                    let mut n = 0;
+                    push_field_words(out, &mut n, ": ", spec.params, params);
                     if name == "#XCMNG" && params.first().and_then(Param::as_int) == Some(0) {
                         if let (Some(s), Some(t)) =
                             (params.get(1).and_then(Param::as_int), params.get(2).and_then(Param::as_int))
                         {
-                            words.push(if version.sm {
-                                format!("native-TLS sec_tag {s}: the Serial Modem has no native TLS")
+                            let out = next_word(out, &mut n, ": ");
+                            let _ = if version.sm {
+                                write!(out, "native-TLS sec_tag {s}: the Serial Modem has no native TLS")
                             } else if version.maps_native_tls_tags() {
-                                format!("native-TLS sec_tag {s}; v2.1–v2.5 store it as modem sec_tag {}", s * 10 + t)
+                                write!(
+                                    out,
+                                    "native-TLS sec_tag {s}; v2.1–v2.5 store it as modem sec_tag {}",
+                                    s * 10 + t
+                                )
                             } else {
-                                format!("native-TLS sec_tag {s}, kept in the SLM's settings (not in the modem)")
-                            });
+                                write!(out, "native-TLS sec_tag {s}, kept in the SLM's settings (not in the modem)")
+                            };
                         }
                     }
-                    if words.is_empty() {
-                        Some(spec.summary.to_string())
-                    } else {
-                        Some(format!("{}: {}", spec.summary, words.join(", ")))
-                    }
                 }
-                _ => Some(spec.summary.to_string()),
+                _ => out.push_str(spec.summary),
             }
+            Some(())
         }
         EventKind::Final { result: crate::at::grammar::FinalResult::CmeError(n), .. } => {
-            cme_meaning(command, *n).map(str::to_string)
+            out.push_str(cme_meaning(command, *n)?);
+            Some(())
         }
         EventKind::Urc { name, params, .. } | EventKind::Info { name: Some(name), params, .. } => {
             let read_response = matches!(e.kind, EventKind::Info { .. });
-            line_meaning(name, params, read_response, command, version)
+            line_meaning(out, name, params, read_response, command, version)
         }
         _ => None,
     }
 }
 
 fn line_meaning(
+    out: &mut String,
     name: &str,
     params: &[Param],
     info: bool,
     command: Option<&str>,
     version: SlmVersion,
-) -> Option<String> {
-    let n = ints(params);
+) -> Option<()> {
+    let int = |i: usize| params.get(i).and_then(Param::as_int);
     match name {
         "#XMQTTEVT" => {
-            let evt = n.first().copied().flatten()?;
-            let res = n.get(1).copied().flatten().unwrap_or(0);
+            let evt = int(0)?;
+            let res = int(1).unwrap_or(0);
             let ev = lookup(table::MQTT_EVT, evt).unwrap_or("unknown event");
-            let r = if evt == 0 && res >= 0 {
-                lookup(table::CONNACK, res).map(str::to_string).unwrap_or(format!("return code {res}"))
-            } else {
-                result_word(res)
-            };
-            Some(format!("MQTT {ev}, {r}"))
-        }
-        "#XDATAMODE" => {
-            let r = n.first().copied().flatten()?;
-            Some(match r {
-                0 if version.datamode_zero_hides_failure() => {
-                    "data mode ended (v2.1.x prints 0 even after a failed send)".into()
+            out.push_str("MQTT ");
+            out.push_str(ev);
+            out.push_str(", ");
+            match lookup(table::CONNACK, res).filter(|_| evt == 0 && res >= 0) {
+                Some(r) => out.push_str(r),
+                None if evt == 0 && res >= 0 => {
+                    let _ = write!(out, "return code {res}");
                 }
-                0 => "data mode ended, no error".into(),
-                r if r < 0 => format!("data mode ended: {}", result_word(r)),
-                r => format!("{r} bytes sent in data mode"),
-            })
+                None => out.push_str(&result_word(res)),
+            }
         }
-        "#XNRFCLOUD" if n.len() >= 2 && n[0].is_some() && n[1].is_some() => {
-            let ready = if n[0] == Some(1) { "nRF Cloud ready" } else { "nRF Cloud not ready" };
-            let extra = if info && params.len() >= 3 {
-                format!(", sec_tag {}", params[2].as_int().map(|v| v.to_string()).unwrap_or_default())
-            } else {
-                String::new()
-            };
-            Some(format!("{ready}{extra}"))
+        "#XDATAMODE" => match int(0)? {
+            0 if version.datamode_zero_hides_failure() => {
+                out.push_str("data mode ended (v2.1.x prints 0 even after a failed send)")
+            }
+            0 => out.push_str("data mode ended, no error"),
+            r if r < 0 => {
+                out.push_str("data mode ended: ");
+                out.push_str(&result_word(r));
+            }
+            r => {
+                let _ = write!(out, "{r} bytes sent in data mode");
+            }
+        },
+        "#XNRFCLOUD" if params.len() >= 2 && int(0).is_some() && int(1).is_some() => {
+            out.push_str(if int(0) == Some(1) { "nRF Cloud ready" } else { "nRF Cloud not ready" });
+            if info && params.len() >= 3 {
+                out.push_str(", sec_tag ");
+                if let Some(v) = int(2) {
+                    let _ = write!(out, "{v}");
+                }
+            }
         }
         "#XFOTA" if command.is_none_or(|c| !c.eq_ignore_ascii_case("#XFOTA")) || !info => {
             let spec = table::urc_spec("#XFOTA")?;
-            let mut w = field_words(spec.fields, params);
-            if n.first() == Some(&Some(1)) {
-                if let Some(Some(p)) = n.get(2) {
-                    w.push(format!("{p}%"));
+            out.push_str("FOTA");
+            let mut n = 0;
+            push_field_words(out, &mut n, " ", spec.fields, params);
+            if int(0) == Some(1) {
+                if let Some(p) = int(2) {
+                    let _ = write!(next_word(out, &mut n, " "), "{p}%");
                 }
             }
-            (!w.is_empty()).then(|| format!("FOTA {}", w.join(", ")))
+            if n == 0 {
+                return None;
+            }
         }
-        "#XGPS" if n.len() == 2 && n.iter().all(Option::is_some) => {
-            Some(format!("GNSS {}", lookup(table::GPS_STATUS, n[1]?)?))
+        "#XGPS" if params.len() == 2 && params.iter().all(|p| p.as_int().is_some()) => {
+            let status = lookup(table::GPS_STATUS, int(1)?)?;
+            out.push_str("GNSS ");
+            out.push_str(status);
         }
-        "#XGPS" if params.len() >= 7 => Some("GNSS fix: lat, lon, alt m, accuracy m, speed m/s, heading, UTC".into()),
+        "#XGPS" if params.len() >= 7 => out.push_str("GNSS fix: lat, lon, alt m, accuracy m, speed m/s, heading, UTC"),
         "+CEREG" => {
             // The read response has <n> first.
             let off = usize::from(info);
-            let stat = n.get(off).copied().flatten()?;
-            let mut s = lookup(table::CEREG_STAT, stat).unwrap_or("unknown state").to_string();
-            if let Some(Some(act)) = n.get(off + 3) {
-                if let Some(a) = lookup(&[(7, "LTE-M"), (9, "NB-IoT")], *act) {
-                    s.push_str(&format!(", {a}"));
+            let stat = int(off)?;
+            out.push_str(lookup(table::CEREG_STAT, stat).unwrap_or("unknown state"));
+            if let Some(act) = int(off + 3) {
+                if let Some(a) = lookup(&[(7, "LTE-M"), (9, "NB-IoT")], act) {
+                    out.push_str(", ");
+                    out.push_str(a);
                 }
             }
-            Some(s)
         }
         "+CSCON" => {
             // The read response is `<n>,<mode>`; the URC `<mode>[,<state>[,<access>]]`.
-            let mode = n.get(usize::from(info)).copied().flatten()?;
-            Some(format!("RRC {}", lookup(&[(0, "idle"), (1, "connected")], mode)?))
+            let mode = int(usize::from(info))?;
+            let m = lookup(&[(0, "idle"), (1, "connected")], mode)?;
+            out.push_str("RRC ");
+            out.push_str(m);
         }
-        "+CFUN" => Some(format!(
-            "mode {}",
-            lookup(
+        "+CFUN" => {
+            let m = lookup(
                 &[
                     (0, "power off"),
                     (1, "normal"),
                     (2, "receive only"),
                     (4, "flight mode"),
-                    (44, "flight mode, UICC kept")
+                    (44, "flight mode, UICC kept"),
                 ],
-                n.first().copied().flatten()?
-            )
-            .unwrap_or("other")
-        )),
+                int(0)?,
+            );
+            out.push_str("mode ");
+            out.push_str(m.unwrap_or("other"));
+        }
         "%CMNG" => {
-            let tag = n.first().copied().flatten()?;
-            let ty = n.get(1).copied().flatten()?;
+            let tag = int(0)?;
+            let ty = int(1)?;
             let reserved = if tag > 2_147_483_647 { " (modem-reserved tag)" } else { "" };
-            Some(format!("sec_tag {tag}{reserved}: {}", lookup(table::CRED_TYPE, ty).unwrap_or("unknown type")))
+            let _ = write!(out, "sec_tag {tag}{reserved}: {}", lookup(table::CRED_TYPE, ty).unwrap_or("unknown type"));
         }
         "%CESQ" => {
-            let rsrp = n.first().copied().flatten()?;
-            let rsrq = n.get(2).copied().flatten();
-            let p = if rsrp == 255 { "RSRP unknown".to_string() } else { format!("RSRP {} dBm", rsrp - 140) };
-            let q = match rsrq {
-                Some(255) | None => String::new(),
-                Some(q) => format!(", RSRQ {:.1} dB", q as f64 / 2.0 - 19.5),
-            };
-            Some(format!("{p}{q}"))
+            let rsrp = int(0)?;
+            if rsrp == 255 {
+                out.push_str("RSRP unknown");
+            } else {
+                let _ = write!(out, "RSRP {} dBm", rsrp - 140);
+            }
+            match int(2) {
+                Some(255) | None => {}
+                Some(q) => {
+                    let _ = write!(out, ", RSRQ {:.1} dB", q as f64 / 2.0 - 19.5);
+                }
+            }
         }
-        "#XMODEM" => Some("modem library fault/restart: the application lives on; re-attach and reopen sockets".into()),
-        "+CMS ERROR" => Some("the modem unregistered the SMS client (the SMS library re-registers)".into()),
+        "#XMODEM" => {
+            out.push_str("modem library fault/restart: the application lives on; re-attach and reopen sockets")
+        }
+        "+CMS ERROR" => out.push_str("the modem unregistered the SMS client (the SMS library re-registers)"),
         _ => {
             let spec = table::urc_spec(name)?;
-            let w = field_words(spec.fields, params);
-            if w.is_empty() {
-                // Information lines are the answer to a command; a URC's summary says what it is.
-                (!info).then(|| spec.summary.to_string())
-            } else {
-                Some(format!("{}: {}", spec.summary, w.join(", ")))
+            out.push_str(spec.summary);
+            let mut n = 0;
+            push_field_words(out, &mut n, ": ", spec.fields, params);
+            // Information lines are the answer to a command; a URC's summary says what it is.
+            if n == 0 && info {
+                return None;
             }
         }
     }
+    Some(())
 }
 
 #[cfg(test)]

@@ -174,16 +174,15 @@ struct RawRecord<'a> {
     mark: Option<Cow<'a, str>>,
 }
 
-/// The bytes a JSON string holds as they are: all but `"`, `\` and control bytes.
+/// The bytes a JSON string holds as they are (a table: the runs between `\r\n` escapes in a
+/// record are short, too short for [`crate::json_str::plain_len`]'s words).
 const PLAIN: [bool; 256] = {
     let mut t = [true; 256];
     let mut c = 0;
-    while c < 0x20 {
-        t[c] = false;
+    while c < 256 {
+        t[c] = !crate::json_str::needs_escape(c as u8);
         c += 1;
     }
-    t[b'"' as usize] = false;
-    t[b'\\' as usize] = false;
     t
 };
 

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// The stages, lowest first; modules on one line are peers and must not use each other.
 const STAGES: &[&[&str]] = &[
-    &["chunk", "finding", "output", "lines", "wall_time", "stray"],
+    &["chunk", "finding", "output", "lines", "wall_time", "stray", "json_str"],
     &["trace", "uart", "at", "cmux", "ppp", "log"],
     &["capture", "slm", "symbols"],
     &["timeline"],

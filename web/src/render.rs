@@ -54,14 +54,7 @@ pub fn label(e: &Event) -> String {
 /// final result's `ok`/`error`.
 pub fn status(e: &Event) -> Option<&'static str> {
     match &e.kind {
-        EventKind::Exchange { status, .. } => Some(match status {
-            ExchangeStatus::Ok => "ok",
-            ExchangeStatus::Error => "error",
-            ExchangeStatus::Aborted => "aborted",
-            ExchangeStatus::Open => "open",
-            ExchangeStatus::TimedOut => "timeout",
-            ExchangeStatus::Lost => "lost",
-        }),
+        EventKind::Exchange { status, .. } => Some(status.as_str()),
         EventKind::Finding(f) => Some(f.severity.as_str()),
         EventKind::Final { result, .. } => Some(if result.is_ok() { "ok" } else { "error" }),
         _ => None,

@@ -226,7 +226,7 @@ pub fn split_params(s: &str) -> Vec<Param> {
 
 /// [`split_params`] on bytes: what every line's parameters go through, once.
 pub fn parse_params(b: &[u8]) -> Vec<Param> {
-    param_fields(b).into_iter().map(|(r, was_quoted)| param(&b[r], was_quoted)).collect()
+    fields(b).map(|(r, was_quoted)| param(&b[r], was_quoted)).collect()
 }
 
 /// Where the parameters of a list are: each field's byte range (commas outside double quotes
@@ -234,27 +234,32 @@ pub fn parse_params(b: &[u8]) -> Vec<Param> {
 /// quote. An empty list has no fields. The one quote-aware comma splitter: [`parse_params`]
 /// reads the fields, and a caller that rewrites some fields in place copies the others.
 pub fn param_fields(b: &[u8]) -> Vec<(std::ops::Range<usize>, bool)> {
-    let mut out = Vec::new();
-    if b.is_empty() {
-        return out;
-    }
-    let (mut start, mut quoted, mut was_quoted) = (0, false, false);
-    for (i, &c) in b.iter().enumerate() {
-        match c {
-            b'"' => {
-                quoted = !quoted;
-                was_quoted = true;
+    fields(b).collect()
+}
+
+/// [`param_fields`], one field at a time (no list built for a line parsed once).
+fn fields(b: &[u8]) -> impl Iterator<Item = (std::ops::Range<usize>, bool)> + '_ {
+    // `None` once the last field is out (an empty list has none).
+    let mut start = (!b.is_empty()).then_some(0);
+    std::iter::from_fn(move || {
+        let from = start?;
+        let (mut quoted, mut was_quoted) = (false, false);
+        for (i, &c) in b.iter().enumerate().skip(from) {
+            match c {
+                b'"' => {
+                    quoted = !quoted;
+                    was_quoted = true;
+                }
+                b',' if !quoted => {
+                    start = Some(i + 1);
+                    return Some((from..i, was_quoted));
+                }
+                _ => {}
             }
-            b',' if !quoted => {
-                out.push((start..i, was_quoted));
-                start = i + 1;
-                was_quoted = false;
-            }
-            _ => {}
         }
-    }
-    out.push((start..b.len(), was_quoted));
-    out
+        start = None;
+        Some((from..b.len(), was_quoted))
+    })
 }
 
 fn param(s: &[u8], was_quoted: bool) -> Param {

@@ -12,7 +12,8 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use crate::timeline::event::{escape, hex, CmuxDrop, PppFrame};
+use crate::at::grammar::FinalResult;
+use crate::timeline::event::{escape_into, hex, CmuxDrop, PppFrame};
 use crate::timeline::{Event, EventKind, ExchangeStatus};
 
 /// The time an event is shown at: its start, except for exchange summaries and findings, which
@@ -28,19 +29,33 @@ pub fn shown_time(e: &Event) -> i64 {
 /// `  [sent while #3 pending]` (empty for other events).
 pub fn command_notes(e: &Event) -> String {
     let mut b = String::new();
+    push_command_notes(&mut b, e);
+    b
+}
+
+/// [`command_notes`], appended to `b`.
+fn push_command_notes(b: &mut String, e: &Event) {
     if let EventKind::Command { invalid, overflow, pending, .. } = &e.kind {
         if let Some(w) = invalid {
-            b.push_str(&format!("  [invalid: {w}]"));
+            b.push_str("  [invalid: ");
+            b.push_str(w);
+            b.push(']');
         }
         if *overflow {
             b.push_str("  [overflow]");
         }
         if !pending.is_empty() {
-            let p: Vec<String> = pending.iter().map(|p| format!("#{p}")).collect();
-            b.push_str(&format!("  [sent while {} pending]", p.join(", ")));
+            b.push_str("  [sent while ");
+            for (i, p) in pending.iter().enumerate() {
+                if i > 0 {
+                    b.push_str(", ");
+                }
+                b.push('#');
+                push_u64(b, u64::from(*p));
+            }
+            b.push_str(" pending]");
         }
     }
-    b
 }
 
 /// Prints events as text lines.
@@ -58,7 +73,7 @@ fn push_clipped(out: &mut String, bytes: &[u8]) {
     // Escaping never shortens, so a short line needs no counting.
     let head = &bytes[..bytes.len().min(MAX_SHOWN * 4)];
     let start = out.len();
-    crate::timeline::event::escape_into(out, head);
+    escape_into(out, head);
     let shown = &out[start..];
     if bytes.len() <= MAX_SHOWN && shown.len() <= MAX_SHOWN {
         return;
@@ -84,9 +99,12 @@ fn push_secs(out: &mut String, ns: i64) {
 
 /// Appends `n` zero-padded to `width` digits (what `{n:0width$}` gives).
 fn push_zero_padded(out: &mut String, n: u64, width: usize) {
+    const ZEROS: &str = "00000000000000000000";
     let mut b = itoa::Buffer::new();
     let digits = b.format(n);
-    for _ in digits.len()..width {
+    let pad = width.saturating_sub(digits.len());
+    out.push_str(&ZEROS[..pad.min(ZEROS.len())]);
+    for _ in ZEROS.len()..pad {
         out.push('0');
     }
     out.push_str(digits);
@@ -121,6 +139,19 @@ fn push_padded(out: &mut String, s: &str, width: usize) {
     out.push_str(s);
     for _ in s.len()..width {
         out.push(' ');
+    }
+}
+
+/// Appends a final result as its `Display` writes it (`OK`, `+CME ERROR: 518`), without the
+/// formatter (one per exchange).
+fn push_result(out: &mut String, r: &FinalResult) {
+    match r {
+        FinalResult::Ok => out.push_str("OK"),
+        FinalResult::Error => out.push_str("ERROR"),
+        FinalResult::CmeError(n) | FinalResult::CmsError(n) => {
+            out.push_str(if matches!(r, FinalResult::CmeError(_)) { "+CME ERROR: " } else { "+CMS ERROR: " });
+            out.push_str(itoa::Buffer::new().format(*n));
+        }
     }
 }
 
@@ -215,13 +246,14 @@ fn push_words(s: &mut String, e: &Event) {
     match &e.kind {
         EventKind::Command { line, .. } => {
             push_clipped(s, &line.0);
-            s.push_str(&command_notes(e));
+            push_command_notes(s, e);
         }
         EventKind::Info { line, .. } | EventKind::Urc { line, .. } | EventKind::Text { line } => {
             push_clipped(s, &line.0);
         }
         EventKind::Final { exchange: Some(_), result, latency_ns } => {
-            let _ = write!(s, "{result}  (");
+            push_result(s, result);
+            s.push_str("  (");
             push_ms(s, latency_ns.unwrap_or(0));
             s.push_str(" ms)");
         }
@@ -229,11 +261,21 @@ fn push_words(s: &mut String, e: &Event) {
             let _ = write!(s, "{result}  [no command pending]");
         }
         EventKind::Payload { owner, len, data, .. } => {
-            // Only the start is shown: escape no more of a (possibly 64 KiB) payload than that.
-            let head = escape(&data.0[..data.0.len().min(120)]);
-            let preview: String = head.chars().take(120).collect();
-            let more = if data.0.len() > 120 || head.chars().count() > 120 { "…" } else { "" };
-            let _ = write!(s, "{owner}, {len} bytes: {preview}{more}");
+            s.push_str(owner);
+            s.push_str(", ");
+            push_u64(s, *len as u64);
+            s.push_str(" bytes: ");
+            // Only the start is shown: escape no more of a (possibly 64 KiB) payload than that,
+            // and keep its first 120 characters.
+            let start = s.len();
+            escape_into(s, &data.0[..data.0.len().min(120)]);
+            let cut = s[start..].char_indices().nth(120).map(|(i, _)| start + i);
+            if let Some(cut) = cut {
+                s.truncate(cut);
+            }
+            if data.0.len() > 120 || cut.is_some() {
+                s.push('…');
+            }
         }
         EventKind::Garbage { data, why } => {
             let shown = hex(&data.0[..data.0.len().min(32)]);
@@ -395,6 +437,15 @@ impl TextPrinter {
 mod tests {
     use super::*;
     use proptest::strategy::Strategy as _;
+
+    #[test]
+    fn results_are_written_as_their_display_writes_them() {
+        for r in [FinalResult::Ok, FinalResult::Error, FinalResult::CmeError(518), FinalResult::CmsError(-3)] {
+            let mut s = String::new();
+            push_result(&mut s, &r);
+            assert_eq!(s, r.to_string());
+        }
+    }
 
     proptest::proptest! {
         #[test]

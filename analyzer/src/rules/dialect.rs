@@ -1,7 +1,7 @@
 //! The Serial Modem dialect (issue 16): saying that the link runs the Serial Modem and how its
 //! commands end, SLM commands sent to it, and an LF that a CR link keeps inside a command.
 
-use crate::at::framer::{Terminator, TerminatorSeen};
+use crate::at::framer::Terminator;
 
 use super::*;
 
@@ -20,7 +20,9 @@ impl Rules {
     /// Says once that the link runs the Serial Modem, and then the SLM commands sent before:
     /// at its `#XSMVER` answer, or (a version declared up front) when the first exchange ends,
     /// so that the note can tell how commands end.
-    pub(super) fn dialect(&mut self, e: &Event, version: SlmVersion, term: TerminatorSeen, out: &mut Vec<Draft>) {
+    pub(super) fn dialect(&mut self, e: &Event, out: &mut Vec<Draft>) {
+        let st = self.state;
+        let version = st.version;
         if !version.sm || self.dialect.noted {
             return;
         }
@@ -34,17 +36,17 @@ impl Rules {
             _ => return,
         };
         self.dialect.noted = true;
-        let ends = match (term.effective, term.cr_alone, term.cr_then_lf) {
-            (Some(Terminator::Cr), _, 0) => {
-                "its commands end with CR alone (CONFIG_SM_CR_TERMINATION, the Serial Modem's default)".to_string()
+        let ends = match (st.terminator, st.cr_alone, st.cr_then_lf) {
+            (Some(Terminator::Cr), _, false) => {
+                "its commands end with CR alone (CONFIG_SM_CR_TERMINATION, the Serial Modem's default)"
             }
-            (Some(Terminator::Cr), 0, _) => "the host ends commands with CR LF: the CR sends each one and the Serial Modem drops the LF, as its default CR build does".to_string(),
-            (Some(Terminator::Cr), alone, both) => {
-                format!("the host ends {alone} command(s) with CR alone and {both} with CR LF; both work on a CR build")
+            (Some(Terminator::Cr), false, true) => "the host ends commands with CR LF: the CR sends each one and the Serial Modem drops the LF, as its default CR build does",
+            (Some(Terminator::Cr), true, true) => {
+                "the host ends some commands with CR alone and some with CR LF; both work on a CR build"
             }
-            (Some(Terminator::Lf), ..) => "its commands end with LF (CONFIG_SM_LF_TERMINATION)".to_string(),
-            (Some(Terminator::CrLf), ..) => "commands are decoded as ending with CR LF (--terminator crlf)".to_string(),
-            _ => "no command has ended yet".to_string(),
+            (Some(Terminator::Lf), ..) => "its commands end with LF (CONFIG_SM_LF_TERMINATION)",
+            (Some(Terminator::CrLf), ..) => "commands are decoded as ending with CR LF (--terminator crlf)",
+            _ => "no command has ended yet",
         };
         out.push(Draft {
             id: FindingId::SmDialect,
@@ -61,13 +63,19 @@ impl Rules {
     }
 
     /// A command line: an SLM command sent to the Serial Modem, or a bare LF inside it on a CR link.
-    pub(super) fn dialect_command(
-        &mut self,
-        c: &Arc<Cmd>,
-        version: SlmVersion,
-        term: TerminatorSeen,
-        out: &mut Vec<Draft>,
-    ) {
+    pub(super) fn dialect_command(&mut self, c: &Arc<Cmd>, out: &mut Vec<Draft>) {
+        let version = self.state.version;
+        if let Some(sm_form) = table::sm_form_for_slm_line(&c.name, &c.params).filter(|_| c.form == Some(Form::Set)) {
+            if version.sm {
+                let what = format!(
+                    "{} has the SLM's form of {}; Serial Modem {} takes {sm_form}",
+                    c.line,
+                    c.name,
+                    version_number(version)
+                );
+                out.push(on_command(FindingId::SmSlmCommand, c, what, SLM_COMMAND_HELP));
+            }
+        }
         if let Some(spec) = table::slm_only(&c.name) {
             if version.sm {
                 out.push(slm_command(c, spec, version));
@@ -75,39 +83,37 @@ impl Rules {
                 self.dialect.before.push((c.clone(), spec));
             }
         }
-        if term.effective == Some(Terminator::Cr) && has_bare_lf(c.line.0.as_slice()) {
+        if self.state.terminator == Some(Terminator::Cr) && has_bare_lf(c.line.0.as_slice()) {
             let first = c.line.0.split(|&b| b == b'\n').next().unwrap_or_default();
-            out.push(Draft {
-                id: FindingId::SmTerminatorMismatch,
-                level: None,
-                t0: c.t0,
-                t1: c.t1,
-                message: format!(
-                    "{} holds an LF: commands on this link end with CR, so the LF did not send {}; it stayed in the command buffer and the line went out whole at the next CR",
-                    c.line,
-                    Bytes(first.to_vec())
-                ),
-                help: "The Serial Modem's default build (CONFIG_SM_CR_TERMINATION) sends a command at CR and keeps an LF as command text, so a command ended with LF alone waits and is glued to the next one, which then fails. End every command with CR (or CR LF), or build the Serial Modem with the terminator the host uses (CONFIG_SM_LF_TERMINATION).".into(),
-                events: vec![c.seq],
-            });
+            let what = format!(
+                "{} holds an LF: commands on this link end with CR, so the LF did not send {}; it stayed in the command buffer and the line went out whole at the next CR",
+                c.line,
+                Bytes(first.to_vec())
+            );
+            out.push(on_command(FindingId::SmTerminatorMismatch, c, what, "The Serial Modem's default build (CONFIG_SM_CR_TERMINATION) sends a command at CR and keeps an LF as command text, so a command ended with LF alone waits and is glued to the next one, which then fails. End every command with CR (or CR LF), or build the Serial Modem with the terminator the host uses (CONFIG_SM_LF_TERMINATION)."));
         }
     }
 }
+
+const SLM_COMMAND_HELP: &str = "The host's driver was written for the SLM. The Serial Modem does not have this command or this form of it and answers ERROR (it passes unknown commands to the modem). Port the driver with the Serial Modem's migration notes (doc/migration_notes.rst): renamed commands, handle-based sockets, credentials in the modem.";
 
 /// `sm.slm-command` for `c`.
 fn slm_command(c: &Cmd, spec: &table::CommandSpec, version: SlmVersion) -> Draft {
     let instead = table::sm_successor(&c.name)
         .map(|s| format!("; the Serial Modem has {s}"))
         .unwrap_or_else(|| "; the Serial Modem has no such command".into());
-    Draft {
-        id: FindingId::SmSlmCommand,
-        level: None,
-        t0: c.t0,
-        t1: c.t1,
-        message: format!("{} is an SLM command ({}) sent to Serial Modem {}{instead}", c.line, spec.summary, version_number(version)),
-        help: "The host's driver was written for the SLM. The Serial Modem does not have this command and answers ERROR (it passes unknown commands to the modem). Port the driver with the Serial Modem's migration notes (doc/migration_notes.rst): renamed commands, handle-based sockets, credentials in the modem.".into(),
-        events: vec![c.seq],
-    }
+    let what = format!(
+        "{} is an SLM command ({}) sent to Serial Modem {}{instead}",
+        c.line,
+        spec.summary,
+        version_number(version)
+    );
+    on_command(FindingId::SmSlmCommand, c, what, SLM_COMMAND_HELP)
+}
+
+/// A finding about command `c` as it was sent.
+fn on_command(id: FindingId, c: &Cmd, message: String, help: &str) -> Draft {
+    Draft { id, level: None, t0: c.t0, t1: c.t1, message, help: help.into(), events: vec![c.seq] }
 }
 
 /// `1.0.1` of a Serial Modem version (its Display says `SM 1.0.1`).

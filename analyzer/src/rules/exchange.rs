@@ -24,7 +24,7 @@ impl Rules {
             deadline: timeout.map(|ms| e.end_ns.saturating_add(table::ms_to_ns(ms))),
         });
         if invalid.is_none() || name.is_empty() {
-            self.dialect_command(&cmd, version, self.terminator, out);
+            self.dialect_command(&cmd, out);
         }
         let asleep = match self.expect_reset {
             Some((ExpectReset::Idle, since)) => Some(("idle after AT#XSLEEP=2", since)),

@@ -39,7 +39,7 @@ use crate::finding::{Finding, Severity};
 use crate::slm::table::{self, From};
 use crate::slm::{self, SlmVersion};
 use crate::timeline::event::hex;
-use crate::timeline::{Bytes, Event, EventKind, ExchangeStatus};
+use crate::timeline::{Bytes, DecoderState, Event, EventKind, ExchangeStatus};
 
 /// A finding about to be emitted, before severity overrides.
 #[derive(Debug)]
@@ -107,7 +107,7 @@ pub struct Rules {
     cfg: RuleConfig,
     clock: i64,
     any_traffic: bool,
-    cmds: HashMap<u32, Arc<Cmd>>,
+    cmds: rustc_hash::FxHashMap<u32, Arc<Cmd>>,
     /// Pipelined commands on an assumed pre-2.5 version, until their exchanges end.
     pipelined_doubt: HashMap<u32, Vec<Draft>>,
     /// Exchanges sent while the SLM slept or idled, with the finding their end confirms.
@@ -144,8 +144,8 @@ pub struct Rules {
     mux: mux::MuxState,
     /// The Serial Modem dialect (`dialect.rs`).
     dialect: dialect::Dialect,
-    /// How the host's command lines end (from the decoder).
-    terminator: crate::at::framer::TerminatorSeen,
+    /// What the decoder knew at the event being observed.
+    state: DecoderState,
 }
 
 fn ints(p: &[Param]) -> Vec<i64> {
@@ -198,19 +198,14 @@ impl Rules {
     }
 
     /// Observes one event (with its final `seq`); returns findings as (start, end, finding).
-    /// `terminator` is how the host's lines have ended so far.
-    pub fn observe(
-        &mut self,
-        e: &Event,
-        version: SlmVersion,
-        known: bool,
-        terminator: crate::at::framer::TerminatorSeen,
-    ) -> Vec<(i64, i64, Finding)> {
+    /// `state` is what the decoder knew when it emitted the event (version, terminator).
+    pub fn observe(&mut self, e: &Event, state: &DecoderState) -> Vec<(i64, i64, Finding)> {
+        let (version, known) = (state.version, state.version_known);
         self.version = Some(version);
         self.version_known = known;
-        self.terminator = terminator;
+        self.state = *state;
         let mut out = Vec::new();
-        self.dialect(e, version, terminator, &mut out);
+        self.dialect(e, &mut out);
         self.clock = self.clock.max(e.t_ns);
         self.ppp_overdue(self.clock, &mut out);
         match &e.kind {

@@ -430,6 +430,18 @@ fn an_slm_command_sent_before_the_serial_modem_shows_itself_is_said_then() {
         (3.02, M, b"\r\n#XSOCKET: 0,1,6\r\n\r\nOK\r\n"),
     ]);
     assert!(!has(&f, "sm.slm-command"), "{:?}", ids(&f));
+    // A command the Serial Modem kept by name, sent in the SLM's form.
+    let f = findings(&[
+        BOOT,
+        (1.99, H, b"AT#XSMVER\r"),
+        SMVER,
+        (3.0, H, b"AT#XSEND=\"hello\"\r"),
+        (3.02, M, b"\r\nERROR\r\n"),
+    ]);
+    assert!(get(&f, "sm.slm-command").message.contains("AT#XSEND=<handle>,<mode>,<flags>"), "{:?}", ids(&f));
+    let f =
+        findings(&[BOOT, (1.99, H, b"AT#XSMVER\r"), SMVER, (3.0, H, b"AT#XSOCKET=0\r"), (3.02, M, b"\r\nERROR\r\n")]);
+    assert!(get(&f, "sm.slm-command").message.contains("AT#XCLOSE"), "{:?}", ids(&f));
 }
 
 #[test]
@@ -457,4 +469,18 @@ fn an_lf_ended_command_on_a_cr_link_is_a_terminator_mismatch() {
     assert!(get(&f, "sm.dialect").message.contains("CR LF"));
     let f = findings(&[BOOT, (1.0, H, b"AT%CMNG=0,1,0,\"a\nb\"\r"), (1.01, M, b"\r\nOK\r\n")]);
     assert!(!has(&f, "sm.terminator-mismatch"), "{:?}", ids(&f));
+}
+
+#[test]
+fn a_serial_modem_is_not_an_old_slm() {
+    // +CME ERROR from an #X command came with SLM v2.7; the Serial Modem (v1.0) has it too.
+    let f = findings(&[
+        BOOT,
+        (1.99, H, b"AT#XSMVER\r"),
+        SMVER,
+        (3.0, H, b"AT#XMQTTCON=1\r"),
+        (3.01, M, b"\r\n+CME ERROR: 22\r\n"),
+    ]);
+    assert!(!has(&f, "slm.version.contradicted"), "{:?}", ids(&f));
+    assert!(has(&f, "at.error"), "{:?}", ids(&f));
 }

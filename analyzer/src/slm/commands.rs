@@ -477,10 +477,10 @@ pub fn command_in(name: &str, v: crate::slm::SlmVersion) -> Option<&'static Comm
 
 /// Every row of `name` (one per redesign), in table order.
 fn rows(name: &str) -> &'static [&'static CommandSpec] {
-    type ByName = std::collections::HashMap<&'static str, Vec<&'static CommandSpec>>;
+    type ByName = rustc_hash::FxHashMap<&'static str, Vec<&'static CommandSpec>>;
     static BY_NAME: std::sync::OnceLock<ByName> = std::sync::OnceLock::new();
     let map = BY_NAME.get_or_init(|| {
-        let mut m = ByName::new();
+        let mut m = ByName::default();
         for c in COMMANDS {
             m.entry(c.name).or_default().push(c);
         }
@@ -536,6 +536,40 @@ pub static SM_SUCCESSORS: &[(&str, &str)] = &[
     ("#XUDPSEND", "AT#XSEND=<handle>,<mode>,<flags>,… or AT#XSENDTO"),
     ("#XPOLL", "AT#XAPOLL"),
 ];
+
+/// How an SLM-era line of a command the Serial Modem redesigned gives itself away.
+#[derive(Debug, Clone, Copy)]
+pub enum SlmForm {
+    /// Fewer parameters than the Serial Modem's form has before its optional ones.
+    FewerThan(usize),
+    /// The first parameter has this value (an operation the Serial Modem dropped).
+    FirstIs(i64),
+}
+
+/// SLM forms of commands the Serial Modem kept by name but redesigned: (name, the tell, the
+/// Serial Modem's form). ncs-serial-modem v1.0.1 doc/migration_notes.rst, "Socket AT command
+/// changes": handles in every socket command, `#XSOCKET` no longer closes (`op=0` removed).
+pub static SM_REDESIGNED: &[(&str, SlmForm, &str)] = &[
+    ("#XSOCKET", SlmForm::FirstIs(0), "AT#XCLOSE=<handle> (the Serial Modem's #XSOCKET only opens)"),
+    ("#XSSOCKET", SlmForm::FirstIs(0), "AT#XCLOSE=<handle> (the Serial Modem's #XSSOCKET only opens)"),
+    ("#XSEND", SlmForm::FewerThan(3), "AT#XSEND=<handle>,<mode>,<flags>[,<data>|,<data_len>]"),
+    ("#XRECV", SlmForm::FewerThan(4), "AT#XRECV=<handle>,<mode>,<flags>,<timeout>[,<data_len>]"),
+    ("#XSENDTO", SlmForm::FewerThan(5), "AT#XSENDTO=<handle>,<mode>,<flags>,<url>,<port>[,<data>|,<data_len>]"),
+    ("#XRECVFROM", SlmForm::FewerThan(4), "AT#XRECVFROM=<handle>,<mode>,<flags>,<timeout>[,<data_len>]"),
+    ("#XCONNECT", SlmForm::FewerThan(3), "AT#XCONNECT=<handle>,<url>,<port>"),
+    ("#XBIND", SlmForm::FewerThan(2), "AT#XBIND=<handle>,<port>"),
+];
+
+/// The Serial Modem's form of `name` when `params` (a set command's) have the SLM's form.
+pub fn sm_form_for_slm_line(name: &str, params: &[crate::at::grammar::Param]) -> Option<&'static str> {
+    SM_REDESIGNED.iter().find_map(|(n, tell, sm)| {
+        let slm = match *tell {
+            SlmForm::FewerThan(k) => params.len() < k,
+            SlmForm::FirstIs(v) => params.first().and_then(crate::at::grammar::Param::as_int) == Some(v),
+        };
+        (*n == name && slm).then_some(*sm)
+    })
+}
 
 /// The row of `name` when it is an SLM command that the Serial Modem does not have.
 pub fn slm_only(name: &str) -> Option<&'static CommandSpec> {

@@ -8,6 +8,8 @@ pub enum When {
     Always,
     /// Parameter `i` is one of these values.
     Param(usize, &'static [i64]),
+    /// Parameter `i` has this bit set (a flag).
+    Bit(usize, i64),
 }
 
 /// From when the promise's deadline counts.
@@ -167,6 +169,28 @@ pub static PROMISES: &[Promise] = &[
         since: None,
     },
     Promise {
+        command: "#XSEND",
+        when: When::Bit(2, 0x2000),
+        urc: "#XSENDNTF",
+        first: &[],
+        label: "send acknowledged by the network",
+        within_ms: 60_000,
+        window_source: "heuristic: the network's acknowledgement (ncs-serial-modem v1.0.1 sm_at_socket.c: flag SM_MSG_SEND_ACK 0x2000 sends #XSENDNTF: <handle>,<status>,<size> when the send is acknowledged; no deadline in the source)",
+        from: From::Ok,
+        since: Some(crate::slm::version::SERIAL_MODEM),
+    },
+    Promise {
+        command: "#XSENDTO",
+        when: When::Bit(2, 0x2000),
+        urc: "#XSENDNTF",
+        first: &[],
+        label: "send acknowledged by the network",
+        within_ms: 60_000,
+        window_source: "heuristic: the network's acknowledgement (ncs-serial-modem v1.0.1 sm_at_socket.c: flag SM_MSG_SEND_ACK 0x2000 sends #XSENDNTF: <handle>,<status>,<size> when the send is acknowledged; no deadline in the source)",
+        from: From::Ok,
+        since: Some(crate::slm::version::SERIAL_MODEM),
+    },
+    Promise {
         command: "#XRESET",
         when: When::Always,
         urc: "Ready",
@@ -197,6 +221,7 @@ pub fn promises_of<'a>(
             && match p.when {
                 When::Always => true,
                 When::Param(i, vals) => params.get(i).and_then(Param::as_int).is_some_and(|v| vals.contains(&v)),
+                When::Bit(i, bit) => params.get(i).and_then(Param::as_int).is_some_and(|v| v & bit != 0),
             }
     })
 }
@@ -231,5 +256,17 @@ mod tests {
         assert!(promised("#XFOTA", "3", (2, 1)).is_empty(), "v2.1–v2.4: op 3 is pause/resume");
         assert_eq!(promised("#XFOTA", "3,\"http://h/f.bin\"", (2, 5)).len(), 1);
         assert_eq!(promised("#XFOTA", "1,\"http://h/app.bin\"", (2, 1)).len(), 1);
+    }
+
+    #[test]
+    fn a_serial_modem_send_with_flag_8192_promises_its_network_acknowledgement() {
+        let sm = SlmVersion { sm: true, ..SlmVersion::new(1, 0, 1) };
+        let of = |p: &str, v| {
+            let params = split_params(p);
+            promises_of("#XSEND", Some(Form::Set), &params, Some(v)).map(|p| p.urc).collect::<Vec<_>>()
+        };
+        assert_eq!(of("1,0,8192,\"Test notification\"", sm), vec!["#XSENDNTF"]);
+        assert!(of("1,0,0,\"no ack asked\"", sm).is_empty());
+        assert!(of("1,0,8192,\"x\"", SlmVersion::new(2, 9, 0)).is_empty(), "an SLM #XSEND has no such flag");
     }
 }

@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-/// An SLM (or Serial Modem) firmware version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// An SLM (or Serial Modem) firmware version. A Serial Modem version is later than every SLM
+/// version (its numbering starts again at 0.1): SM 1.0.1 is not "below SLM 2.6".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SlmVersion {
     /// NCS major.
     pub major: u16,
@@ -115,6 +116,18 @@ pub fn in_releases(v: SlmVersion, since: Option<Release>, removed: Option<Releas
     since.is_none_or(|s| at >= s) && removed.is_none_or(|r| at < r)
 }
 
+impl Ord for SlmVersion {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.sm, self.major, self.minor, self.patch).cmp(&(o.sm, o.major, o.minor, o.patch))
+    }
+}
+
+impl PartialOrd for SlmVersion {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
 impl std::fmt::Display for SlmVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.sm {
@@ -140,6 +153,7 @@ mod tests {
         assert!(sm.sm && (sm.major, sm.minor, sm.patch) == (1, 0, 1));
         assert_eq!(sm.product(), "Serial Modem 1.0.1");
         assert_eq!(SlmVersion::parse(&sm.to_string()), Some(sm), "Display round-trips");
+        assert!(sm > SlmVersion::new(2, 9, 0) && sm > SlmVersion::new(3, 1, 0), "the Serial Modem follows every SLM");
         assert!(!SlmVersion::new(2, 5, 0).is_legacy());
         assert!(SlmVersion::new(2, 5, 0).allows_pipelining());
     }

@@ -128,6 +128,20 @@ pub enum ExchangeStatus {
     Lost,
 }
 
+impl ExchangeStatus {
+    /// The status's name in every output (`timeout` for [`ExchangeStatus::TimedOut`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExchangeStatus::Ok => "ok",
+            ExchangeStatus::Error => "error",
+            ExchangeStatus::Aborted => "aborted",
+            ExchangeStatus::Open => "open",
+            ExchangeStatus::TimedOut => "timeout",
+            ExchangeStatus::Lost => "lost",
+        }
+    }
+}
+
 /// Why a CMUX receiver drops a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -129,6 +129,41 @@ struct Held {
     raw: Vec<u8>,
 }
 
+/// What the decoder knew when it emitted an event: the rules and meanings read each event with
+/// the state of its own moment, however often the caller drains (a version learned from a later
+/// line does not reach back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecoderState {
+    /// The SLM (or Serial Modem) version in force.
+    pub version: SlmVersion,
+    /// It came from the trace, an answer or the user (not assumed).
+    pub version_known: bool,
+    /// The host's terminator in force (`None`: not learned yet).
+    pub terminator: Option<Terminator>,
+    /// Some line ended with a CR alone (on a link whose lines end at CR).
+    pub cr_alone: bool,
+    /// Some line ended with CR LF on a link whose lines end at CR (the LF dropped).
+    pub cr_then_lf: bool,
+}
+
+impl Default for DecoderState {
+    fn default() -> Self {
+        DecoderState::of(SlmVersion::DEFAULT, false, Default::default())
+    }
+}
+
+impl DecoderState {
+    fn of(version: SlmVersion, version_known: bool, t: crate::at::framer::TerminatorSeen) -> Self {
+        DecoderState {
+            version,
+            version_known,
+            terminator: t.effective,
+            cr_alone: t.cr_alone > 0,
+            cr_then_lf: t.cr_then_lf > 0,
+        }
+    }
+}
+
 /// Builds the timeline from a chunk stream.
 pub struct TimelineBuilder {
     cfg: Config,
@@ -157,26 +192,15 @@ pub struct TimelineBuilder {
     http_claimed: usize,
     http_in_body: bool,
     out: Vec<Event>,
-    /// What the decoder knew when it emitted each event of `out`.
-    stamps: Vec<Stamp>,
+    /// Where in `out` the decoder state changed, and to what.
+    marks: Vec<(usize, DecoderState)>,
+    /// The state last marked.
+    marked: DecoderState,
     seq: u64,
     /// The CMUX channel the bytes being fed came on (tags the events), `None` on a plain UART.
     channel: Option<u8>,
     /// `AT#XCMUX` got its `OK`: the modem's next bytes are frames (taken by the caller).
     mux_start: Option<MuxStart>,
-}
-
-/// What the decoder knew when it emitted an event (the SLM version in force, whether it was
-/// declared, how the host's lines ended): the rules read each event with what was known then,
-/// so the events come out the same whenever they are taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stamp {
-    /// The SLM version in force.
-    pub version: SlmVersion,
-    /// It came from the trace, the traffic or the user (not the default).
-    pub version_known: bool,
-    /// How the host's command lines had ended.
-    pub terminator: crate::at::framer::TerminatorSeen,
 }
 
 /// `AT#XCMUX` was answered `OK`: from the end of that line on, the link carries CMUX frames
@@ -196,10 +220,14 @@ impl TimelineBuilder {
     /// A builder with the given configuration.
     pub fn new(cfg: Config) -> Self {
         let version = cfg.version.unwrap_or(SlmVersion::DEFAULT);
+        let host = HostFramer::new(cfg.terminator);
+        let marked = DecoderState::of(version, cfg.version.is_some(), host.terminator_seen());
         TimelineBuilder {
             version,
             version_known: cfg.version.is_some(),
-            host: HostFramer::new(cfg.terminator),
+            host,
+            marks: Vec::new(),
+            marked,
             cfg,
             modem: ModemFramer::default(),
             pending: VecDeque::new(),
@@ -218,7 +246,6 @@ impl TimelineBuilder {
             http_claimed: 0,
             http_in_body: false,
             out: Vec::new(),
-            stamps: Vec::new(),
             seq: 0,
             channel: None,
             mux_start: None,
@@ -240,10 +267,7 @@ impl TimelineBuilder {
     /// Adds an event another decoder made (a CMUX frame, a PPP packet) to the timeline, in
     /// order with the AT events.
     pub fn push_event(&mut self, t_ns: i64, end_ns: i64, dir: Option<Dir>, dlci: Option<u8>, kind: EventKind) {
-        let seq = self.seq;
-        self.seq += 1;
-        self.out.push(Event { seq, t_ns, end_ns, dir, dlci, meaning: None, kind });
-        self.stamps.push(self.stamp());
+        self.push_out(t_ns, end_ns, dir, dlci, kind);
     }
 
     /// The SLM version the rules currently apply.
@@ -266,9 +290,9 @@ impl TimelineBuilder {
         }
     }
 
-    /// How the host's command lines have ended so far (the terminator learned or configured).
-    pub fn host_terminator(&self) -> crate::at::framer::TerminatorSeen {
-        self.host.terminator_seen()
+    /// The decoder state of the events to come (and of those drained, when nothing changed).
+    pub fn state(&self) -> DecoderState {
+        self.marked
     }
 
     /// Whether the version came from the trace or the user (not the default).
@@ -278,30 +302,17 @@ impl TimelineBuilder {
 
     /// Takes the events that are ready.
     pub fn drain(&mut self) -> std::vec::Drain<'_, Event> {
-        self.stamps.clear();
+        self.marks.clear();
         self.out.drain(..)
-    }
-
-    /// What the decoder knows now.
-    pub fn stamp(&self) -> Stamp {
-        Stamp { version: self.version, version_known: self.version_known, terminator: self.host_terminator() }
     }
 
     /// Appends the events that are ready to `into` (into an empty one by swapping the buffers,
     /// without moving an event).
-    pub fn take_ready(&mut self, into: &mut Vec<Event>) {
-        self.stamps.clear();
-        self.move_out(into);
-    }
-
-    /// [`TimelineBuilder::take_ready`], with what the decoder knew when it emitted each event
-    /// appended to `stamps` (one per event).
-    pub fn take_ready_stamped(&mut self, into: &mut Vec<Event>, stamps: &mut Vec<Stamp>) {
-        stamps.append(&mut self.stamps);
-        self.move_out(into);
-    }
-
-    fn move_out(&mut self, into: &mut Vec<Event>) {
+    /// `states` gets the decoder state of every event whose state differs from the one before,
+    /// by its index in `into`.
+    pub fn take_ready(&mut self, into: &mut Vec<Event>, states: &mut Vec<(usize, DecoderState)>) {
+        let base = into.len();
+        states.extend(self.marks.drain(..).map(|(i, s)| (base + i, s)));
         if into.is_empty() {
             std::mem::swap(&mut self.out, into);
         } else {
@@ -359,10 +370,18 @@ impl TimelineBuilder {
     }
 
     fn emit(&mut self, t_ns: i64, end_ns: i64, dir: Option<Dir>, kind: EventKind) {
+        self.push_out(t_ns, end_ns, dir, self.channel, kind);
+    }
+
+    fn push_out(&mut self, t_ns: i64, end_ns: i64, dir: Option<Dir>, dlci: Option<u8>, kind: EventKind) {
+        let state = DecoderState::of(self.version, self.version_known, self.host.terminator_seen());
+        if state != self.marked {
+            self.marks.push((self.out.len(), state));
+            self.marked = state;
+        }
         let seq = self.seq;
         self.seq += 1;
-        self.out.push(Event { seq, t_ns, end_ns, dir, dlci: self.channel, meaning: None, kind });
-        self.stamps.push(self.stamp());
+        self.out.push(Event { seq, t_ns, end_ns, dir, dlci, meaning: None, kind });
     }
 }
 

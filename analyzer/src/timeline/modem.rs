@@ -134,6 +134,7 @@ impl TimelineBuilder {
         }
         // Split a garbage prefix off a line that is otherwise clean.
         let (garbage, clean) = split_garbage(&text);
+        let garbage_len = garbage.len();
         if !garbage.is_empty() {
             self.release_held();
             let why = if clean.is_empty() { "bytes that fit no AT item" } else { "bytes before an AT line" };
@@ -142,7 +143,8 @@ impl TimelineBuilder {
                 return;
             }
         }
-        let clean = clean.to_vec();
+        // The clean line is the text's tail: the text itself when nothing came before it.
+        let clean = if garbage_len == 0 { text } else { text[garbage_len..].to_vec() };
         let parsed = grammar::parse_modem_line(&clean);
         // A `+CMT`/`+CDS` header announces the next line only.
         let pdu_follows = std::mem::take(&mut self.pdu_follows);
