@@ -131,8 +131,58 @@ fn tshark_reads_the_pcapng_with_the_at_dissector_and_sees_every_line_command_and
         }
         let n_comments = comments.split('\u{1e}').filter(|c| c.starts_with("atscope ")).count();
         assert_eq!(n_comments, findings.len(), "{name}: one comment per finding");
-        assert!(rows.iter().all(|r| ["host", "modem", "findings"].contains(&r[0].as_str())), "{name}: interfaces");
+        assert!(
+            rows.iter().all(|r| ["host", "modem", "findings", "ppp"].contains(&r[0].as_str())),
+            "{name}: interfaces"
+        );
+        let ppp = events.iter().filter(|e| kind(e) == "ppp").count();
+        assert_eq!(rows.iter().filter(|r| r[0] == "ppp").count(), ppp, "{name}: one packet per PPP frame");
     }
+}
+
+/// The PPP frames of a CMUX session open dissected: LCP and IPCP negotiations, the DNS query and
+/// answer, the TCP handshake, in both directions (issue 16).
+#[test]
+fn tshark_dissects_the_ppp_packets_of_a_cmux_session() {
+    let Some(()) = need::tshark() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let trace = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/cmux-sm-1.0.1/h-cmux-ppp.atrace");
+    let out = dir.path().join("ppp.pcapng");
+    export(&trace, &out, &["--terminator", "cr"]);
+    let rows = tshark_fields(
+        &out,
+        &[
+            "frame.interface_name",
+            "frame.protocols",
+            "ppp.code",
+            "dns.qry.name",
+            "dns.a",
+            "tcp.flags.str",
+            "ip.dst",
+            "frame.p2p_dir",
+        ],
+    );
+    let ppp: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "ppp").collect();
+    let protocols: Vec<&str> = ppp.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(ppp.len(), 15, "{protocols:?}");
+    assert!(ppp.iter().all(|r| r[1].starts_with("ppp:")), "{protocols:?}");
+    // LCP: Configure-Request (1) and Configure-Ack (2) both ways.
+    let lcp: Vec<&str> = ppp.iter().filter(|r| r[1].ends_with(":lcp")).map(|r| r[2].as_str()).collect();
+    assert_eq!(lcp, ["1", "1", "2", "2"]);
+    // IPCP: the host's request, the SM's request, its Nak (3), the acks.
+    let ipcp: Vec<&str> = ppp.iter().filter(|r| r[1].ends_with(":ipcp")).map(|r| r[2].as_str()).collect();
+    assert_eq!(ipcp, ["1", "1", "3", "2", "1", "2"]);
+    let dns: Vec<(&str, &str)> =
+        ppp.iter().filter(|r| r[1].ends_with(":dns")).map(|r| (r[3].as_str(), r[4].as_str())).collect();
+    assert_eq!(dns, [("api.example.com", ""), ("api.example.com", "203.0.113.10")]);
+    let tcp: Vec<&str> = ppp.iter().filter(|r| r[1].ends_with(":tcp")).map(|r| r[5].as_str()).collect();
+    assert_eq!(tcp.len(), 3, "{tcp:?}");
+    assert!(tcp[0].contains('S') && !tcp[0].contains('A'), "SYN: {tcp:?}");
+    assert!(tcp[1].contains('S') && tcp[1].contains('A'), "SYN-ACK: {tcp:?}");
+    assert!(tcp[2].contains('A') && !tcp[2].contains('S'), "ACK: {tcp:?}");
+    // The direction byte: the host's frames sent (0), the modem's received (1) in tshark's terms.
+    let first_dns = ppp.iter().find(|r| r[1].ends_with(":dns")).unwrap();
+    assert_eq!((first_dns[6].as_str(), first_dns[7].as_str()), ("10.64.0.1", "0"));
 }
 
 #[test]
