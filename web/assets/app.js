@@ -11,6 +11,8 @@
   const MAX_SCROLL_PX = 4e6; // beyond this the transcript scrolls proportionally
   const GUTTER = 64; // lane label width on the timeline, px
   const RULER = 22;
+  // The API's `slm` is "2.1.2" for an SLM and "SM 1.0.1" for a Serial Modem (its own numbers).
+  const firmwareName = (slm) => (slm.startsWith('SM ') ? 'Serial Modem ' + slm.slice(3) : 'SLM ' + slm);
   // A log line that starts a crash dump (Zephyr's fault, fatal-error and assertion texts).
   const CRASH_TEXT = /^(\*{5} .* \*{5}|>>> ZEPHYR FATAL ERROR|ASSERTION FAIL)/;
   const ALL_LANES = [
@@ -184,7 +186,7 @@
     }
     S.info = info;
     setLanes(info);
-    $('trace-title').textContent = `${info.name}  ·  ${info.format}${info.slm ? '  ·  SLM ' + info.slm : ''}`;
+    $('trace-title').textContent = `${info.name}  ·  ${info.format}${info.slm ? '  ·  ' + firmwareName(info.slm) : ''}`;
     fillNames(info.names || []);
     const span = Math.max(info.end_ns - info.start_ns, 1000);
     const pad = span * 0.01;

@@ -60,7 +60,8 @@ pub struct TraceInfo {
     pub origin: Origin,
     /// Capture format.
     pub format: String,
-    /// SLM version used to decode.
+    /// SLM version used to decode (`2.1.2`), or a Serial Modem's (`SM 1.0.1`); `(assumed)` after
+    /// it when the trace did not say.
     pub slm: String,
     /// Whether events may still arrive (`/live` streams them).
     pub live: bool,

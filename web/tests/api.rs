@@ -123,6 +123,8 @@ async fn a_trace_tells_its_names_and_notes() {
     let (status, v) = get(&st, "/api/v1/traces/mqtt-disconnect-reset").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["slm"], "2.1.2");
+    let (_, sm) = get(&st, "/api/v1/traces/p-slm-command-xslmver").await;
+    assert_eq!(sm["slm"], "SM 1.0.1", "a Serial Modem keeps its own version numbers");
     let names = v["names"].as_array().unwrap();
     assert!(names.iter().any(|n| n["name"] == "+CEREG" && n["type"] == "urc" && n["count"] == 2), "{names:?}");
     assert!(names.iter().any(|n| n["name"] == "#XMQTTCON" && n["type"] == "command" && n["count"] == 2));
