@@ -64,16 +64,16 @@ impl TimelineBuilder {
                     );
                 }
             }
-            ModemUnit::Line { t0, t1, text, raw, lead } => {
+            ModemUnit::Line { t0, t1, raw, lead, end } => {
                 if self.data.is_some() {
-                    if text == b"Ready" {
+                    if &raw[lead..end] == b"Ready" {
                         // A bare Ready in data mode: a reboot, or a peer that sent "Ready".
                         self.doubt = Some(Doubt { t0, t1, raw, host: Vec::new(), host_len: 0 });
                         return;
                     }
                     self.flush_data_payload(Dir::Modem);
                 }
-                self.modem_line(t0, t1, text, raw, lead);
+                self.modem_line(t0, t1, raw, lead, end);
             }
         }
     }
@@ -113,23 +113,26 @@ impl TimelineBuilder {
         Some(u.clone())
     }
 
-    pub(super) fn modem_line(&mut self, t0: i64, t1: i64, text: Vec<u8>, raw: Vec<u8>, lead: usize) {
+    /// A modem line, `raw[lead..end]` (see [`ModemUnit::Line`]).
+    pub(super) fn modem_line(&mut self, t0: i64, t1: i64, raw: Vec<u8>, lead: usize, end: usize) {
+        let text = &raw[lead..end];
         // `Ready` at the end of a line, garbage allowed before it: a reset.
-        if is_ready(&text) {
+        if is_ready(text) {
             let trailer_may_follow = self.http_active || (payloads::proxy_data_trails(self.version) && self.proxy_open);
             if self.pending.is_empty() && self.data.is_none() && trailer_may_follow {
                 // An HTTP response (every version) and v2.1.x/v2.2.x proxy data come before their
                 // `#XHTTPCRSP`/`#XTCPDATA` trailer and may hold a `Ready` line of their own: the
                 // next line tells.
-                self.hold(t0, t1, text, raw);
+                self.hold(t0, t1, text.to_vec(), raw);
                 return;
             }
+            let garbage = text[..text.len() - 5].to_vec();
             self.release_held();
-            self.reset(t0, t1, text[..text.len() - 5].to_vec());
+            self.reset(t0, t1, garbage);
             return;
         }
         // Split a garbage prefix off a line that is otherwise clean.
-        let (garbage, clean) = split_garbage(&text);
+        let (garbage, clean) = split_garbage(text);
         let garbage_len = garbage.len();
         if !garbage.is_empty() {
             self.release_held();
@@ -140,8 +143,8 @@ impl TimelineBuilder {
             }
         }
         // The clean line is the text's tail: the text itself when nothing came before it.
-        let clean = if garbage_len == 0 { text } else { text[garbage_len..].to_vec() };
-        let parsed = grammar::parse_modem_line(&clean);
+        let clean = lead + garbage_len..end;
+        let parsed = grammar::parse_modem_line(&raw[clean.clone()]);
         // A `+CMT`/`+CDS` header announces the next line only.
         let pdu_follows = std::mem::take(&mut self.pdu_follows);
         self.pdu_follows = pdu_follows.filter(|_| matches!(parsed, ModemLine::Text));
@@ -149,7 +152,7 @@ impl TimelineBuilder {
         match parsed {
             ModemLine::Final(r) => {
                 if self.pending.is_empty() && holding {
-                    self.hold(t0, t1, clean, raw);
+                    self.hold(t0, t1, raw[clean].to_vec(), raw);
                     return;
                 }
                 self.release_held();
@@ -157,15 +160,17 @@ impl TimelineBuilder {
             }
             ModemLine::Prefixed { name, params } => {
                 if self.trailer(&name, &params, &raw[..lead]) {
-                    self.emit(t0, t1, Some(Dir::Modem), EventKind::Urc { name, params, line: Bytes(clean) });
+                    let line = Bytes(cut(raw, clean));
+                    self.emit(t0, t1, Some(Dir::Modem), EventKind::Urc { name, params, line });
                     return;
                 }
                 self.release_held();
-                self.prefixed(t0, t1, name, params, clean);
+                self.prefixed(t0, t1, name, params, cut(raw, clean));
             }
-            ModemLine::Text if self.pdu_follows.is_some() && is_hex(&clean) => {
+            ModemLine::Text if self.pdu_follows.is_some() && is_hex(&raw[clean.clone()]) => {
                 // The PDU line of a `+CMT`/`+CDS` SMS notification (§7).
                 let owner = self.pdu_follows.take().unwrap_or_default();
+                let clean = cut(raw, clean);
                 let len = clean.len();
                 self.emit(
                     t0,
@@ -176,11 +181,11 @@ impl TimelineBuilder {
             }
             ModemLine::Text => {
                 if holding {
-                    self.hold(t0, t1, clean, raw);
+                    self.hold(t0, t1, raw[clean].to_vec(), raw);
                     return;
                 }
                 self.release_held();
-                self.text_line(t0, t1, clean);
+                self.text_line(t0, t1, cut(raw, clean));
             }
         }
     }
@@ -375,4 +380,12 @@ impl TimelineBuilder {
         self.http_claimed = 0;
         self.http_in_body = false;
     }
+}
+
+/// The bytes of `range`, cut out of `raw` in its own buffer (the line's one copy out of the
+/// framer becomes the event's).
+fn cut(mut raw: Vec<u8>, range: std::ops::Range<usize>) -> Vec<u8> {
+    raw.truncate(range.end);
+    raw.drain(..range.start);
+    raw
 }
