@@ -207,6 +207,14 @@ impl HostFramer {
         Some(HostLine { t0, t1: t0, text: std::mem::take(&mut self.line), overflow: false })
     }
 
+    /// The line just completed, in a buffer of its own size; the framer keeps its buffer for
+    /// the next line (no buffer grown again for every line).
+    fn take_line(&mut self) -> Vec<u8> {
+        let text = self.line.clone();
+        self.line.clear();
+        text
+    }
+
     /// Feeds bytes at time `t` up to the end of the first line they complete: that line (if any)
     /// and how many bytes were consumed. Runs of plain bytes are copied whole.
     pub fn push_until_line(&mut self, t: i64, bytes: &[u8]) -> (Option<HostLine>, usize) {
@@ -265,7 +273,7 @@ impl HostFramer {
             }
             self.t0 = None;
             self.in_quotes = false;
-            return Some(HostLine { t0, t1: t, text: std::mem::take(&mut self.line), overflow: false });
+            return Some(HostLine { t0, t1: t, text: self.take_line(), overflow: false });
         }
         match b {
             0x08 | 0x7F => {
@@ -286,7 +294,7 @@ impl HostFramer {
             self.t0 = None;
             self.in_quotes = false;
             self.prev_cr = false;
-            return Some(HostLine { t0, t1: t, text: std::mem::take(&mut self.line), overflow: true });
+            return Some(HostLine { t0, t1: t, text: self.take_line(), overflow: true });
         }
         None
     }
