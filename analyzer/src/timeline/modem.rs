@@ -244,9 +244,7 @@ impl TimelineBuilder {
         self.asleep = None;
         if r.is_ok() {
             // `#XSLEEP=1` (sleep) or `=2` (idle): the UART is off until the wake-up's `Ready`.
-            if let Some(c) = open.cmd.as_ref().filter(|c| c.is("#XSLEEP") && c.form == Form::Set) {
-                self.asleep = c.int(0).filter(|m| matches!(m, 1 | 2));
-            }
+            self.asleep = open.sleep;
         }
         let status = if r.is_ok() { ExchangeStatus::Ok } else { ExchangeStatus::Error };
         self.emit_exchange(open, t1, status, Some(r), Some(latency));
@@ -263,7 +261,6 @@ impl TimelineBuilder {
         result: Option<FinalResult>,
         latency_ns: Option<i64>,
     ) {
-        let name = open.cmd.as_ref().map(|c| c.name.clone()).unwrap_or_default();
         let t0 = open.t0;
         self.emit(
             t0,
@@ -271,7 +268,7 @@ impl TimelineBuilder {
             None,
             EventKind::Exchange {
                 id: open.id,
-                name,
+                name: open.name,
                 line: Bytes(open.line),
                 status,
                 result,
@@ -287,10 +284,9 @@ impl TimelineBuilder {
             self.version_known = true;
         }
         let answers = self.pending.front().is_some_and(|o| {
-            o.cmd.as_ref().is_some_and(|c| {
-                answers_command(c, &name)
-                    && !(c.form == Form::Read && crate::slm::urc_during_read(&name, &params, o.infos > 0))
-            })
+            o.form.is_some()
+                && answers_command(&o.name, &name)
+                && !(o.form == Some(Form::Read) && crate::slm::urc_during_read(&name, &params, o.infos > 0))
         });
         let exchange = if answers { self.pending.front().map(|o| o.id) } else { None };
         if let Some(open) = self.pending.front_mut().filter(|_| answers) {
