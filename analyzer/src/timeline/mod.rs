@@ -382,6 +382,10 @@ pub fn enters_data_mode(c: &Command, v: SlmVersion) -> bool {
 
 /// Printable UTF-8. CR and LF inside a line are quoted content (a PEM read back by `%CMNG=2`).
 fn is_clean(b: &[u8]) -> bool {
+    // Printable ASCII (almost every line) is told without decoding characters.
+    if b.iter().all(|&c| matches!(c, b' '..=b'~' | b'\t' | b'\r' | b'\n')) {
+        return true;
+    }
     std::str::from_utf8(b).is_ok_and(|s| !s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')))
 }
 
