@@ -297,12 +297,25 @@ impl TimelineBuilder {
         let announced = payloads::announcer(&name, self.version)
             .filter(|a| a.place == payloads::Place::After && (exchange.is_some() || !a.answer_only))
             .and_then(|a| Some((a, a.sizes(&params, MAX_ANNOUNCED)?)));
-        let state = params.last().and_then(Param::as_text).map(str::to_string);
-        let kind = match exchange {
-            Some(ex) => EventKind::Info { exchange: ex, name: Some(name.clone()), params, line: Bytes(line) },
-            None => EventKind::Urc { name: name.clone(), params, line: Bytes(line) },
+        // What the line changes after its event, told before the name and params move into it.
+        let then = match name.as_str() {
+            "#XDATAMODE" => Then::EndDataMode,
+            "+CMT" | "+CDS" if exchange.is_none() => Then::PduFollows(name.clone()),
+            // `<h>,"connected"`, `"<ip>","connected"`, `<h>,"started"` open a proxy;
+            // `…,"disconnected"`, `"stopped"`, `"not connected"` close it.
+            "#XTCPCLI" | "#XTCPSVR" | "#XUDPCLI" | "#XUDPSVR" => match params.last().and_then(Param::as_text) {
+                Some("connected" | "started") => Then::Proxy(true),
+                Some("disconnected" | "stopped" | "not connected") => Then::Proxy(false),
+                _ => Then::Nothing,
+            },
+            "#XHTTPCREQ" => Then::HttpRequest,
+            _ => Then::Nothing,
         };
-        if name == "#XDATAMODE" {
+        let kind = match exchange {
+            Some(ex) => EventKind::Info { exchange: ex, name: Some(name), params, line: Bytes(line) },
+            None => EventKind::Urc { name, params, line: Bytes(line) },
+        };
+        if matches!(then, Then::EndDataMode) {
             // The payload came before the line that ends it.
             self.strip_terminator();
             self.flush_data_payload(Dir::Host);
@@ -312,19 +325,11 @@ impl TimelineBuilder {
         if let Some((a, sizes)) = announced {
             self.expect_parts(a, sizes, exchange.filter(|_| a.answer_only));
         }
-        match name.as_str() {
-            "#XDATAMODE" if self.data.is_some() => self.end_data_mode(Some(t0), first_int),
-            "+CMT" | "+CDS" if exchange.is_none() => self.pdu_follows = Some(name.clone()),
-            "#XTCPCLI" | "#XTCPSVR" | "#XUDPCLI" | "#XUDPSVR" => {
-                // `<h>,"connected"`, `"<ip>","connected"`, `<h>,"started"` open a proxy;
-                // `…,"disconnected"`, `"stopped"`, `"not connected"` close it.
-                match state.as_deref() {
-                    Some("connected" | "started") => self.proxy_open = true,
-                    Some("disconnected" | "stopped" | "not connected") => self.proxy_open = false,
-                    _ => {}
-                }
-            }
-            "#XHTTPCREQ" => match first_int {
+        match then {
+            Then::EndDataMode if self.data.is_some() => self.end_data_mode(Some(t0), first_int),
+            Then::PduFollows(name) => self.pdu_follows = Some(name),
+            Then::Proxy(open) => self.proxy_open = open,
+            Then::HttpRequest => match first_int {
                 Some(1) => {
                     let ex = self.pending.front().map(|o| o.id).or(self.last_command);
                     self.start_data_mode(t1, ex);
@@ -376,6 +381,19 @@ impl TimelineBuilder {
         self.http_claimed = 0;
         self.http_in_body = false;
     }
+}
+
+/// What a prefixed modem line changes in the session after its event.
+enum Then {
+    /// `#XDATAMODE`: data mode ends (if it is on).
+    EndDataMode,
+    /// `+CMT`/`+CDS` (a URC): the next line is its PDU.
+    PduFollows(String),
+    /// A v2.1.x/v2.2.x proxy connection opened (`true`) or closed.
+    Proxy(bool),
+    /// `#XHTTPCREQ`: an HTTP request's payload starts, or the request failed.
+    HttpRequest,
+    Nothing,
 }
 
 /// The bytes of `range`, cut out of `raw` in its own buffer (the line's one copy out of the
