@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     for (t, chunk) in atscope_fuzz::chunks(data, usize::from(ctl % 7) + 1, |n| n * 5 % 13 + 1) {
         modem.push(t, chunk);
         while let Some(u) = modem.next_unit() {
-            if let ModemUnit::Line { text, .. } = &u {
+            if let Some(text) = u.text() {
                 let _ = parse_modem_line(text);
                 if text.starts_with(b"#XRECV") {
                     modem.expect_payload(usize::from(ctl) * 3);

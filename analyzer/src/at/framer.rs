@@ -227,6 +227,14 @@ impl HostFramer {
         Some(HostLine { t0, t1: t0, text: std::mem::take(&mut self.line), overflow: false })
     }
 
+    /// The line just completed, in a buffer of its own size; the framer keeps its buffer for
+    /// the next line (no buffer grown again for every line).
+    fn take_line(&mut self) -> Vec<u8> {
+        let text = self.line.clone();
+        self.line.clear();
+        text
+    }
+
     /// Feeds bytes at time `t` up to the end of the first line they complete: that line (if any)
     /// and how many bytes were consumed. Runs of plain bytes are copied whole.
     pub fn push_until_line(&mut self, t: i64, bytes: &[u8]) -> (Option<HostLine>, usize) {
@@ -285,7 +293,7 @@ impl HostFramer {
             }
             self.t0 = None;
             self.in_quotes = false;
-            return Some(HostLine { t0, t1: t, text: std::mem::take(&mut self.line), overflow: false });
+            return Some(HostLine { t0, t1: t, text: self.take_line(), overflow: false });
         }
         match b {
             0x08 | 0x7F => {
@@ -306,7 +314,7 @@ impl HostFramer {
             self.t0 = None;
             self.in_quotes = false;
             self.prev_cr = false;
-            return Some(HostLine { t0, t1: t, text: std::mem::take(&mut self.line), overflow: true });
+            return Some(HostLine { t0, t1: t, text: self.take_line(), overflow: true });
         }
         None
     }
@@ -315,19 +323,20 @@ impl HostFramer {
 /// A unit cut from the modem's byte stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModemUnit {
-    /// A line: `text` without CR/LF; `raw` is every byte consumed for it, blank lines before it
-    /// and its terminator included; `lead` is how many of `raw`'s first bytes were blank lines.
+    /// A line: `raw` is every byte consumed for it, blank lines before it and its terminator
+    /// included; the line itself, without CR/LF, is `raw[lead..end]` ([`ModemUnit::text`]).
+    /// One buffer, so that a line is copied out of the framer once.
     Line {
-        /// Time of the first byte of `text`.
+        /// Time of the first byte of the line.
         t0: i64,
         /// Time of the terminator.
         t1: i64,
-        /// The line.
-        text: Vec<u8>,
         /// All bytes consumed.
         raw: Vec<u8>,
-        /// Blank-line bytes at the start of `raw`.
+        /// Blank-line bytes at the start of `raw` (where the line starts).
         lead: usize,
+        /// Where the line ends in `raw` (its terminator follows).
+        end: usize,
     },
     /// Raw bytes: an announced payload, or data-mode bytes.
     Bytes {
@@ -338,6 +347,16 @@ pub enum ModemUnit {
         /// The bytes.
         bytes: Vec<u8>,
     },
+}
+
+impl ModemUnit {
+    /// A line's text, without CR/LF (`None` for raw bytes).
+    pub fn text(&self) -> Option<&[u8]> {
+        match self {
+            ModemUnit::Line { raw, lead, end, .. } => Some(&raw[*lead..*end]),
+            ModemUnit::Bytes { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -458,9 +477,8 @@ impl ModemFramer {
             }
             let t0 = self.buf.time_at(lead);
             let (raw, _, t1) = self.buf.take(n);
-            let text = raw[lead..].to_vec();
             self.scanned = 0;
-            return Some(ModemUnit::Line { t0, t1, text, raw, lead });
+            return Some(ModemUnit::Line { t0, t1, raw, lead, end: n });
         }
         let (bytes, t0, t1) = self.buf.take(n);
         Some(ModemUnit::Bytes { t0, t1, bytes })
@@ -490,10 +508,10 @@ impl ModemFramer {
         let Some(end) = end else {
             if avail.len() - lead >= MAX_MODEM_LINE {
                 let t0 = self.buf.time_at(lead);
-                let (raw, _, t1) = self.buf.take(lead + MAX_MODEM_LINE);
+                let end = lead + MAX_MODEM_LINE;
+                let (raw, _, t1) = self.buf.take(end);
                 self.scanned = 0;
-                let text = raw[lead..].to_vec();
-                return Some(ModemUnit::Line { t0, t1, text, raw, lead });
+                return Some(ModemUnit::Line { t0, t1, raw, lead, end });
             }
             self.scanned = avail.len();
             return None;
@@ -501,12 +519,11 @@ impl ModemFramer {
         self.scanned = 0;
         let t0 = self.buf.time_at(lead);
         let (raw, _, t1) = self.buf.take(end + 1);
-        let mut text_end = raw.len() - 1;
-        if text_end > lead && raw[text_end - 1] == b'\r' {
-            text_end -= 1;
+        let mut end = raw.len() - 1;
+        if end > lead && raw[end - 1] == b'\r' {
+            end -= 1;
         }
-        let text = raw[lead..text_end].to_vec();
-        Some(ModemUnit::Line { t0, t1, text, raw, lead })
+        Some(ModemUnit::Line { t0, t1, raw, lead, end })
     }
 
     fn next_data(&mut self) -> Option<ModemUnit> {
@@ -548,8 +565,7 @@ impl ModemFramer {
             let n = self.buf.avail().iter().position(|&b| b == b'\n').map_or(0, |p| p + 1);
             let t0 = self.buf.time_at(0);
             let (raw, _, t1) = self.buf.take(n);
-            let text = raw[..raw.len() - 2].to_vec();
-            return Some(ModemUnit::Line { t0, t1, text, raw, lead: 0 });
+            return Some(ModemUnit::Line { t0, t1, raw, lead: 0, end: n - 2 });
         }
         match mark {
             Some(0) => {
@@ -558,8 +574,7 @@ impl ModemFramer {
                     Some(p) => {
                         let t0 = self.buf.time_at(2);
                         let (raw, _, t1) = self.buf.take(2 + p + 2);
-                        let text = raw[2..2 + p].to_vec();
-                        Some(ModemUnit::Line { t0, t1, text, raw, lead: 2 })
+                        Some(ModemUnit::Line { t0, t1, raw, lead: 2, end: 2 + p })
                     }
                     None if body.len() > MAX_DATAMODE_LINE => {
                         let (bytes, t0, t1) = self.buf.take(1);

@@ -14,7 +14,8 @@ impl Rules {
         self.any_traffic = true;
         let b = &data.0;
         if e.dir == Some(Dir::Host) && !version.scans_terminator() {
-            if let Some(p) = b.windows(3).position(|w| w == b"+++") {
+            // memchr's searcher: a data-mode payload is up to 64 KiB, searched whole.
+            if let Some(p) = memchr::memmem::find(b, b"+++") {
                 out.push(Draft {
                     id: FindingId::DatamodeTerminatorNotLast,
                     level: None,

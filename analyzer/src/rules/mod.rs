@@ -168,6 +168,9 @@ impl Rules {
     }
 
     fn finish_drafts(&self, drafts: Vec<Draft>) -> Vec<(i64, i64, Finding)> {
+        if drafts.is_empty() {
+            return Vec::new(); // most events: no list to convert
+        }
         drafts
             .into_iter()
             .filter_map(|d| {

@@ -8,7 +8,8 @@ impl Rules {
     /// A URC (or an information line) that may keep a promise. One that comes after its
     /// window settles it as late; one that comes early (before the command's `OK`) settles it too.
     pub(super) fn settle(&mut self, e: &Event, name: &str, params: &[Param], line: &Bytes, out: &mut Vec<Draft>) {
-        let v = ints(params);
+        // Only `#XFOTA` needs the numbers: a failed update ends its promise.
+        let fota_failed = name == "#XFOTA" && table::fota_failed(&ints(params));
         for a in self.active.iter_mut().filter(|a| a.seen.len() < 4 && a.from_t.is_some()) {
             a.seen.push((e.t_ns, line.escaped()));
         }
@@ -17,7 +18,7 @@ impl Rules {
         let mut settled = false;
         for a in std::mem::take(&mut self.active) {
             // A failed FOTA ends its promise too.
-            let fota_end = a.spec.urc == "#XFOTA" && name == "#XFOTA" && table::fota_failed(&v);
+            let fota_end = a.spec.urc == "#XFOTA" && fota_failed;
             // One URC keeps one promise: the oldest that it answers.
             if settled || !(a.spec.kept_by(name, params) || fota_end) {
                 kept.push(a);

@@ -133,6 +133,9 @@ impl Rules {
 
     /// A URC that tells how a pending connection ended.
     pub(super) fn tls_urc(&mut self, name: &str, params: &[Param], out: &mut Vec<Draft>) {
+        if !matches!(name, "#XMQTTEVT" | "#XNRFCLOUD") {
+            return;
+        }
         let v = ints(params);
         let (service, ok) = match (name, v.first(), v.get(1)) {
             ("#XMQTTEVT", Some(0), Some(&r)) => ("#XMQTTCON", r == 0),

@@ -57,9 +57,9 @@ impl TimelineBuilder {
         // The most recent pending commands (bounded, so that a flood of unanswered lines stays linear).
         let skip = self.pending.len().saturating_sub(MAX_LISTED_PENDING);
         let pending: Vec<u32> = self.pending.iter().skip(skip).map(|o| o.id).collect();
-        let (name, form, params, invalid, cmd) = match parsed {
-            Ok(c) => (c.name.clone(), Some(c.form), c.params.clone(), None, Some(c)),
-            Err(why) => (String::new(), None, Vec::new(), Some(why), None),
+        let (cmd, invalid) = match parsed {
+            Ok(c) => (Some(c), None),
+            Err(why) => (None, Some(why)),
         };
         let enters_data_mode = cmd.as_ref().is_some_and(|c| enters_data_mode(c, self.version));
         if let Some(c) = &cmd {
@@ -69,13 +69,28 @@ impl TimelineBuilder {
                 self.http_in_body = false;
             }
         }
+        let deadline = cmd
+            .as_ref()
+            .map(|c| crate::slm::table::timeout_ms(&c.name, &c.params, self.version))
+            .unwrap_or(Some(crate::slm::table::DEFAULT_SLM_TIMEOUT_MS))
+            .map(|ms| l.t1.saturating_add(crate::slm::table::ms_to_ns(ms)));
+        let sleep = cmd.as_ref().filter(|c| c.is("#XSLEEP") && c.form == Form::Set).and_then(|c| c.int(0));
+        let sleep = sleep.filter(|m| matches!(m, 1 | 2));
+        let mux_at_channel = cmd.as_ref().filter(|c| c.is("#XCMUX") && matches!(c.form, Form::Set | Form::Exec)).map(|c| {
+            c.int(0).and_then(|n| u8::try_from(n).ok()).filter(|n| (1..64).contains(n)).unwrap_or(1)
+        });
+        // The parameters go to the event; the open exchange keeps the name for the answers.
+        let (name, form, params) = match cmd {
+            Some(c) => (c.name, Some(c.form), c.params),
+            None => (String::new(), None, Vec::new()),
+        };
         self.emit(
             l.t0,
             l.t1,
             Some(Dir::Host),
             EventKind::Command {
                 exchange: id,
-                name,
+                name: name.clone(),
                 form,
                 params,
                 line: Bytes(l.text.clone()),
@@ -85,14 +100,12 @@ impl TimelineBuilder {
             },
         );
         self.last_command = Some(id);
-        let deadline = cmd
-            .as_ref()
-            .map(|c| crate::slm::table::timeout_ms(&c.name, &c.params, self.version))
-            .unwrap_or(Some(crate::slm::table::DEFAULT_SLM_TIMEOUT_MS))
-            .map(|ms| l.t1.saturating_add(crate::slm::table::ms_to_ns(ms)));
         self.pending.push_back(Open {
             id,
-            cmd,
+            name,
+            form,
+            sleep,
+            mux_at_channel,
             line: l.text,
             t0: l.t0,
             t1: l.t1,

@@ -57,10 +57,19 @@ pub struct Config {
     pub version: Option<SlmVersion>,
 }
 
+/// A command waiting for its final result: what pairing its answers and ending its exchange
+/// need (the event took the parameters).
 #[derive(Debug, Clone)]
 struct Open {
     id: u32,
-    cmd: Option<Command>,
+    /// The command's name; empty for bare `AT` or an invalid line.
+    name: String,
+    /// `None` for a line the grammar rejects.
+    form: Option<Form>,
+    /// The mode an `OK` to `#XSLEEP=1`/`=2` puts the SLM in.
+    sleep: Option<i64>,
+    /// The AT channel an `OK` to `#XCMUX` starts CMUX with.
+    mux_at_channel: Option<u8>,
     line: Vec<u8>,
     t0: i64,
     t1: i64,
@@ -400,12 +409,12 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Whether a line's prefix `name` answers command `c`.
-fn answers_command(c: &Command, name: &str) -> bool {
-    if c.name.eq_ignore_ascii_case(name) {
+/// Whether a line's prefix `name` answers command `command`.
+fn answers_command(command: &str, name: &str) -> bool {
+    if command.eq_ignore_ascii_case(name) {
         return true;
     }
-    crate::slm::table::ANSWER_ALIASES.iter().any(|(cmd, line)| c.name.eq_ignore_ascii_case(cmd) && line == &name)
+    crate::slm::table::ANSWER_ALIASES.iter().any(|(cmd, line)| command.eq_ignore_ascii_case(cmd) && line == &name)
 }
 
 /// Whether `OK` to this command puts the SLM into data mode (§4.4; rows in
@@ -416,6 +425,10 @@ pub fn enters_data_mode(c: &Command, v: SlmVersion) -> bool {
 
 /// Printable UTF-8. CR and LF inside a line are quoted content (a PEM read back by `%CMNG=2`).
 fn is_clean(b: &[u8]) -> bool {
+    // Printable ASCII (almost every line) is told without decoding characters.
+    if b.iter().all(|&c| matches!(c, b' '..=b'~' | b'\t' | b'\r' | b'\n')) {
+        return true;
+    }
     std::str::from_utf8(b).is_ok_and(|s| !s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')))
 }
 

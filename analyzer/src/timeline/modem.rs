@@ -68,16 +68,16 @@ impl TimelineBuilder {
                     );
                 }
             }
-            ModemUnit::Line { t0, t1, text, raw, lead } => {
+            ModemUnit::Line { t0, t1, raw, lead, end } => {
                 if self.data.is_some() {
-                    if text == b"Ready" {
+                    if &raw[lead..end] == b"Ready" {
                         // A bare Ready in data mode: a reboot, or a peer that sent "Ready".
                         self.doubt = Some(Doubt { t0, t1, raw, host: Vec::new(), host_len: 0 });
                         return;
                     }
                     self.flush_data_payload(Dir::Modem);
                 }
-                self.modem_line(t0, t1, text, raw, lead);
+                self.modem_line(t0, t1, raw, lead, end);
             }
         }
     }
@@ -117,23 +117,26 @@ impl TimelineBuilder {
         Some(u.clone())
     }
 
-    pub(super) fn modem_line(&mut self, t0: i64, t1: i64, text: Vec<u8>, raw: Vec<u8>, lead: usize) {
+    /// A modem line, `raw[lead..end]` (see [`ModemUnit::Line`]).
+    pub(super) fn modem_line(&mut self, t0: i64, t1: i64, raw: Vec<u8>, lead: usize, end: usize) {
+        let text = &raw[lead..end];
         // `Ready` at the end of a line, garbage allowed before it: a reset.
-        if is_ready(&text) {
+        if is_ready(text) {
             let trailer_may_follow = self.http_active || (payloads::proxy_data_trails(self.version) && self.proxy_open);
             if self.pending.is_empty() && self.data.is_none() && trailer_may_follow {
                 // An HTTP response (every version) and v2.1.x/v2.2.x proxy data come before their
                 // `#XHTTPCRSP`/`#XTCPDATA` trailer and may hold a `Ready` line of their own: the
                 // next line tells.
-                self.hold(t0, t1, text, raw);
+                self.hold(t0, t1, text.to_vec(), raw);
                 return;
             }
+            let garbage = text[..text.len() - 5].to_vec();
             self.release_held();
-            self.reset(t0, t1, text[..text.len() - 5].to_vec());
+            self.reset(t0, t1, garbage);
             return;
         }
         // Split a garbage prefix off a line that is otherwise clean.
-        let (garbage, clean) = split_garbage(&text);
+        let (garbage, clean) = split_garbage(text);
         let garbage_len = garbage.len();
         if !garbage.is_empty() {
             self.release_held();
@@ -144,8 +147,8 @@ impl TimelineBuilder {
             }
         }
         // The clean line is the text's tail: the text itself when nothing came before it.
-        let clean = if garbage_len == 0 { text } else { text[garbage_len..].to_vec() };
-        let parsed = grammar::parse_modem_line(&clean);
+        let clean = lead + garbage_len..end;
+        let parsed = grammar::parse_modem_line(&raw[clean.clone()]);
         // A `+CMT`/`+CDS` header announces the next line only.
         let pdu_follows = std::mem::take(&mut self.pdu_follows);
         self.pdu_follows = pdu_follows.filter(|_| matches!(parsed, ModemLine::Text));
@@ -153,7 +156,7 @@ impl TimelineBuilder {
         match parsed {
             ModemLine::Final(r) => {
                 if self.pending.is_empty() && holding {
-                    self.hold(t0, t1, clean, raw);
+                    self.hold(t0, t1, raw[clean].to_vec(), raw);
                     return;
                 }
                 self.release_held();
@@ -161,15 +164,17 @@ impl TimelineBuilder {
             }
             ModemLine::Prefixed { name, params } => {
                 if self.trailer(&name, &params, &raw[..lead]) {
-                    self.emit(t0, t1, Some(Dir::Modem), EventKind::Urc { name, params, line: Bytes(clean) });
+                    let line = Bytes(cut(raw, clean));
+                    self.emit(t0, t1, Some(Dir::Modem), EventKind::Urc { name, params, line });
                     return;
                 }
                 self.release_held();
-                self.prefixed(t0, t1, name, params, clean);
+                self.prefixed(t0, t1, name, params, cut(raw, clean));
             }
-            ModemLine::Text if self.pdu_follows.is_some() && is_hex(&clean) => {
+            ModemLine::Text if self.pdu_follows.is_some() && is_hex(&raw[clean.clone()]) => {
                 // The PDU line of a `+CMT`/`+CDS` SMS notification (§7).
                 let owner = self.pdu_follows.take().unwrap_or_default();
+                let clean = cut(raw, clean);
                 let len = clean.len();
                 self.emit(
                     t0,
@@ -180,11 +185,11 @@ impl TimelineBuilder {
             }
             ModemLine::Text => {
                 if holding {
-                    self.hold(t0, t1, clean, raw);
+                    self.hold(t0, t1, raw[clean].to_vec(), raw);
                     return;
                 }
                 self.release_held();
-                self.text_line(t0, t1, clean);
+                self.text_line(t0, t1, cut(raw, clean));
             }
         }
     }
@@ -243,13 +248,10 @@ impl TimelineBuilder {
         self.asleep = None;
         if r.is_ok() {
             // `#XSLEEP=1` (sleep) or `=2` (idle): the UART is off until the wake-up's `Ready`.
-            if let Some(c) = open.cmd.as_ref().filter(|c| c.is("#XSLEEP") && c.form == Form::Set) {
-                self.asleep = c.int(0).filter(|m| matches!(m, 1 | 2));
-            }
+            self.asleep = open.sleep;
             // `AT#XCMUX[=<AT_channel>]`: CMUX runs from this `OK` on.
-            if let Some(c) = open.cmd.as_ref().filter(|c| c.is("#XCMUX") && matches!(c.form, Form::Set | Form::Exec)) {
-                let at_channel = c.int(0).and_then(|n| u8::try_from(n).ok()).filter(|n| (1..64).contains(n));
-                self.mux_start = Some(MuxStart { t_ns: t1, exchange: id, at_channel: at_channel.unwrap_or(1) });
+            if let Some(at_channel) = open.mux_at_channel {
+                self.mux_start = Some(MuxStart { t_ns: t1, exchange: id, at_channel });
             }
         }
         let status = if r.is_ok() { ExchangeStatus::Ok } else { ExchangeStatus::Error };
@@ -267,7 +269,6 @@ impl TimelineBuilder {
         result: Option<FinalResult>,
         latency_ns: Option<i64>,
     ) {
-        let name = open.cmd.as_ref().map(|c| c.name.clone()).unwrap_or_default();
         let t0 = open.t0;
         self.emit(
             t0,
@@ -275,7 +276,7 @@ impl TimelineBuilder {
             None,
             EventKind::Exchange {
                 id: open.id,
-                name,
+                name: open.name,
                 line: Bytes(open.line),
                 status,
                 result,
@@ -291,10 +292,9 @@ impl TimelineBuilder {
             self.version_known = true;
         }
         let answers = self.pending.front().is_some_and(|o| {
-            o.cmd.as_ref().is_some_and(|c| {
-                answers_command(c, &name)
-                    && !(c.form == Form::Read && crate::slm::urc_during_read(&name, &params, o.infos > 0))
-            })
+            o.form.is_some()
+                && answers_command(&o.name, &name)
+                && !(o.form == Some(Form::Read) && crate::slm::urc_during_read(&name, &params, o.infos > 0))
         });
         let exchange = if answers { self.pending.front().map(|o| o.id) } else { None };
         if let Some(open) = self.pending.front_mut().filter(|_| answers) {
@@ -305,12 +305,25 @@ impl TimelineBuilder {
         let announced = payloads::announcer(&name, self.version)
             .filter(|a| a.place == payloads::Place::After && (exchange.is_some() || !a.answer_only))
             .and_then(|a| Some((a, a.sizes(&params, MAX_ANNOUNCED)?)));
-        let state = params.last().and_then(Param::as_text).map(str::to_string);
-        let kind = match exchange {
-            Some(ex) => EventKind::Info { exchange: ex, name: Some(name.clone()), params, line: Bytes(line) },
-            None => EventKind::Urc { name: name.clone(), params, line: Bytes(line) },
+        // What the line changes after its event, told before the name and params move into it.
+        let then = match name.as_str() {
+            "#XDATAMODE" => Then::EndDataMode,
+            "+CMT" | "+CDS" if exchange.is_none() => Then::PduFollows(name.clone()),
+            // `<h>,"connected"`, `"<ip>","connected"`, `<h>,"started"` open a proxy;
+            // `…,"disconnected"`, `"stopped"`, `"not connected"` close it.
+            "#XTCPCLI" | "#XTCPSVR" | "#XUDPCLI" | "#XUDPSVR" => match params.last().and_then(Param::as_text) {
+                Some("connected" | "started") => Then::Proxy(true),
+                Some("disconnected" | "stopped" | "not connected") => Then::Proxy(false),
+                _ => Then::Nothing,
+            },
+            "#XHTTPCREQ" => Then::HttpRequest,
+            _ => Then::Nothing,
         };
-        if name == "#XDATAMODE" {
+        let kind = match exchange {
+            Some(ex) => EventKind::Info { exchange: ex, name: Some(name), params, line: Bytes(line) },
+            None => EventKind::Urc { name, params, line: Bytes(line) },
+        };
+        if matches!(then, Then::EndDataMode) {
             // The payload came before the line that ends it.
             self.strip_terminator();
             self.flush_data_payload(Dir::Host);
@@ -320,19 +333,11 @@ impl TimelineBuilder {
         if let Some((a, sizes)) = announced {
             self.expect_parts(a, sizes, exchange.filter(|_| a.answer_only));
         }
-        match name.as_str() {
-            "#XDATAMODE" if self.data.is_some() => self.end_data_mode(Some(t0), first_int),
-            "+CMT" | "+CDS" if exchange.is_none() => self.pdu_follows = Some(name.clone()),
-            "#XTCPCLI" | "#XTCPSVR" | "#XUDPCLI" | "#XUDPSVR" => {
-                // `<h>,"connected"`, `"<ip>","connected"`, `<h>,"started"` open a proxy;
-                // `…,"disconnected"`, `"stopped"`, `"not connected"` close it.
-                match state.as_deref() {
-                    Some("connected" | "started") => self.proxy_open = true,
-                    Some("disconnected" | "stopped" | "not connected") => self.proxy_open = false,
-                    _ => {}
-                }
-            }
-            "#XHTTPCREQ" => match first_int {
+        match then {
+            Then::EndDataMode if self.data.is_some() => self.end_data_mode(Some(t0), first_int),
+            Then::PduFollows(name) => self.pdu_follows = Some(name),
+            Then::Proxy(open) => self.proxy_open = open,
+            Then::HttpRequest => match first_int {
                 Some(1) => {
                     let ex = self.pending.front().map(|o| o.id).or(self.last_command);
                     self.start_data_mode(t1, ex);
@@ -384,4 +389,25 @@ impl TimelineBuilder {
         self.http_claimed = 0;
         self.http_in_body = false;
     }
+}
+
+/// What a prefixed modem line changes in the session after its event.
+enum Then {
+    /// `#XDATAMODE`: data mode ends (if it is on).
+    EndDataMode,
+    /// `+CMT`/`+CDS` (a URC): the next line is its PDU.
+    PduFollows(String),
+    /// A v2.1.x/v2.2.x proxy connection opened (`true`) or closed.
+    Proxy(bool),
+    /// `#XHTTPCREQ`: an HTTP request's payload starts, or the request failed.
+    HttpRequest,
+    Nothing,
+}
+
+/// The bytes of `range`, cut out of `raw` in its own buffer (the line's one copy out of the
+/// framer becomes the event's).
+fn cut(mut raw: Vec<u8>, range: std::ops::Range<usize>) -> Vec<u8> {
+    raw.truncate(range.end);
+    raw.drain(..range.start);
+    raw
 }
