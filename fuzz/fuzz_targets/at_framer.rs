@@ -2,7 +2,7 @@
 //! The AT framers and grammar through their public API: host bytes cut into command lines and
 //! parsed, modem bytes cut into lines/payloads and parsed, with random splits and payload
 //! expectations.
-use atscope_analyzer::at::framer::{HostFramer, ModemFramer, ModemUnit, Terminator};
+use atscope_analyzer::at::framer::{HostFramer, ModemFramer, Terminator};
 use atscope_analyzer::at::grammar::{parse_command, parse_modem_line, split_params};
 use libfuzzer_sys::fuzz_target;
 
