@@ -76,9 +76,10 @@ impl TimelineBuilder {
             .map(|ms| l.t1.saturating_add(crate::slm::table::ms_to_ns(ms)));
         let sleep = cmd.as_ref().filter(|c| c.is("#XSLEEP") && c.form == Form::Set).and_then(|c| c.int(0));
         let sleep = sleep.filter(|m| matches!(m, 1 | 2));
-        let mux_at_channel = cmd.as_ref().filter(|c| c.is("#XCMUX") && matches!(c.form, Form::Set | Form::Exec)).map(|c| {
-            c.int(0).and_then(|n| u8::try_from(n).ok()).filter(|n| (1..64).contains(n)).unwrap_or(1)
-        });
+        let mux_at_channel = cmd
+            .as_ref()
+            .filter(|c| c.is("#XCMUX") && matches!(c.form, Form::Set | Form::Exec))
+            .map(|c| c.int(0).and_then(|n| u8::try_from(n).ok()).filter(|n| (1..64).contains(n)).unwrap_or(1));
         // The parameters go to the event; the open exchange keeps the name for the answers.
         let (name, form, params) = match cmd {
             Some(c) => (c.name, Some(c.form), c.params),
