@@ -59,7 +59,7 @@ pub struct Analysis {
     states: Vec<(usize, DecoderState)>,
     /// The decoder state of the last event handed out.
     state: DecoderState,
-    /// The buffer the next event's meaning is written into (the last one's, once handed out).
+    /// The buffer the next event's meaning is written into (kept while events get none).
     spare_meaning: String,
     /// The SLM's own log, when one was given ([`Analysis::attach_log`]).
     log: Option<log::LogFeed>,
@@ -195,7 +195,8 @@ impl Analysis {
                     }
                     _ => None,
                 };
-                // Into the buffer of the last meaning given out: no allocation per event.
+                // Into a reused buffer: it moves into the event only when there is a meaning, so
+                // events without one allocate nothing.
                 let mut m = std::mem::take(&mut self.spare_meaning);
                 m.clear();
                 if crate::meaning::meaning_into(&mut m, &e, command, version) {
