@@ -53,7 +53,7 @@ impl Rules {
             level: None,
             t0: e.t_ns,
             t1: e.end_ns,
-            message: format!("Serial Modem {}: {why}; {ends}", version_number(version)),
+            message: format!("{}: {why}; {ends}", version.product()),
             help: "The Serial Modem (nrfconnect/ncs-serial-modem) is the SLM's successor: handle-based sockets (#XSOCKET, #XCONNECT, #XSEND/#XRECV with a handle), #XSMVER, #XGNSS, no native TLS; its default command terminator is CR. atscope decodes it with the Serial Modem's command set.".into(),
             events: vec![e.seq],
         });
@@ -67,12 +67,8 @@ impl Rules {
         let version = self.state.version;
         if let Some(sm_form) = table::sm_form_for_slm_line(&c.name, &c.params).filter(|_| c.form == Some(Form::Set)) {
             if version.sm {
-                let what = format!(
-                    "{} has the SLM's form of {}; Serial Modem {} takes {sm_form}",
-                    c.line,
-                    c.name,
-                    version_number(version)
-                );
+                let what =
+                    format!("{} has the SLM's form of {}; {} takes {sm_form}", c.line, c.name, version.product());
                 out.push(on_command(FindingId::SmSlmCommand, c, what, SLM_COMMAND_HELP));
             }
         }
@@ -102,23 +98,13 @@ fn slm_command(c: &Cmd, spec: &table::CommandSpec, version: SlmVersion) -> Draft
     let instead = table::sm_successor(&c.name)
         .map(|s| format!("; the Serial Modem has {s}"))
         .unwrap_or_else(|| "; the Serial Modem has no such command".into());
-    let what = format!(
-        "{} is an SLM command ({}) sent to Serial Modem {}{instead}",
-        c.line,
-        spec.summary,
-        version_number(version)
-    );
+    let what = format!("{} is an SLM command ({}) sent to {}{instead}", c.line, spec.summary, version.product());
     on_command(FindingId::SmSlmCommand, c, what, SLM_COMMAND_HELP)
 }
 
 /// A finding about command `c` as it was sent.
 fn on_command(id: FindingId, c: &Cmd, message: String, help: &str) -> Draft {
     Draft { id, level: None, t0: c.t0, t1: c.t1, message, help: help.into(), events: vec![c.seq] }
-}
-
-/// `1.0.1` of a Serial Modem version (its Display says `SM 1.0.1`).
-fn version_number(v: SlmVersion) -> String {
-    format!("{}.{}.{}", v.major, v.minor, v.patch)
 }
 
 /// Whether `line` holds an LF outside double quotes.
