@@ -16,6 +16,7 @@
 //! ```
 
 mod log;
+pub mod pipeline;
 
 use crate::chunk::Record;
 use crate::finding::Finding;
@@ -175,14 +176,16 @@ impl Analysis {
         let mut batch = std::mem::take(&mut self.pending);
         let mut marks = std::mem::take(&mut self.states);
         let mut next_mark = marks.iter().peekable();
-        for (i, mut e) in batch.drain(..).enumerate() {
+        // Each event is handled where it lies in the batch (an event is some 250 bytes; moving
+        // each out of the vector was a measurable share of the time on chatty traffic).
+        for (i, e) in batch.iter_mut().enumerate() {
             while let Some((_, s)) = next_mark.next_if(|(at, _)| *at <= i) {
                 self.state = *s;
             }
             let version = self.state.version;
             if let Some(feed) = self.log.as_mut() {
                 // Log lines placed before this event go out first; a Ready places its boot.
-                feed.see(&e);
+                feed.see(e);
                 self.log_clock = self.log_clock.max(e.t_ns);
                 self.drain_log(Some(self.log_clock), sink);
             }
@@ -199,7 +202,7 @@ impl Analysis {
                 // events without one allocate nothing.
                 let mut m = std::mem::take(&mut self.spare_meaning);
                 m.clear();
-                if crate::meaning::meaning_into(&mut m, &e, command, version) {
+                if crate::meaning::meaning_into(&mut m, e, command, version) {
                     e.meaning = Some(m);
                 } else {
                     self.spare_meaning = m;
@@ -208,14 +211,14 @@ impl Analysis {
             // Redacted before the rules see it, so that no finding's message quotes a secret
             // (no rule needs a secret's content).
             if self.redact {
-                redact_event(&mut e, version);
+                redact_event(e, version);
             }
-            let findings = self.rules.observe(&e, &self.state);
+            let findings = self.rules.observe(e, &self.state);
             if let Some(v) = self.rules.take_revised_version() {
                 self.link.builder_mut().revise_version(v);
             }
-            self.summary.add(&e);
-            sink(&e);
+            self.summary.add(e);
+            sink(e);
             if let Some(m) = e.meaning.take() {
                 self.spare_meaning = m;
             }
@@ -224,6 +227,7 @@ impl Analysis {
             }
         }
         // Keep the buffers' capacity for the next record.
+        batch.clear();
         self.pending = batch;
         marks.clear();
         self.states = marks;

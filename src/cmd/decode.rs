@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use atscope_analyzer::analysis::pipeline::{self, Stopped};
 use atscope_analyzer::analysis::{Analysis, Options};
 use atscope_analyzer::at::framer::Terminator;
 use atscope_analyzer::capture;
@@ -112,49 +113,51 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     let printer = TextPrinter { color };
     let mut analysis = Analysis::new(analysis_opts);
     args.log.attach(&mut analysis, &args.file, records.source_mut().recording_meta())?;
-    let mut io_err: Option<std::io::Error> = if args.json { write_header(&mut out).err() } else { None };
     let (json, only_findings) = (args.json, args.findings);
     // One line buffer for the whole run: an event's line is rendered into it, then written.
     let mut line = String::with_capacity(256);
     let mut json_writer = EventWriter::default();
-    let mut sink = |e: &Event| {
-        if io_err.is_some() || (only_findings && !matches!(e.kind, EventKind::Finding(_))) {
-            return;
+    let mut render = |out: &mut BufWriter<std::io::StdoutLock>, e: &Event| -> std::io::Result<()> {
+        if only_findings && !matches!(e.kind, EventKind::Finding(_)) {
+            return Ok(());
         }
-        let r = if json {
-            json_writer.write(&mut out, e)
-        } else {
-            line.clear();
-            let shown = printer.render_into(&mut line, e, e.meaning.as_deref());
-            if shown {
-                line.push('\n');
-            }
-            out.write_all(line.as_bytes()).and_then(|_| match (&e.kind, only_findings) {
-                (EventKind::Finding(f), true) => writeln!(out, "{:>12}       {}", "", f.help),
-                _ => Ok(()),
-            })
-        };
-        if let Err(err) = r {
-            io_err = Some(err);
+        if json {
+            return json_writer.write(out, e);
+        }
+        line.clear();
+        if printer.render_into(&mut line, e, e.meaning.as_deref()) {
+            line.push('\n');
+        }
+        out.write_all(line.as_bytes())?;
+        match (&e.kind, only_findings) {
+            (EventKind::Finding(f), true) => writeln!(out, "{:>12}       {}", "", f.help),
+            _ => Ok(()),
         }
     };
-    analysis.capture_checks(&records, &mut sink);
-    for rec in records.by_ref() {
-        let rec = rec.with_context(|| format!("reading {}", args.file.display()))?;
-        analysis.push(&rec, &mut sink);
-    }
-    analysis.finish(&mut sink);
+    let mut first = Vec::new();
+    analysis.capture_checks(&records, &mut |e| first.push(e.clone()));
+    let written = if json { write_header(&mut out) } else { Ok(()) }
+        .and_then(|_| first.iter().try_for_each(|e| render(&mut out, e)))
+        .map_err(Stopped::Write)
+        .and_then(|_| pipeline::run(&mut analysis, records.by_ref(), |e| render(&mut out, e)));
     for w in records.source_mut().take_warnings() {
         eprintln!("warning: {w}");
     }
-    if let Some(e) = io_err {
+    match written {
+        Ok(()) => {}
+        Err(Stopped::Read(e)) => {
+            out.flush().ok();
+            return Err(e).with_context(|| format!("reading {}", args.file.display()));
+        }
+        Err(Stopped::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(Stopped::Write(e)) => return Err(e).context("writing the timeline"),
+    }
+    if let Err(e) = out.flush() {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             return Ok(ExitCode::SUCCESS);
         }
         return Err(e).context("writing the timeline");
     }
-    out.flush().ok();
-    drop(out);
     let tl = analysis.timeline();
     let ver = if tl.version_known() {
         tl.version().product()
