@@ -87,26 +87,63 @@ pub fn write_event<W: Write>(out: &mut W, e: &Event) -> std::io::Result<()> {
 #[derive(Debug, Default)]
 pub struct EventWriter {
     buf: Vec<u8>,
+    seq: Counter,
 }
 
 impl EventWriter {
     /// Writes one event as a JSON line.
     pub fn write<W: Write>(&mut self, out: &mut W, e: &Event) -> std::io::Result<()> {
         self.buf.clear();
-        encode_event(&mut self.buf, e)?;
+        encode_event(&mut self.buf, e, &mut self.seq)?;
         self.buf.push(b'\n');
         out.write_all(&self.buf)
     }
 }
 
+/// The decimal digits of the `seq` expected next, incremented in place: a writer's events come
+/// in `seq` order, so most need no conversion of their number.
+#[derive(Debug, Default)]
+struct Counter {
+    next: Option<u64>,
+    digits: Vec<u8>,
+}
+
+impl Counter {
+    /// Appends `n` in decimal and expects `n + 1` next.
+    fn push(&mut self, buf: &mut Vec<u8>, n: u64) {
+        if self.next != Some(n) {
+            self.digits.clear();
+            push_int(&mut self.digits, n, false);
+        }
+        buf.extend_from_slice(&self.digits);
+        self.next = n.checked_add(1);
+        for d in self.digits.iter_mut().rev() {
+            if *d == b'9' {
+                *d = b'0';
+            } else {
+                *d += 1;
+                return;
+            }
+        }
+        self.digits.insert(0, b'1');
+    }
+}
+
 /// Appends an event's JSON object (no newline) to `buf`.
-fn encode_event(buf: &mut Vec<u8>, e: &Event) -> std::io::Result<()> {
+fn encode_event(buf: &mut Vec<u8>, e: &Event, seq: &mut Counter) -> std::io::Result<()> {
     buf.extend_from_slice(b"{\"seq\":");
-    push_int(buf, e.seq, false);
+    seq.push(buf, e.seq);
     buf.extend_from_slice(b",\"t\":");
+    let t = buf.len();
     push_i64(buf, e.t_ns);
+    let t = t..buf.len();
     buf.extend_from_slice(b",\"end\":");
-    push_i64(buf, e.end_ns);
+    // Three events in four are instants: their end is their start, already written once.
+    if e.end_ns == e.t_ns {
+        buf.extend_from_within(t);
+    } else {
+        push_i64(buf, e.end_ns);
+    }
     if let Some(d) = e.dir {
         buf.extend_from_slice(b",\"dir\":\"");
         buf.extend_from_slice(d.as_str().as_bytes());
@@ -426,6 +463,32 @@ mod tests {
             let mut buf = Vec::new();
             push_int(&mut buf, n.unsigned_abs(), n < 0);
             proptest::prop_assert_eq!(String::from_utf8(buf).unwrap(), n.to_string());
+        }
+
+        #[test]
+        fn seq_numbers_in_order_or_not_are_written_as_numbers(
+            start in proptest::prelude::any::<u64>(),
+            steps in proptest::collection::vec(0u64..3, 1..40),
+        ) {
+            let mut counter = Counter::default();
+            let mut n = start.min(u64::MAX - 200);
+            for step in steps {
+                // 1: the next one (incremented in place); 0 and 2: a repeat or a gap.
+                n += step;
+                let mut buf = Vec::new();
+                counter.push(&mut buf, n);
+                proptest::prop_assert_eq!(String::from_utf8(buf).unwrap(), n.to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn seq_numbers_carry_across_digit_counts() {
+        let mut counter = Counter::default();
+        for n in (0..1200).chain(99_990..100_010).chain(u64::MAX - 3..=u64::MAX).chain(0..3) {
+            let mut buf = Vec::new();
+            counter.push(&mut buf, n);
+            assert_eq!(buf, n.to_string().into_bytes());
         }
     }
 
