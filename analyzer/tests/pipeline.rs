@@ -1,6 +1,8 @@
-//! The threaded run ([`pipeline::run`], what `atscope decode` uses) gives exactly the events of
-//! the plain one (push every record, then finish), stops at a read error after writing what came
-//! before it, and stops reading when the writer fails (`atscope decode big.atrace | head`).
+//! The threaded run ([`pipeline::run`], what `atscope decode` uses: records read on one thread,
+//! events packed and written on another) gives exactly the events of the plain one (push every
+//! record, then finish), keeps only the events asked for (`--findings`), stops at a read error
+//! after writing what came before it, and stops reading when the writer fails
+//! (`atscope decode big.atrace | head`).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -62,14 +64,35 @@ fn same_events_as_the_plain_run() {
     let expected = plain(&records, true);
     let mut a = Analysis::new(Options::default());
     let mut got = Vec::new();
-    let r: Result<(), Stopped<(), ()>> = pipeline::run(&mut a, records.iter().cloned().map(Ok), |e| {
-        got.push(e.clone());
-        Ok(())
-    });
+    let r: Result<(), Stopped<(), ()>> = pipeline::run(
+        &mut a,
+        records.iter().cloned().map(Ok),
+        |_| true,
+        |e| {
+            got.push(e.clone());
+            Ok(())
+        },
+    );
     assert!(r.is_ok());
     assert!(expected.len() > 2_000 * 2, "{} events", expected.len());
     assert!(expected.iter().any(|e| matches!(e.kind, atscope_analyzer::timeline::EventKind::Finding(_))));
     assert_eq!(got.len(), expected.len());
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn only_the_events_kept_are_written() {
+    let records = long_stream();
+    let is_finding = |e: &Event| matches!(e.kind, atscope_analyzer::timeline::EventKind::Finding(_));
+    let expected: Vec<Event> = plain(&records, true).into_iter().filter(is_finding).collect();
+    assert!(expected.len() > 100, "{} findings", expected.len());
+    let mut a = Analysis::new(Options::default());
+    let mut got = Vec::new();
+    let r: Result<(), Stopped<(), ()>> = pipeline::run(&mut a, records.iter().cloned().map(Ok), is_finding, |e| {
+        got.push(e.clone());
+        Ok(())
+    });
+    assert!(r.is_ok());
     assert_eq!(got, expected);
 }
 
@@ -87,10 +110,15 @@ fn a_read_error_stops_after_the_events_before_it() {
         .chain(records[cut..].iter().cloned().map(Ok));
     let mut a = Analysis::new(Options::default());
     let mut got = Vec::new();
-    let r: Result<(), Stopped<&str, ()>> = pipeline::run(&mut a, stream, |e| {
-        got.push(e.clone());
-        Ok(())
-    });
+    let r: Result<(), Stopped<&str, ()>> = pipeline::run(
+        &mut a,
+        stream,
+        |_| true,
+        |e| {
+            got.push(e.clone());
+            Ok(())
+        },
+    );
     assert!(matches!(r, Err(Stopped::Read("bad record"))), "{r:?}");
     // Not finished: no findings of the end, and nothing read after the error.
     assert_eq!(got, expected);
@@ -111,14 +139,19 @@ fn a_write_error_stops_reading() {
     });
     let mut a = Analysis::new(Options::default());
     let mut written = 0;
-    let r = pipeline::run(&mut a, stream, |_| {
-        written += 1;
-        if written == 10_000 {
-            Err("pipe closed")
-        } else {
-            Ok(())
-        }
-    });
+    let r = pipeline::run(
+        &mut a,
+        stream,
+        |_| true,
+        |_| {
+            written += 1;
+            if written == 10_000 {
+                Err("pipe closed")
+            } else {
+                Ok(())
+            }
+        },
+    );
     assert!(matches!(r, Err(Stopped::Write("pipe closed"))), "{r:?}");
     assert_eq!(written, 10_000);
     // Reading stopped within the batches in flight.
@@ -135,10 +168,15 @@ fn marks_cross_too() {
     let expected = plain(&records, true);
     let mut a = Analysis::new(Options::default());
     let mut got = Vec::new();
-    let r: Result<(), Stopped<(), ()>> = pipeline::run(&mut a, records.into_iter().map(Ok), |e| {
-        got.push(e.clone());
-        Ok(())
-    });
+    let r: Result<(), Stopped<(), ()>> = pipeline::run(
+        &mut a,
+        records.into_iter().map(Ok),
+        |_| true,
+        |e| {
+            got.push(e.clone());
+            Ok(())
+        },
+    );
     assert!(r.is_ok());
     assert_eq!(got, expected);
 }

@@ -109,7 +109,8 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     }
     let stdout = std::io::stdout();
     let color = !args.json && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    // Not locked: the events are written on the pipeline's writer thread.
+    let mut out = BufWriter::with_capacity(1 << 16, stdout);
     let printer = TextPrinter { color };
     let mut analysis = Analysis::new(analysis_opts);
     args.log.attach(&mut analysis, &args.file, records.source_mut().recording_meta())?;
@@ -117,10 +118,7 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
     // One line buffer for the whole run: an event's line is rendered into it, then written.
     let mut line = String::with_capacity(256);
     let mut json_writer = EventWriter::default();
-    let mut render = |out: &mut BufWriter<std::io::StdoutLock>, e: &Event| -> std::io::Result<()> {
-        if only_findings && !matches!(e.kind, EventKind::Finding(_)) {
-            return Ok(());
-        }
+    let mut render = |out: &mut BufWriter<std::io::Stdout>, e: &Event| -> std::io::Result<()> {
         if json {
             return json_writer.write(out, e);
         }
@@ -134,12 +132,17 @@ pub fn run(args: DecodeArgs) -> Result<ExitCode> {
             _ => Ok(()),
         }
     };
+    let keep = |e: &Event| !only_findings || matches!(e.kind, EventKind::Finding(_));
     let mut first = Vec::new();
-    analysis.capture_checks(&records, &mut |e| first.push(e.clone()));
+    analysis.capture_checks(&records, &mut |e| {
+        if keep(e) {
+            first.push(e.clone());
+        }
+    });
     let written = if json { write_header(&mut out) } else { Ok(()) }
         .and_then(|_| first.iter().try_for_each(|e| render(&mut out, e)))
         .map_err(Stopped::Write)
-        .and_then(|_| pipeline::run(&mut analysis, records.by_ref(), |e| render(&mut out, e)));
+        .and_then(|_| pipeline::run(&mut analysis, records.by_ref(), keep, |e| render(&mut out, e)));
     for w in records.source_mut().take_warnings() {
         eprintln!("warning: {w}");
     }

@@ -1,29 +1,33 @@
-//! An [`Analysis`] over a whole record stream with the capture read on a thread of its own.
+//! An [`Analysis`] over a whole record stream on three threads: one reads the capture, one
+//! analyses, one renders the events.
 //!
 //! Reading a capture (the `.atrace` records, a CSV's rows, a waveform's UART decoding) is a
-//! fifth of the time of a decode of chatty AT traffic; on a machine with a second core it no
-//! longer adds to the analysis. Records cross in batches through a bounded channel, so memory
-//! stays flat whatever the capture's size, and the batches go back to the reader, which frees
-//! the records it allocated (glibc's allocator is slower at freeing another thread's memory).
+//! fifth of the time of a decode of chatty AT traffic, and rendering the events as text or JSON
+//! a fifth to a third; on a machine with a second core neither adds to the analysis any more.
+//! Records and events cross in batches through bounded channels, so memory stays flat whatever
+//! the capture's size, and each thread frees what it allocated: the reader gets its batches of
+//! records back, and the events cross packed into bytes ([`crate::timeline::packed`]), the writer
+//! unpacking its own copies (glibc's allocator is slow at freeing another thread's memory, and a
+//! core reading the memory another core's allocator reuses at once costs more than it saves).
 //!
-//! The events are those of [`Analysis::push`] record by record then [`Analysis::finish`], in the
-//! same order: the analysis sees the same records in the same order on one thread. (Handing the
-//! events to a writer thread was tried and measured slower: each event owns several small
-//! allocations, and keeping a batch of them alive until another thread has written them sends
-//! glibc's allocator down its slow paths.)
+//! The events written are those of [`Analysis::push`] record by record then
+//! [`Analysis::finish`], in the same order: one thread analyses the records in their order.
 
-use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::thread;
 
 use super::Analysis;
 use crate::chunk::{Body, Chunk, Record};
+use crate::timeline::packed::Packed;
 use crate::timeline::Event;
 
 /// Records per batch (a batch also ends at [`BATCH_BYTES`] of bytes).
 const BATCH_RECORDS: usize = 512;
 /// Bytes of record data per batch (a bulk capture's records are large).
-const BATCH_BYTES: usize = 1 << 20;
-/// Batches in flight: with the limits above, a few MiB at most.
+const BATCH_BYTES: usize = 256 << 10;
+/// Packed bytes per batch of events.
+const PACKED_BYTES: usize = 256 << 10;
+/// Batches in flight between two threads: with the limits above, a few MiB at most.
 const IN_FLIGHT: usize = 4;
 
 /// Why [`run`] stopped before the end of the records.
@@ -32,7 +36,7 @@ pub enum Stopped<E, W> {
     /// Reading a record failed; the events before it were written, and the session was not
     /// finished (no findings of the end).
     Read(E),
-    /// Writing an event failed (a closed pipe, a full disk); reading stopped too.
+    /// Writing an event failed (a closed pipe, a full disk); reading and analysis stopped too.
     Write(W),
 }
 
@@ -42,36 +46,56 @@ struct Batch<E> {
     error: Option<E>,
 }
 
-/// Feeds every record of `records` to `analysis`, finishes it, and hands each event in order to
-/// `write`, reading the records on a thread of their own. Stops at the first read error (after
-/// writing the events before it) or at the first write error (`atscope decode … | head`).
+/// Feeds every record of `records` to `analysis`, finishes it, and hands each event that `keep`
+/// accepts, in order, to `write` on a thread of its own, the records being read on another.
+/// Stops at the first read error (after writing the events before it) or at the first write
+/// error (`atscope decode … | head`).
 pub fn run<I, E, W>(
     analysis: &mut Analysis,
     records: I,
-    mut write: impl FnMut(&Event) -> Result<(), W>,
+    keep: impl Fn(&Event) -> bool,
+    write: impl FnMut(&Event) -> Result<(), W> + Send,
 ) -> Result<(), Stopped<E, W>>
 where
     I: Iterator<Item = Result<Record, E>> + Send,
     E: Send,
+    W: Send,
 {
     thread::scope(|s| {
         let (batches_tx, batches) = sync_channel::<Batch<E>>(IN_FLIGHT);
         let (done_tx, done) = channel::<Vec<Record>>();
+        let (packed_tx, packed_rx) = sync_channel::<Packed>(IN_FLIGHT);
+        let (written_tx, written) = channel::<Packed>();
         let reader = thread::Builder::new()
             .name("atscope-read".into())
             .spawn_scoped(s, move || read(records, batches_tx, done))
             .expect("spawning the reader thread");
-        // The first write error; nothing is written after it.
-        let mut failed = None;
-        let mut sink = |e: &Event, failed: &mut Option<W>| {
-            if failed.is_none() {
-                *failed = write(e).err();
+        let writer = thread::Builder::new()
+            .name("atscope-write".into())
+            .spawn_scoped(s, move || write_all(packed_rx, written_tx, write))
+            .expect("spawning the writer thread");
+
+        let mut packed = Packed::default();
+        let pack = |packed: &mut Packed, e: &Event| {
+            if keep(e) {
+                packed.push(e);
             }
         };
+        // Hands the packed events to the writer; false when it has stopped.
+        let send = |packed: &mut Packed| -> bool {
+            let mut spare = written.try_recv().unwrap_or_default();
+            spare.clear();
+            packed_tx.send(std::mem::replace(packed, spare)).is_ok()
+        };
         let mut read_error = None;
-        for batch in batches.iter() {
+        let mut writer_gone = false;
+        'batches: for batch in batches.iter() {
             for rec in &batch.records {
-                analysis.push(rec, &mut |e| sink(e, &mut failed));
+                analysis.push(rec, &mut |e| pack(&mut packed, e));
+                if packed.size() >= PACKED_BYTES && !send(&mut packed) {
+                    writer_gone = true;
+                    break 'batches;
+                }
             }
             // Back to the reader to be freed there (it may be gone, after its last batch).
             let _ = done_tx.send(batch.records);
@@ -79,22 +103,39 @@ where
                 read_error = batch.error;
                 break;
             }
-            if failed.is_some() {
-                break;
-            }
         }
         // Stops the reader at its next batch if the loop ended early.
         drop(batches);
-        if read_error.is_none() && failed.is_none() {
-            analysis.finish(&mut |e| sink(e, &mut failed));
+        if !writer_gone {
+            if read_error.is_none() {
+                analysis.finish(&mut |e| pack(&mut packed, e));
+            }
+            send(&mut packed);
         }
+        drop(packed_tx);
+        let written = writer.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        match (failed, read_error) {
-            (Some(w), _) => Err(Stopped::Write(w)),
-            (None, Some(e)) => Err(Stopped::Read(e)),
-            (None, None) => Ok(()),
+        written.map_err(Stopped::Write)?;
+        match read_error {
+            Some(e) => Err(Stopped::Read(e)),
+            None => Ok(()),
         }
     })
+}
+
+/// The writer thread: every event in order, until the first error; the buffers go back empty.
+fn write_all<W>(
+    batches: Receiver<Packed>,
+    written: Sender<Packed>,
+    mut write: impl FnMut(&Event) -> Result<(), W>,
+) -> Result<(), W> {
+    for mut packed in batches.iter() {
+        for e in packed.drain() {
+            write(&e)?;
+        }
+        let _ = written.send(packed);
+    }
+    Ok(())
 }
 
 /// The reader thread: records in batches, until the end, an error, or the analysis stops.

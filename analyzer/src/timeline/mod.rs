@@ -27,6 +27,7 @@ mod datamode;
 pub mod event;
 mod host;
 mod modem;
+pub mod packed;
 mod trailer;
 
 use std::collections::VecDeque;
