@@ -1,8 +1,8 @@
-//! The threaded run ([`pipeline::run`], what `atscope decode` uses: records read on one thread,
-//! events packed and written on another) gives exactly the events of the plain one (push every
-//! record, then finish), keeps only the events asked for (`--findings`), stops at a read error
-//! after writing what came before it, and stops reading when the writer fails
-//! (`atscope decode big.atrace | head`).
+//! [`pipeline::run`], what `atscope decode` uses, both ways: threaded (records read on one
+//! thread, events packed and written on another) and inline (one core). Each gives exactly the
+//! events of the plain run (push every record, then finish), keeps only the events asked for
+//! (`--findings`), stops at a read error after writing what came before it, and stops reading
+//! when the writer fails (`atscope decode big.atrace | head`).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,6 +45,21 @@ fn long_stream() -> Vec<Record> {
     out
 }
 
+/// Runs `pipeline::threaded` or `pipeline::inline`.
+fn run<E: Send, W: Send>(
+    threaded: bool,
+    records: impl Iterator<Item = Result<Record, E>> + Send,
+    keep: impl Fn(&Event) -> bool,
+    write: impl FnMut(&Event) -> Result<(), W> + Send,
+) -> Result<(), Stopped<E, W>> {
+    let mut a = Analysis::new(Options::default());
+    if threaded {
+        pipeline::threaded(&mut a, records, keep, write)
+    } else {
+        pipeline::inline(&mut a, records, keep, write)
+    }
+}
+
 fn plain(records: &[Record], finish: bool) -> Vec<Event> {
     let mut a = Analysis::new(Options::default());
     let mut events = Vec::new();
@@ -59,13 +74,18 @@ fn plain(records: &[Record], finish: bool) -> Vec<Event> {
 
 #[test]
 fn same_events_as_the_plain_run() {
+    for threaded in [true, false] {
+        same_events_as_the_plain_run_(threaded);
+    }
+}
+
+fn same_events_as_the_plain_run_(threaded: bool) {
     let records = long_stream();
     assert!(records.len() > 5_000, "too few records to cross many batches: {}", records.len());
     let expected = plain(&records, true);
-    let mut a = Analysis::new(Options::default());
     let mut got = Vec::new();
-    let r: Result<(), Stopped<(), ()>> = pipeline::run(
-        &mut a,
+    let r: Result<(), Stopped<(), ()>> = run(
+        threaded,
         records.iter().cloned().map(Ok),
         |_| true,
         |e| {
@@ -82,13 +102,18 @@ fn same_events_as_the_plain_run() {
 
 #[test]
 fn only_the_events_kept_are_written() {
+    for threaded in [true, false] {
+        only_the_events_kept_are_written_(threaded);
+    }
+}
+
+fn only_the_events_kept_are_written_(threaded: bool) {
     let records = long_stream();
     let is_finding = |e: &Event| matches!(e.kind, atscope_analyzer::timeline::EventKind::Finding(_));
     let expected: Vec<Event> = plain(&records, true).into_iter().filter(is_finding).collect();
     assert!(expected.len() > 100, "{} findings", expected.len());
-    let mut a = Analysis::new(Options::default());
     let mut got = Vec::new();
-    let r: Result<(), Stopped<(), ()>> = pipeline::run(&mut a, records.iter().cloned().map(Ok), is_finding, |e| {
+    let r: Result<(), Stopped<(), ()>> = run(threaded, records.iter().cloned().map(Ok), is_finding, |e| {
         got.push(e.clone());
         Ok(())
     });
@@ -98,6 +123,12 @@ fn only_the_events_kept_are_written() {
 
 #[test]
 fn a_read_error_stops_after_the_events_before_it() {
+    for threaded in [true, false] {
+        a_read_error_stops_after_the_events_before_it_(threaded);
+    }
+}
+
+fn a_read_error_stops_after_the_events_before_it_(threaded: bool) {
     let records = long_stream();
     let cut = 3_000;
     let expected = plain(&records[..cut], false);
@@ -108,10 +139,9 @@ fn a_read_error_stops_after_the_events_before_it() {
         .map(Ok)
         .chain(std::iter::once(Err("bad record")))
         .chain(records[cut..].iter().cloned().map(Ok));
-    let mut a = Analysis::new(Options::default());
     let mut got = Vec::new();
-    let r: Result<(), Stopped<&str, ()>> = pipeline::run(
-        &mut a,
+    let r: Result<(), Stopped<&str, ()>> = run(
+        threaded,
         stream,
         |_| true,
         |e| {
@@ -126,6 +156,12 @@ fn a_read_error_stops_after_the_events_before_it() {
 
 #[test]
 fn a_write_error_stops_reading() {
+    for threaded in [true, false] {
+        a_write_error_stops_reading_(threaded);
+    }
+}
+
+fn a_write_error_stops_reading_(threaded: bool) {
     // An endless capture: only the writer's error can end this run.
     let read = AtomicUsize::new(0);
     let stream = (0i64..).map(|i| {
@@ -137,10 +173,9 @@ fn a_write_error_stops_reading() {
             Record::Chunk(Chunk::bytes(t, Dir::Modem, b"\r\n+CFUN: 1\r\n\r\nOK\r\n".to_vec()))
         })
     });
-    let mut a = Analysis::new(Options::default());
     let mut written = 0;
-    let r = pipeline::run(
-        &mut a,
+    let r = run(
+        threaded,
         stream,
         |_| true,
         |_| {
@@ -160,16 +195,21 @@ fn a_write_error_stops_reading() {
 
 #[test]
 fn marks_cross_too() {
+    for threaded in [true, false] {
+        marks_cross_too_(threaded);
+    }
+}
+
+fn marks_cross_too_(threaded: bool) {
     let records = vec![
         Record::Chunk(Chunk::bytes(0, Dir::Host, b"AT\r\n".to_vec())),
         Record::Mark(Mark { t_ns: 5, text: "power cycle".into() }),
         Record::Chunk(Chunk::bytes(10, Dir::Modem, b"\r\nOK\r\n".to_vec())),
     ];
     let expected = plain(&records, true);
-    let mut a = Analysis::new(Options::default());
     let mut got = Vec::new();
-    let r: Result<(), Stopped<(), ()>> = pipeline::run(
-        &mut a,
+    let r: Result<(), Stopped<(), ()>> = run(
+        threaded,
         records.into_iter().map(Ok),
         |_| true,
         |e| {

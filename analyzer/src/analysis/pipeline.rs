@@ -47,10 +47,58 @@ struct Batch<E> {
 }
 
 /// Feeds every record of `records` to `analysis`, finishes it, and hands each event that `keep`
-/// accepts, in order, to `write` on a thread of its own, the records being read on another.
-/// Stops at the first read error (after writing the events before it) or at the first write
-/// error (`atscope decode … | head`).
+/// accepts, in order, to `write`. Stops at the first read error (after writing the events before
+/// it) or at the first write error (`atscope decode … | head`).
+///
+/// With two cores or more this is [`threaded`]; on one, [`inline`] (the threads would only take
+/// turns, and packing and unpacking the events would cost a fifth more time).
 pub fn run<I, E, W>(
+    analysis: &mut Analysis,
+    records: I,
+    keep: impl Fn(&Event) -> bool,
+    write: impl FnMut(&Event) -> Result<(), W> + Send,
+) -> Result<(), Stopped<E, W>>
+where
+    I: Iterator<Item = Result<Record, E>> + Send,
+    E: Send,
+    W: Send,
+{
+    if thread::available_parallelism().map_or(1, |n| n.get()) >= 2 {
+        threaded(analysis, records, keep, write)
+    } else {
+        inline(analysis, records, keep, write)
+    }
+}
+
+/// [`run`] on the caller's thread alone.
+pub fn inline<I, E, W>(
+    analysis: &mut Analysis,
+    records: I,
+    keep: impl Fn(&Event) -> bool,
+    mut write: impl FnMut(&Event) -> Result<(), W>,
+) -> Result<(), Stopped<E, W>>
+where
+    I: Iterator<Item = Result<Record, E>>,
+{
+    // The first write error; nothing is written after it.
+    let mut failed = None;
+    let mut sink = |e: &Event, failed: &mut Option<W>| {
+        if failed.is_none() && keep(e) {
+            *failed = write(e).err();
+        }
+    };
+    for rec in records {
+        analysis.push(&rec.map_err(Stopped::Read)?, &mut |e| sink(e, &mut failed));
+        if let Some(w) = failed {
+            return Err(Stopped::Write(w));
+        }
+    }
+    analysis.finish(&mut |e| sink(e, &mut failed));
+    failed.map_or(Ok(()), |w| Err(Stopped::Write(w)))
+}
+
+/// [`run`] on three threads: the records are read on one, the events written on another.
+pub fn threaded<I, E, W>(
     analysis: &mut Analysis,
     records: I,
     keep: impl Fn(&Event) -> bool,
