@@ -18,7 +18,7 @@ use std::thread;
 
 use super::Analysis;
 use crate::chunk::{Body, Chunk, Record};
-use crate::timeline::packed::Packed;
+use crate::timeline::packed::{Packed, Unpacker};
 use crate::timeline::Event;
 
 /// Records per batch (a batch also ends at [`BATCH_BYTES`] of bytes).
@@ -177,10 +177,9 @@ fn write_all<W>(
     written: Sender<Packed>,
     mut write: impl FnMut(&Event) -> Result<(), W>,
 ) -> Result<(), W> {
+    let mut unpacker = Unpacker::default();
     for mut packed in batches.iter() {
-        for e in packed.drain() {
-            write(&e)?;
-        }
+        packed.unpack(&mut unpacker, &mut write)?;
         let _ = written.send(packed);
     }
     Ok(())

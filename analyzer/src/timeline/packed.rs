@@ -5,9 +5,10 @@
 //! events themselves to a writer thread was measured slower than rendering them where they were
 //! made: the writer's core reads memory the analysis' allocator reuses at once, and every such
 //! line moves between the cores twice. Packed, an event is a few dozen bytes written in sequence
-//! into a buffer that goes to the writer whole; the writer unpacks an equal [`Event`] (its own
-//! allocations, freed on its own thread) and renders it. Packing costs a fraction of rendering
-//! text or JSON, so the analysis thread gets that much faster.
+//! into a buffer that goes to the writer whole; the writer unpacks an equal [`Event`] into events
+//! of its own, whose strings and vectors it reuses from one event to the next, and renders it.
+//! Packing costs a fraction of rendering text or JSON, so the analysis thread gets that much
+//! faster.
 //!
 //! The common kinds (commands, answers, URCs, text, payloads, garbage, data mode, exchanges) are
 //! packed field by field; the rare rest (findings, resets, marks, conditions, log lines, CMUX and
@@ -178,107 +179,172 @@ impl Packed {
         }
     }
 
-    /// The events, in the order they were pushed (moved out: the buffer is empty after).
-    pub fn drain(&mut self) -> Unpack<'_> {
-        Unpack { at: 0, bytes: &self.bytes, whole: self.whole.drain(..), left: std::mem::take(&mut self.count) }
+    /// Hands each event to `f`, in the order they were pushed, and empties the buffer. The
+    /// events are unpacked into `into`'s events, one per kind, whose strings and vectors are
+    /// reused from one event to the next: unpacking allocates almost nothing.
+    pub fn unpack<W>(&mut self, into: &mut Unpacker, mut f: impl FnMut(&Event) -> Result<(), W>) -> Result<(), W> {
+        let mut r = Reader { at: 0, bytes: &self.bytes };
+        let mut whole = self.whole.drain(..);
+        for _ in 0..std::mem::take(&mut self.count) {
+            let (seq, t_ns, end_ns) = (r.u64(), r.i64(), r.i64());
+            let dir = match r.u8() {
+                0 => None,
+                1 => Some(Dir::Host),
+                _ => Some(Dir::Modem),
+            };
+            let dlci = match r.u8() {
+                0 => None,
+                _ => Some(r.u8()),
+            };
+            let meaning_at = r.at;
+            r.skip_opt_str();
+            let tag = r.u8();
+            if tag == tag::WHOLE {
+                f(&whole.next().expect("a whole event for each WHOLE tag"))?;
+                continue;
+            }
+            let e = into.slots[usize::from(tag)].get_or_insert_with(|| blank(tag));
+            e.seq = seq;
+            e.t_ns = t_ns;
+            e.end_ns = end_ns;
+            e.dir = dir;
+            e.dlci = dlci;
+            let kind_at = r.at;
+            r.at = meaning_at;
+            r.opt_string_into(&mut e.meaning);
+            r.at = kind_at;
+            r.kind_into(&mut e.kind);
+            f(e)?;
+        }
+        drop(whole);
+        self.clear();
+        Ok(())
     }
 }
 
-/// The events of a [`Packed`], unpacked one by one.
-pub struct Unpack<'a> {
-    at: usize,
-    bytes: &'a [u8],
-    whole: std::vec::Drain<'a, Event>,
-    left: usize,
+/// The events [`Packed::unpack`] fills, one per packed kind, kept from batch to batch.
+#[derive(Debug, Default)]
+pub struct Unpacker {
+    slots: [Option<Event>; 9],
 }
 
-impl Iterator for Unpack<'_> {
-    type Item = Event;
+/// An event of the kind `tag` names, every field empty.
+fn blank(tag: u8) -> Event {
+    let kind = match tag {
+        tag::COMMAND => EventKind::Command {
+            exchange: 0,
+            name: String::new(),
+            form: None,
+            params: Vec::new(),
+            line: Bytes::default(),
+            invalid: None,
+            overflow: false,
+            pending: Vec::new(),
+        },
+        tag::INFO => EventKind::Info { exchange: 0, name: None, params: Vec::new(), line: Bytes::default() },
+        tag::FINAL => EventKind::Final { exchange: None, result: FinalResult::Ok, latency_ns: None },
+        tag::URC => EventKind::Urc { name: String::new(), params: Vec::new(), line: Bytes::default() },
+        tag::TEXT => EventKind::Text { line: Bytes::default() },
+        tag::PAYLOAD => EventKind::Payload { exchange: None, owner: String::new(), len: 0, data: Bytes::default() },
+        tag::GARBAGE => EventKind::Garbage { data: Bytes::default(), why: String::new() },
+        tag::DATA_MODE => EventKind::DataMode { enter: false, exchange: None, result: None, host_terminator: false },
+        _ => EventKind::Exchange {
+            id: 0,
+            name: String::new(),
+            line: Bytes::default(),
+            status: ExchangeStatus::Ok,
+            result: None,
+            latency_ns: None,
+            info_lines: 0,
+        },
+    };
+    Event { seq: 0, t_ns: 0, end_ns: 0, dir: None, dlci: None, meaning: None, kind }
+}
 
-    fn next(&mut self) -> Option<Event> {
-        if self.left == 0 {
-            return None;
-        }
-        self.left -= 1;
-        let seq = self.u64();
-        let t_ns = self.i64();
-        let end_ns = self.i64();
-        let dir = match self.u8() {
-            0 => None,
-            1 => Some(Dir::Host),
-            _ => Some(Dir::Modem),
-        };
-        let dlci = match self.u8() {
-            0 => None,
-            _ => Some(self.u8()),
-        };
-        let meaning = self.opt_string();
-        let kind = match self.u8() {
-            tag::COMMAND => EventKind::Command {
-                exchange: self.u32(),
-                name: self.string(),
-                form: match self.u8() {
+/// Reads packed bytes. The bytes were packed by [`Packed::push`] on this machine: reading past
+/// their end is a bug, and panics.
+struct Reader<'a> {
+    at: usize,
+    bytes: &'a [u8],
+}
+
+impl Reader<'_> {
+    /// Fills `kind`, which has the variant of the packed kind ([`blank`] made it, or an event of
+    /// that kind before it), reusing its strings and vectors.
+    fn kind_into(&mut self, kind: &mut EventKind) {
+        match kind {
+            EventKind::Command { exchange, name, form, params, line, invalid, overflow, pending } => {
+                *exchange = self.u32();
+                self.string_into(name);
+                *form = match self.u8() {
                     0 => None,
                     1 => Some(Form::Test),
                     2 => Some(Form::Read),
                     3 => Some(Form::Set),
                     _ => Some(Form::Exec),
-                },
-                params: self.params(),
-                line: Bytes(self.bytes()),
-                invalid: self.opt_string(),
-                overflow: self.u8() != 0,
-                pending: (0..self.len()).map(|_| self.u32()).collect(),
-            },
-            tag::INFO => EventKind::Info {
-                exchange: self.u32(),
-                name: self.opt_string(),
-                params: self.params(),
-                line: Bytes(self.bytes()),
-            },
-            tag::FINAL => EventKind::Final {
-                exchange: self.opt_u32(),
-                result: self.result().expect("a final result is packed with its result"),
-                latency_ns: self.opt_i64(),
-            },
-            tag::URC => EventKind::Urc { name: self.string(), params: self.params(), line: Bytes(self.bytes()) },
-            tag::TEXT => EventKind::Text { line: Bytes(self.bytes()) },
-            tag::PAYLOAD => EventKind::Payload {
-                exchange: self.opt_u32(),
-                owner: self.string(),
-                len: self.u64() as usize,
-                data: Bytes(self.bytes()),
-            },
-            tag::GARBAGE => EventKind::Garbage { data: Bytes(self.bytes()), why: self.string() },
-            tag::DATA_MODE => EventKind::DataMode {
-                enter: self.u8() != 0,
-                exchange: self.opt_u32(),
-                result: self.opt_i64(),
-                host_terminator: self.u8() != 0,
-            },
-            tag::EXCHANGE => EventKind::Exchange {
-                id: self.u32(),
-                name: self.string(),
-                line: Bytes(self.bytes()),
-                status: match self.u8() {
+                };
+                self.params_into(params);
+                self.bytes_into(&mut line.0);
+                self.opt_string_into(invalid);
+                *overflow = self.u8() != 0;
+                pending.clear();
+                for _ in 0..self.len() {
+                    pending.push(self.u32());
+                }
+            }
+            EventKind::Info { exchange, name, params, line } => {
+                *exchange = self.u32();
+                self.opt_string_into(name);
+                self.params_into(params);
+                self.bytes_into(&mut line.0);
+            }
+            EventKind::Final { exchange, result, latency_ns } => {
+                *exchange = self.opt_u32();
+                *result = self.result().expect("a final result is packed with its result");
+                *latency_ns = self.opt_i64();
+            }
+            EventKind::Urc { name, params, line } => {
+                self.string_into(name);
+                self.params_into(params);
+                self.bytes_into(&mut line.0);
+            }
+            EventKind::Text { line } => self.bytes_into(&mut line.0),
+            EventKind::Payload { exchange, owner, len, data } => {
+                *exchange = self.opt_u32();
+                self.string_into(owner);
+                *len = self.u64() as usize;
+                self.bytes_into(&mut data.0);
+            }
+            EventKind::Garbage { data, why } => {
+                self.bytes_into(&mut data.0);
+                self.string_into(why);
+            }
+            EventKind::DataMode { enter, exchange, result, host_terminator } => {
+                *enter = self.u8() != 0;
+                *exchange = self.opt_u32();
+                *result = self.opt_i64();
+                *host_terminator = self.u8() != 0;
+            }
+            EventKind::Exchange { id, name, line, status, result, latency_ns, info_lines } => {
+                *id = self.u32();
+                self.string_into(name);
+                self.bytes_into(&mut line.0);
+                *status = match self.u8() {
                     0 => ExchangeStatus::Ok,
                     1 => ExchangeStatus::Error,
                     2 => ExchangeStatus::Aborted,
                     3 => ExchangeStatus::Open,
                     4 => ExchangeStatus::TimedOut,
                     _ => ExchangeStatus::Lost,
-                },
-                result: self.result(),
-                latency_ns: self.opt_i64(),
-                info_lines: self.u32(),
-            },
-            _ => return Some(self.whole.next().expect("a whole event for each WHOLE tag")),
-        };
-        Some(Event { seq, t_ns, end_ns, dir, dlci, meaning, kind })
+                };
+                *result = self.result();
+                *latency_ns = self.opt_i64();
+                *info_lines = self.u32();
+            }
+            _ => unreachable!("only the packed kinds have slots"),
+        }
     }
-}
 
-impl Unpack<'_> {
     fn take(&mut self, n: usize) -> &[u8] {
         let s = &self.bytes[self.at..self.at + n];
         self.at += n;
@@ -305,18 +371,36 @@ impl Unpack<'_> {
         self.u32() as usize
     }
 
-    fn bytes(&mut self) -> Vec<u8> {
+    fn bytes_into(&mut self, into: &mut Vec<u8>) {
         let n = self.len();
-        self.take(n).to_vec()
+        into.clear();
+        into.extend_from_slice(self.take(n));
     }
 
-    fn string(&mut self) -> String {
+    fn string_into(&mut self, into: &mut String) {
+        let n = self.len();
+        let bytes = self.take(n);
+        into.clear();
         // Packed from a `String`: valid UTF-8 (checked again rather than trusted).
-        String::from_utf8(self.bytes()).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        match std::str::from_utf8(bytes) {
+            Ok(s) => into.push_str(s),
+            Err(_) => into.push_str(&String::from_utf8_lossy(bytes)),
+        }
     }
 
-    fn opt_string(&mut self) -> Option<String> {
-        (self.u8() != 0).then(|| self.string())
+    fn opt_string_into(&mut self, into: &mut Option<String>) {
+        if self.u8() == 0 {
+            *into = None;
+        } else {
+            self.string_into(into.get_or_insert_with(String::new));
+        }
+    }
+
+    fn skip_opt_str(&mut self) {
+        if self.u8() != 0 {
+            let n = self.len();
+            self.at += n;
+        }
     }
 
     fn opt_u32(&mut self) -> Option<u32> {
@@ -337,15 +421,33 @@ impl Unpack<'_> {
         }
     }
 
-    fn params(&mut self) -> Vec<Param> {
-        (0..self.len())
-            .map(|_| match self.u8() {
+    /// Fills `params`, reusing the strings of the parameters already there.
+    fn params_into(&mut self, params: &mut Vec<Param>) {
+        let n = self.len();
+        params.truncate(n);
+        for i in 0..n {
+            let tag = self.u8();
+            let p = match tag {
                 0 => Param::Empty,
                 1 => Param::Int(self.i64()),
-                2 => Param::Str(self.string()),
-                _ => Param::Raw(self.string()),
-            })
-            .collect()
+                _ => {
+                    let mut s = match params.get_mut(i) {
+                        Some(Param::Str(s) | Param::Raw(s)) => std::mem::take(s),
+                        _ => String::new(),
+                    };
+                    self.string_into(&mut s);
+                    if tag == 2 {
+                        Param::Str(s)
+                    } else {
+                        Param::Raw(s)
+                    }
+                }
+            };
+            match params.get_mut(i) {
+                Some(slot) => *slot = p,
+                None => params.push(p),
+            }
+        }
     }
 }
 
@@ -446,6 +548,14 @@ mod tests {
     use super::*;
     use crate::analysis::{decode_all, Options};
 
+    fn unpack_all(packed: &mut Packed, unpacker: &mut Unpacker, out: &mut Vec<Event>) {
+        let r: Result<(), ()> = packed.unpack(unpacker, |e| {
+            out.push(e.clone());
+            Ok(())
+        });
+        assert!(r.is_ok());
+    }
+
     /// Every event of every bundled trace comes back equal, in order, across many buffers.
     #[test]
     fn every_event_of_every_trace_unpacks_equal() {
@@ -466,6 +576,7 @@ mod tests {
                 let reader = crate::trace::TraceReader::new(f).unwrap();
                 let (all, _) = decode_all(reader, Options::default()).unwrap();
                 let mut packed = Packed::default();
+                let mut unpacker = Unpacker::default();
                 let mut back = Vec::new();
                 for (i, e) in all.iter().enumerate() {
                     packed.push(e);
@@ -473,12 +584,11 @@ mod tests {
                     whole += usize::from(packed.bytes.last() == Some(&tag::WHOLE));
                     // Buffers of varying sizes, reused.
                     if i % 7 == 3 {
-                        back.extend(packed.drain());
-                        assert!(packed.drain().next().is_none());
-                        packed.clear();
+                        unpack_all(&mut packed, &mut unpacker, &mut back);
+                        assert!(packed.is_empty());
                     }
                 }
-                back.extend(packed.drain());
+                unpack_all(&mut packed, &mut unpacker, &mut back);
                 assert_eq!(back, all, "{}", p.display());
                 events += all.len();
             }
@@ -542,6 +652,21 @@ mod tests {
             packed.push(e);
         }
         assert_eq!(packed.len(), all.len());
-        assert_eq!(packed.drain().collect::<Vec<_>>(), all);
+        let mut back = Vec::new();
+        unpack_all(&mut packed, &mut Unpacker::default(), &mut back);
+        assert_eq!(back, all);
+        // Unpacked again into the same events, with shorter and fewer fields: nothing stays behind.
+        let mut unpacker = Unpacker::default();
+        for e in all.iter().rev() {
+            packed.push(e);
+        }
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        unpack_all(&mut packed, &mut unpacker, &mut first);
+        for e in all.iter().chain(all.iter().rev()) {
+            packed.push(e);
+        }
+        unpack_all(&mut packed, &mut unpacker, &mut second);
+        assert_eq!(first, all.iter().rev().cloned().collect::<Vec<_>>());
+        assert_eq!(second, all.iter().chain(all.iter().rev()).cloned().collect::<Vec<_>>());
     }
 }
