@@ -1,13 +1,21 @@
 #![no_main]
 //! A whole decoding session (`Analysis`: timeline, meanings, rules, redaction) fed random bytes
-//! of both directions with random splits and times, then finished.
+//! of both directions with random splits and times, then finished. Every event is also packed
+//! (`timeline::packed`, how `atscope decode` hands events to its writer thread) and must unpack
+//! equal.
 use atscope_analyzer::analysis::{Analysis, Options};
 use atscope_analyzer::chunk::{Chunk, Condition, Dir, Record};
+use atscope_analyzer::timeline::packed::{Packed, Unpacker};
+use atscope_analyzer::timeline::Event;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut a = Analysis::new(Options::default());
-    let mut sink = |_: &atscope_analyzer::timeline::Event| {};
+    let (mut packed, mut events) = (Packed::default(), Vec::new());
+    let mut sink = |e: &Event| {
+        packed.push(e);
+        events.push(e.clone());
+    };
     let mut t = 0i64;
     let mut rest = data;
     // Each piece: one control byte (direction, length, time step, condition), then its bytes.
@@ -24,4 +32,11 @@ fuzz_target!(|data: &[u8]| {
         rest = &tail[n..];
     }
     a.finish(&mut sink);
+    let mut back = Vec::new();
+    let r: Result<(), ()> = packed.unpack(&mut Unpacker::default(), |e| {
+        back.push(e.clone());
+        Ok(())
+    });
+    assert!(r.is_ok());
+    assert!(back == events, "packed events unpack differently");
 });
