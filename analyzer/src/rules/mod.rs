@@ -195,6 +195,11 @@ impl Rules {
         self.revised.take()
     }
 
+    /// The firmware's name for messages ("SLM", or "Serial Modem" once it shows itself).
+    fn firmware(&self) -> &'static str {
+        self.version.map_or("SLM", SlmVersion::firmware)
+    }
+
     /// The command name an exchange answers (for meanings of its lines).
     pub fn command_name(&self, exchange: u32) -> Option<&str> {
         self.cmds.get(&exchange).map(|c| c.name.as_str())

@@ -51,7 +51,7 @@ impl Rules {
                 t0: e.t_ns,
                 t1: e.end_ns,
                 message: format!("Ready at the start of the capture: power-on or boot{garbage}"),
-                help: "The first Ready of a capture is the SLM's boot message. Bytes before it are a power-up line glitch.".into(),
+                help: format!("The first Ready of a capture is the {}'s boot message. Bytes before it are a power-up line glitch.", self.firmware()),
                 events: vec![e.seq],
             }),
             None => {
@@ -71,13 +71,15 @@ impl Rules {
                 let mqtt = suspect_line.is_some_and(|c| c.name == "#XMQTTCON" && c.params.first().and_then(Param::as_int) == Some(0));
                 let mut message = format!("the modem rebooted (Ready{garbage}) {who}");
                 let mut help_head = String::new();
+                let fw = self.firmware();
                 if let Some((summary, t0, seqs)) = &crash {
                     let glitch = if garbage.is_empty() { String::new() } else { format!(" ({})", garbage.trim()) };
-                    message = format!("the SLM crashed ({summary}) {} before Ready{glitch} {who}", ms_or_s(e.t_ns - t0));
-                    help_head = "The SLM's log shows the crash that caused this reboot (see slm.crash). ".into();
+                    message = format!("the {fw} crashed ({summary}) {} before Ready{glitch} {who}", ms_or_s(e.t_ns - t0));
+                    help_head = format!("The {fw}'s log shows the crash that caused this reboot (see slm.crash). ");
                     ev.extend(seqs.first());
                 }
-                let mut help = help_head + "Nothing the host sent asks for a reboot (#XRESET, FOTA activation or an #XSLEEP wake), so the nRF9160 crashed or lost power: the SLM restarted, every socket, MQTT and cloud session is gone and the host must start over. Garbage just before Ready is the TX line glitching while the chip resets. Read the RTT log or the crash dump of the SLM build, and check the supply during radio activity.";
+                let mut help = help_head
+                    + &format!("Nothing the host sent asks for a reboot (#XRESET, FOTA activation or an #XSLEEP wake), so the nRF91 crashed or lost power: the {fw} restarted, every socket, MQTT and cloud session is gone and the host must start over. Garbage just before Ready is the TX line glitching while the chip resets. Read the RTT log or the crash dump of the {fw} build, and check the supply during radio activity.");
                 if mqtt {
                     help.push_str(" For AT#XMQTTCON=0 on v2.1.x the known suspects are the MQTT thread teardown (the disconnect waits up to 60 s for the thread; a later connect re-creates a thread that is still alive), the shared rsp_buf without locking (fixed in v2.3.0) and the 2 KiB MQTT thread stack (large PUBLISH, fixed in v2.4.0). Updating to v2.5+ reworked this path.");
                 }
