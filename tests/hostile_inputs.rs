@@ -349,3 +349,39 @@ fn an_odd_started_offset_is_ignored_not_sliced_mid_character() {
         }
     }
 }
+
+#[test]
+fn a_capture_on_a_pipe_is_read_once_not_waited_on() {
+    // `atscope decode <(zcat trace.atrace.gz)`: the path is a pipe. Telling the format used to
+    // read its start, and the reader then opened it again and waited for a writer forever.
+    let trace = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/slm-2.1.2/mqtt-session.atrace");
+    let from_file = run(&["decode", trace.to_str().unwrap()]);
+    assert_eq!(from_file.status.code(), Some(0));
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("table.csv");
+    std::fs::write(&csv, "name,type,start_time,duration,data\nAsync Serial,data,0.1,0.0001,A\n").unwrap();
+    let piped = |what: &Path, args: &str| {
+        let cmd = format!("timeout 20 \"$0\" decode <(cat '{}') {args}", what.display());
+        let t = Instant::now();
+        let o = Command::new("bash").arg("-c").arg(&cmd).arg(env!("CARGO_BIN_EXE_atscope")).output().unwrap();
+        assert!(t.elapsed() < Duration::from_secs(20), "{cmd}: waited");
+        o
+    };
+    // Our own trace streams: the same timeline as from the file.
+    let o = piped(&trace, "");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.stdout, from_file.stdout);
+    assert!(!o.stdout.is_empty());
+    // A format whose reader needs the file again says so, at once.
+    let o = piped(&csv, "");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("a pipe or device") && err.contains("Saleae Logic 2 data-table CSV"), "{err}");
+    // Random bytes on a pipe: not a capture, said at once.
+    let noise = dir.path().join("noise");
+    std::fs::write(&noise, (0..3000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<u8>>())
+        .unwrap();
+    let o = piped(&noise, "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a capture"), "{}", String::from_utf8_lossy(&o.stderr));
+}

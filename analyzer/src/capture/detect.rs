@@ -27,6 +27,22 @@ pub enum Format {
     Vcd,
 }
 
+impl Format {
+    /// The format's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Atrace => "atscope trace (.atrace)",
+            Format::SaleaeTable => "Saleae Logic 2 data-table CSV",
+            Format::SaleaeLegacy => "Saleae per-analyzer serial export",
+            Format::SigrokSession => "sigrok session (.sr)",
+            Format::SaleaeSal => "Saleae Logic 2 capture (.sal)",
+            Format::SaleaeBinary => "Saleae binary export",
+            Format::SaleaeRawCsv => "Saleae raw-data CSV",
+            Format::Vcd => "VCD",
+        }
+    }
+}
+
 /// Reads the start of `path` and tells its format.
 pub fn detect(path: &Path) -> Result<Format, CaptureError> {
     if path.is_dir() {
@@ -114,7 +130,7 @@ pub fn detect_bytes(head: &[u8]) -> Option<Format> {
 }
 
 /// A short description of unrecognised content, for the error message.
-fn describe(head: &[u8]) -> String {
+pub(super) fn describe(head: &[u8]) -> String {
     if head.is_empty() {
         return "the file is empty".into();
     }

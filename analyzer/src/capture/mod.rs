@@ -214,6 +214,9 @@ pub struct ImportOptions {
 
 /// Opens `path`, detects its format from the content and returns a channel stream.
 pub fn open(path: &Path, opts: &ImportOptions) -> Result<Box<dyn ChannelSource>, CaptureError> {
+    if is_stream(path) {
+        return open_stream(path);
+    }
     match detect::detect(path)? {
         detect::Format::Atrace => Ok(Box::new(trace_source::TraceSource::open(path)?)),
         detect::Format::SaleaeTable => Ok(Box::new(saleae_csv::TableSource::open(path)?)),
@@ -223,6 +226,37 @@ pub fn open(path: &Path, opts: &ImportOptions) -> Result<Box<dyn ChannelSource>,
         detect::Format::SaleaeBinary => Ok(Box::new(saleae_bin::open(&[path.to_path_buf()], opts)?)),
         detect::Format::SaleaeRawCsv => Ok(Box::new(raw_csv::open(path, opts)?)),
         detect::Format::Vcd => Ok(Box::new(vcd::open(path, opts)?)),
+    }
+}
+
+/// Whether `path` is a pipe, FIFO, socket or device (`<(zcat trace.atrace.gz)`, `/dev/stdin`):
+/// its bytes can be read once only, where a file can be opened again.
+fn is_stream(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.file_type().is_file() && !m.file_type().is_dir())
+}
+
+/// Opens a capture that can be read once: the format is told from its first bytes, which are
+/// then read again from memory. Only `.atrace` streams like that; the other readers open their
+/// file again or seek in it, so they say so instead of waiting forever on a pipe that has been
+/// read.
+fn open_stream(path: &Path) -> Result<Box<dyn ChannelSource>, CaptureError> {
+    use std::io::Read;
+    let mut input = std::fs::File::open(path).map_err(|e| CaptureError::io(path, e))?;
+    let mut head = Vec::with_capacity(4096);
+    (&mut input).take(4096).read_to_end(&mut head).map_err(|e| CaptureError::io(path, e))?;
+    match detect::detect_bytes(&head) {
+        Some(detect::Format::Atrace) => {
+            let whole = std::io::Cursor::new(head).chain(input);
+            Ok(Box::new(trace_source::TraceSource::from_reader(path, Box::new(whole))?))
+        }
+        Some(f) => Err(CaptureError::Unusable {
+            path: path.to_path_buf(),
+            why: format!(
+                "a pipe or device, not a file: its bytes can be read only once, and the reader of a {} needs a file it can read again or seek in; save the capture to a file first",
+                f.name()
+            ),
+        }),
+        None => Err(CaptureError::UnknownFormat { path: path.to_path_buf(), why: detect::describe(&head) }),
     }
 }
 

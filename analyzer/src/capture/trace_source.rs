@@ -1,7 +1,7 @@
 //! `.atrace` files as a channel source: two channels, `host` and `modem`.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::{CaptureError, ChannelInfo, ChannelItem, ChannelSource};
@@ -10,7 +10,7 @@ use crate::trace::{Meta, TraceError, TraceReader};
 /// Reads an `.atrace` file; its records already know their direction.
 pub struct TraceSource {
     path: PathBuf,
-    reader: TraceReader<BufReader<File>>,
+    reader: TraceReader<BufReader<Box<dyn Read + Send>>>,
     channels: Vec<ChannelInfo>,
 }
 
@@ -18,7 +18,12 @@ impl TraceSource {
     /// Opens `path` and reads its header.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
         let file = File::open(path).map_err(|e| CaptureError::io(path, e))?;
-        let reader = TraceReader::new(BufReader::with_capacity(1 << 16, file)).map_err(|e| to_capture(path, e))?;
+        Self::from_reader(path, Box::new(file))
+    }
+
+    /// Reads the trace from `input` (a pipe's bytes, once), named `path` in messages.
+    pub fn from_reader(path: &Path, input: Box<dyn Read + Send>) -> Result<Self, CaptureError> {
+        let reader = TraceReader::new(BufReader::with_capacity(1 << 16, input)).map_err(|e| to_capture(path, e))?;
         let channels =
             vec![ChannelInfo { index: 0, name: "host".into() }, ChannelInfo { index: 1, name: "modem".into() }];
         Ok(TraceSource { path: path.to_path_buf(), reader, channels })
