@@ -2,9 +2,10 @@
 //!
 //! Writes a busy byte-level trace of about `ATSCOPE_BENCH_MB` MB (default 100) from the bundled
 //! sessions (MQTT with payloads, sockets with `#XRECV`, data mode, HTTP trailers), shifted in time
-//! and concatenated, then times `atscope decode` (text and `--json`) on it and reads the peak
-//! memory from `/usr/bin/time -v` when it is installed. `wc -l` on the same file is printed as
-//! the I/O floor: no decoder can beat reading the file.
+//! and concatenated (and a data-mode bulk trace), then times `atscope decode` (text, `--json`,
+//! `--findings`) on them and reads the CPU time (user + sys: the decode runs on three threads
+//! when there are two cores) and the peak memory from `/usr/bin/time -v` when it is installed.
+//! `wc -l` on the same file is printed as the I/O floor: no decoder can beat reading the file.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ mod common;
 
 use atscope_analyzer::chunk::Record;
 use atscope_analyzer::trace::{Meta, TraceReader, TraceWriter};
-use common::run;
+use common::run_cpu;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -96,8 +97,8 @@ fn main() {
     let dir = root().join("target/bench");
     std::fs::create_dir_all(&dir).unwrap();
     let exe = env!("CARGO_BIN_EXE_atscope");
-    println!("| input | run | time | throughput (file MB/s) | peak RSS |");
-    println!("|---|---|---:|---:|---:|");
+    println!("| input | run | time | throughput (file MB/s) | CPU (user + sys, all threads) | peak RSS |");
+    println!("|---|---|---:|---:|---:|---:|");
     type Maker = fn(&Path, u64) -> std::io::Result<()>;
     for (kind, maker) in [("chatty AT traffic", make_trace as Maker), ("data-mode bulk", make_bulk_trace as Maker)] {
         let path = dir.join(format!("{}-{mb}MB.atrace", if kind.starts_with("chatty") { "busy" } else { "bulk" }));
@@ -114,10 +115,11 @@ fn main() {
             ("`atscope decode --json`", vec![exe, "decode", p, "--json"]),
             ("`atscope decode --findings`", vec![exe, "decode", p, "--findings"]),
         ] {
-            let (secs, rss) = run(&cmd);
+            let (secs, cpu, rss) = run_cpu(&cmd);
             let rss =
                 rss.map(|k| format!("{:.1} MiB", k as f64 / 1024.0)).unwrap_or_else(|| "n/a (no /usr/bin/time)".into());
-            println!("| {input} | {label} | {secs:.2} s | {:.0} | {rss} |", size / secs);
+            let cpu = cpu.map(|c| format!("{c:.2} s")).unwrap_or_else(|| "n/a".into());
+            println!("| {input} | {label} | {secs:.2} s | {:.0} | {cpu} | {rss} |", size / secs);
         }
     }
 }

@@ -12,6 +12,18 @@ pub fn run(cmd: &[&str]) -> (f64, Option<u64>) {
     (secs, rss)
 }
 
+/// Runs a command with stdout to /dev/null; (seconds, CPU seconds: user + sys of all its threads,
+/// peak RSS in KiB), the last two if `/usr/bin/time` is installed. It must succeed.
+#[allow(dead_code)]
+pub fn run_cpu(cmd: &[&str]) -> (f64, Option<f64>, Option<u64>) {
+    let (code, secs, rss, err) = run_status(cmd);
+    assert!(code == 0, "{cmd:?} failed: {err}");
+    let field =
+        |name: &str| err.lines().find_map(|l| l.trim().strip_prefix(name).and_then(|v| v.trim().parse::<f64>().ok()));
+    let cpu = field("User time (seconds): ").zip(field("System time (seconds): ")).map(|(u, s)| u + s);
+    (secs, cpu, rss)
+}
+
 /// Runs a command with stdout to /dev/null, whatever its exit: (exit code, seconds, peak RSS in
 /// KiB if known, stderr).
 #[allow(dead_code)]
