@@ -43,15 +43,24 @@ impl Format {
     }
 }
 
+/// How many bytes at the start of a capture tell its format.
+const HEAD_LEN: usize = 4096;
+
+/// The first bytes of `input` (at most [`HEAD_LEN`]): what [`detect_bytes`] reads. `path` names
+/// it in an error.
+pub(super) fn read_head(input: impl Read, path: &Path) -> Result<Vec<u8>, CaptureError> {
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    input.take(HEAD_LEN as u64).read_to_end(&mut head).map_err(|e| CaptureError::io(path, e))?;
+    Ok(head)
+}
+
 /// Reads the start of `path` and tells its format.
 pub fn detect(path: &Path) -> Result<Format, CaptureError> {
     if path.is_dir() {
         return super::saleae_bin::detect_folder(path).map(|_| Format::SaleaeBinary);
     }
-    let mut head = Vec::with_capacity(4096);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(4096).read_to_end(&mut head))
-        .map_err(|e| CaptureError::io(path, e))?;
+    let file = std::fs::File::open(path).map_err(|e| CaptureError::io(path, e))?;
+    let head = read_head(file, path)?;
     if let Some(f) = detect_bytes(&head) {
         return Ok(f);
     }
@@ -101,7 +110,7 @@ pub fn detect_bytes(head: &[u8]) -> Option<Format> {
     }
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     if head.starts_with(b"$") {
-        let text = String::from_utf8_lossy(&head[..head.len().min(4096)]);
+        let text = String::from_utf8_lossy(&head[..head.len().min(HEAD_LEN)]);
         if ["$date", "$version", "$timescale", "$scope", "$var", "$comment"].iter().any(|k| text.starts_with(k)) {
             return Some(Format::Vcd);
         }

@@ -242,8 +242,7 @@ fn is_stream(path: &Path) -> bool {
 fn open_stream(path: &Path) -> Result<Box<dyn ChannelSource>, CaptureError> {
     use std::io::Read;
     let mut input = std::fs::File::open(path).map_err(|e| CaptureError::io(path, e))?;
-    let mut head = Vec::with_capacity(4096);
-    (&mut input).take(4096).read_to_end(&mut head).map_err(|e| CaptureError::io(path, e))?;
+    let head = detect::read_head(&mut input, path)?;
     match detect::detect_bytes(&head) {
         Some(detect::Format::Atrace) => {
             let whole = std::io::Cursor::new(head).chain(input);
