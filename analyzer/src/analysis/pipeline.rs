@@ -129,10 +129,10 @@ where
                 packed.push(e);
             }
         };
-        // Hands the packed events to the writer; false when it has stopped.
+        // Hands the packed events to the writer; false when it has stopped. The buffers come back
+        // empty (`Packed::unpack` empties them).
         let send = |packed: &mut Packed| -> bool {
-            let mut spare = written.try_recv().unwrap_or_default();
-            spare.clear();
+            let spare = written.try_recv().unwrap_or_default();
             packed_tx.send(std::mem::replace(packed, spare)).is_ok()
         };
         let mut read_error = None;
